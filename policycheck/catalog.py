@@ -1,0 +1,296 @@
+"""The engine catalog: which license each engine release carries, and the evidence.
+
+Loaded once, lazily, from ``licenses/engines/*.yaml``. Version lookup answers three
+questions the evaluator must keep apart: is this a version at all, does a catalogued
+range cover it, and is it newer than anything verified (then the license is assumed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from packaging.version import Version
+
+from policycheck.data import data_dir, load_validated
+from policycheck.errors import DataError
+from policycheck.knowledge import Use, UseEffect, effects_from_data
+from policycheck.versions import Release, VersionRange
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Where a fact was read: repository, tag or commit, file, date."""
+
+    repo: str
+    file: str
+    tag: str | None = None
+    commit: str | None = None
+    date: str | None = None
+    url: str | None = None
+    note: str | None = None
+
+    def cite(self) -> str:
+        """``repo@tag:file (date)`` for rationales and reports."""
+        ref = self.tag or (self.commit[:12] if self.commit else None)
+        text = f"{self.repo}@{ref}:{self.file}" if ref else f"{self.repo}:{self.file}"
+        return f"{text} ({self.date})" if self.date else text
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain dict with only the keys that are set."""
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+@dataclass(frozen=True)
+class GrantRestriction:
+    """One structured restriction of an Additional Use Grant."""
+
+    id: str
+    summary: str
+    clause: str
+    contexts: tuple[Use, ...]
+
+
+@dataclass(frozen=True)
+class Grant:
+    """An Additional Use Grant that replaces a license's base effects for a release."""
+
+    key: str
+    license: str
+    title: str
+    url: str
+    evidence: Evidence
+    restrictions: tuple[GrantRestriction, ...]
+    effects: dict[Use, UseEffect]
+
+
+@dataclass(frozen=True)
+class Busl:
+    """BUSL-1.1 parameters of a release range."""
+
+    licensor: str
+    change_date: dt.date
+    change_license: str
+    anniversary_years: int
+    anniversary_wording: str | None
+
+
+@dataclass(frozen=True)
+class LicenseRange:
+    """Releases in ``versions`` carry ``license``."""
+
+    versions: VersionRange
+    license: str
+    verified_at_tags: bool
+    evidence: tuple[Evidence, ...]
+    busl: Busl | None
+    grant: Grant | None
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Governance:
+    """Who controls the engine and how its license has changed."""
+
+    steward: str
+    model: str
+    cla: str | None
+    history: tuple[tuple[str, str, Evidence | None], ...]
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ReleaseNote:
+    """A caveat that touches some releases (e.g. a defective license file)."""
+
+    versions: VersionRange
+    note: str
+    evidence: Evidence | None
+
+
+@dataclass(frozen=True)
+class Engine:
+    """One catalogued engine, module or distribution."""
+
+    id: str
+    name: str
+    kind: str
+    protocol: str
+    lineage: str | None
+    repository: str
+    aliases: tuple[str, ...]
+    governance: Governance
+    images: tuple[str, ...]
+    newest_known: Release
+    verified_note: str | None
+    ranges: tuple[LicenseRange, ...]
+    releases: tuple[tuple[Release, dt.date], ...]
+    release_notes: tuple[ReleaseNote, ...]
+
+    def range_for(self, v: Version) -> LicenseRange | None:
+        """The range holding ``v``; ranges must not overlap (checked at load)."""
+        return next((r for r in self.ranges if r.versions.contains(v)), None)
+
+    def release_date(self, v: Version) -> dt.date | None:
+        """Publication date of a known release (the tag's commit date)."""
+        return next((d for rel, d in self.releases if rel.version == v), None)
+
+    def newest_in_line(self, low: Version, high: Version) -> Release | None:
+        """Newest known final release in ``[low, high)``, pre-releases only if nothing else."""
+        inside = [rel for rel, _ in self.releases if low <= rel.version < high]
+        final = [r for r in inside if not r.version.is_prerelease]
+        pool = final or inside
+        return max(pool) if pool else None
+
+    def notes_for(self, v: Version) -> list[ReleaseNote]:
+        """Caveats that apply to release ``v``."""
+        return [n for n in self.release_notes if n.versions.contains(v)]
+
+
+@dataclass
+class Catalog:
+    """All engines, indexed by id and alias."""
+
+    engines: dict[str, Engine]
+    names: dict[str, str] = field(default_factory=dict)
+
+    def get(self, name: str) -> Engine | None:
+        """The engine for an id or alias (case-insensitive), or None."""
+        key = self.names.get(name.strip().lower())
+        return None if key is None else self.engines[key]
+
+
+def _evidence(d: dict[str, Any]) -> Evidence:
+    return Evidence(
+        repo=d["repo"],
+        file=d["file"],
+        tag=d.get("tag"),
+        commit=d.get("commit"),
+        date=d.get("date"),
+        url=d.get("url"),
+        note=d.get("note"),
+    )
+
+
+def _grant(key: str, d: dict[str, Any]) -> Grant:
+    return Grant(
+        key=key,
+        license=d["license"],
+        title=d["title"],
+        url=d["url"],
+        evidence=_evidence(d["evidence"]),
+        restrictions=tuple(
+            GrantRestriction(
+                r["id"], r["summary"], r["clause"], tuple(Use(c) for c in r["contexts"])
+            )
+            for r in d["restrictions"]
+        ),
+        effects=effects_from_data(d["effects"], d["url"]),
+    )
+
+
+def _engine(d: dict[str, Any], source: str) -> Engine:
+    grants = {k: _grant(k, g) for k, g in (d.get("grants") or {}).items()}
+    ranges = []
+    for r in d["ranges"]:
+        busl = None
+        if "busl" in r:
+            b = r["busl"]
+            busl = Busl(
+                b["licensor"],
+                dt.date.fromisoformat(b["change_date"]),
+                b["change_license"],
+                b["anniversary_years"],
+                b.get("anniversary_wording"),
+            )
+        grant = None
+        if "grant" in r:
+            if r["grant"] not in grants:
+                raise DataError(f"range {r['versions']} names unknown grant {r['grant']!r}", source)
+            grant = grants[r["grant"]]
+        ranges.append(
+            LicenseRange(
+                VersionRange.parse(r["versions"]),
+                r["license"],
+                r["verified_at_tags"],
+                tuple(_evidence(e) for e in r["evidence"]),
+                busl,
+                grant,
+                tuple(r.get("notes", [])),
+            )
+        )
+    releases = []
+    for rel in d["releases"]:
+        parsed = Release.parse(rel["version"])
+        if parsed is None:
+            raise DataError(f"release {rel['version']!r} is not a version", source)
+        releases.append((parsed, dt.date.fromisoformat(rel["date"])))
+    releases.sort(key=lambda item: item[0].version)
+    newest = Release.parse(d["newest_known"])
+    if newest is None:
+        raise DataError(f"newest_known {d['newest_known']!r} is not a version", source)
+    g = d["governance"]
+    governance = Governance(
+        steward=g["steward"],
+        model=g["model"],
+        cla=g.get("cla"),
+        history=tuple(
+            (h["date"], h["event"], _evidence(h["evidence"]) if "evidence" in h else None)
+            for h in g["history"]
+        ),
+        notes=tuple(g.get("notes", [])),
+    )
+    engine = Engine(
+        id=d["id"],
+        name=d["name"],
+        kind=d["kind"],
+        protocol=d["protocol"],
+        lineage=d.get("lineage"),
+        repository=d["repository"],
+        aliases=tuple(d.get("aliases", [])),
+        governance=governance,
+        images=tuple(i.lower() for i in d.get("images", [])),
+        newest_known=newest,
+        verified_note=d.get("verified_note"),
+        ranges=tuple(ranges),
+        releases=tuple(releases),
+        release_notes=tuple(
+            ReleaseNote(
+                VersionRange.parse(n["versions"]),
+                n["note"],
+                _evidence(n["evidence"]) if "evidence" in n else None,
+            )
+            for n in d.get("release_notes", [])
+        ),
+    )
+    _check_ranges(engine, source)
+    return engine
+
+
+def _check_ranges(engine: Engine, source: str) -> None:
+    """Every release must fall in exactly one range: overlapping eras would be a data bug."""
+    for rel, _ in engine.releases:
+        holders = [r for r in engine.ranges if r.versions.contains(rel.version)]
+        if len(holders) != 1:
+            raise DataError(
+                f"release {rel} of {engine.id} falls in {len(holders)} license ranges, expected 1",
+                source,
+            )
+
+
+@cache
+def catalog() -> Catalog:
+    """The bundled engine catalog, validated, loaded on first use."""
+    engines: dict[str, Engine] = {}
+    names: dict[str, str] = {}
+    for path in sorted((data_dir("licenses") / "engines").glob("*.yaml")):
+        doc = load_validated(path, "engine")
+        engine = _engine(doc.value, str(path))
+        if path.stem != engine.id:
+            raise DataError(f"file name does not match id {engine.id!r}", str(path))
+        engines[engine.id] = engine
+        for name in (engine.id, *engine.aliases):
+            names[name.lower()] = engine.id
+    return Catalog(engines, names)

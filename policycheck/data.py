@@ -1,0 +1,102 @@
+"""Where the bundled data lives, and loading it validated against its schema.
+
+``licenses/`` and ``policies/`` sit at the top of the repository so that people
+review them as data; the wheel carries them as ``policycheck/_data/``. Running from a
+source checkout falls back to the repository directories.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+from referencing import Registry, Resource
+
+from policycheck.errors import InputError
+from policycheck.yamlload import Located, PathKey, load_file
+
+_PACKAGE = Path(__file__).resolve().parent
+SCHEMA_DIR = _PACKAGE / "schemas"
+
+
+def data_dir(name: str) -> Path:
+    """The directory of bundled data ``name`` (``licenses`` or ``policies``)."""
+    packaged = _PACKAGE / "_data" / name
+    if packaged.is_dir():
+        return packaged
+    return _PACKAGE.parent / name
+
+
+@cache
+def schema(name: str) -> dict[str, Any]:
+    """A JSON Schema shipped with the package, by file stem (``policy``, ``report`` ...)."""
+    result: dict[str, Any] = json.loads((SCHEMA_DIR / f"{name}.schema.json").read_text("utf-8"))
+    return result
+
+
+@cache
+def _registry() -> Registry:
+    resources = []
+    for path in sorted(SCHEMA_DIR.glob("*.schema.json")):
+        contents = json.loads(path.read_text("utf-8"))
+        resources.append((contents["$id"], Resource.from_contents(contents)))
+    return Registry().with_resources(resources)
+
+
+@cache
+def validator(name: str) -> jsonschema.Draft202012Validator:
+    """A validator for schema ``name`` that resolves references to sibling schemas."""
+    return jsonschema.Draft202012Validator(
+        schema(name),
+        registry=_registry(),
+        format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
+    )
+
+
+def schema_errors(doc: Located, schema_name: str) -> list[InputError]:
+    """Every schema violation in ``doc`` as an InputError with its line, in file order."""
+    errors: list[InputError] = []
+    for err in validator(schema_name).iter_errors(doc.value):
+        path: PathKey = tuple(err.absolute_path)
+        where = "/".join(str(p) for p in path) or "(top level)"
+        errors.append(
+            InputError(
+                f"{where}: {_describe(err)}",
+                doc.source,
+                doc.line_of(path),
+                _hint(err),
+            )
+        )
+    errors.sort(key=lambda e: (e.line or 0, e.message))
+    return errors
+
+
+def _describe(err: jsonschema.ValidationError) -> str:
+    if err.validator == "enum":
+        allowed = ", ".join(str(v) for v in err.validator_value)
+        return f"{err.instance!r} is not one of: {allowed}"
+    if err.validator == "additionalProperties":
+        return err.message.replace("Additional properties are not allowed", "unknown key")
+    return err.message
+
+
+def _hint(err: jsonschema.ValidationError) -> str | None:
+    if err.validator == "additionalProperties":
+        return "check the spelling of the key against the schema"
+    if err.validator == "required":
+        return "add the missing key"
+    if err.validator == "enum":
+        return "use one of the listed values"
+    return None
+
+
+def load_validated(path: Path, schema_name: str, display: str | None = None) -> Located:
+    """Load YAML and validate it; raises the first error (with line) on failure."""
+    doc = load_file(path, display)
+    errors = schema_errors(doc, schema_name)
+    if errors:
+        raise errors[0]
+    return doc

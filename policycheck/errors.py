@@ -1,0 +1,32 @@
+"""Errors that reach the user as a message and exit code 2, never as a traceback.
+
+Every error names the file (and line, where known), what is wrong and what to do,
+so that a platform engineer reading a CI log can fix the input without reading code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class InputError(Exception):
+    """Bad input: a policy, manifest, target or option the user can fix."""
+
+    message: str
+    path: str | None = None
+    line: int | None = None
+    hint: str | None = None
+
+    def __str__(self) -> str:
+        where = ""
+        if self.path:
+            where = self.path + (f":{self.line}" if self.line else "") + ": "
+        text = where + self.message
+        if self.hint:
+            text += f"\n  hint: {self.hint}"
+        return text
+
+
+class DataError(InputError):
+    """The bundled license knowledge or catalog is inconsistent (a bug in policycheck's data)."""

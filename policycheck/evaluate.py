@@ -1,0 +1,561 @@
+"""The core: a component, a policy and a date in, a reasoned verdict out.
+
+The order of reasoning is fixed and every step leaves a sentence in the rationale:
+identify the engine, resolve the version to a catalogued license range, apply BUSL
+conversion for the as-of date, evaluate the license expression under the declared
+uses (electing the best side of each OR, the worst of each AND), then fail closed on
+anything that was assumed rather than known.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+
+from packaging.version import Version
+
+from policycheck import expression
+from policycheck.catalog import Engine, LicenseRange, catalog
+from policycheck.expression import AllOf, AnyOf, Lic, Node
+from policycheck.knowledge import Effect as EffectKind
+from policycheck.knowledge import License, Use, UseEffect, knowledge
+from policycheck.model import Alternative, Component, Effect, Finding
+from policycheck.policy import Election, Policy, Rule, Verdict
+from policycheck.versions import line_interval, parse_version
+
+USE_WORDS = {
+    Use.INTERNAL: "internal use",
+    Use.SAAS: "use behind your own SaaS",
+    Use.MANAGED_SERVICE: "offering it as a managed service",
+    Use.DISTRIBUTION: "distribution",
+    Use.MODIFICATION: "modification",
+}
+
+
+@dataclass(frozen=True)
+class ReleaseFacts:
+    """What is known about the release being judged, for rule conditions."""
+
+    engine: Engine
+    version: Version | None
+    range: LicenseRange
+    pinned: bool
+    provider: str | None
+
+
+@dataclass
+class Outcome:
+    """Result of evaluating a (sub)expression."""
+
+    verdict: Verdict
+    chosen: Node
+    fired: list[Rule] = field(default_factory=list)
+    defaulted: bool = False
+    obligations: list[Effect] = field(default_factory=list)
+    restrictions: list[Effect] = field(default_factory=list)
+    effects: list[Effect] = field(default_factory=list)
+    osi: bool = True
+    unknown: list[str] = field(default_factory=list)
+    alternatives: list[Alternative] = field(default_factory=list)
+    elections: list[str] = field(default_factory=list)
+
+
+def add_years(day: dt.date, years: int) -> dt.date:
+    """The same calendar day ``years`` later; 29 February falls back to 28 February."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+class Evaluator:
+    """Evaluates components against one policy at one date."""
+
+    def __init__(self, policy: Policy, as_of: dt.date) -> None:
+        self.policy = policy
+        self.as_of = as_of
+
+    # -- entry point -------------------------------------------------------------------
+
+    def evaluate(self, component: Component) -> Finding:
+        """The finding for one component; never raises on unknown facts, reviews them."""
+        requested = component.version
+        engine = catalog().get(component.engine)
+        if engine is None:
+            return Finding(
+                engine=component.engine,
+                version=component.version,
+                requested=requested,
+                verdict=Verdict.REVIEW,
+                resolved=False,
+                location=component.location,
+                rationale=[
+                    f"{component.engine!r} is not an engine in policycheck's catalog, so its "
+                    "license is unknown; a person must review it (fail closed)."
+                ],
+            )
+        base = Finding(
+            engine=engine.id,
+            engine_name=engine.name,
+            version=None,
+            requested=requested,
+            verdict=Verdict.REVIEW,
+            rationale=[],
+            location=component.location,
+            provider=component.provider,
+            governance=governance_json(engine),
+        )
+        if component.unresolved or component.version is None:
+            return self._unresolved(base, engine, component.unresolved or "no version given")
+        return self._resolve_and_evaluate(base, engine, component)
+
+    # -- version resolution ------------------------------------------------------------
+
+    def _unresolved(self, base: Finding, engine: Engine, why: str) -> Finding:
+        eras = "; ".join(f"{r.license} for {r.versions}" for r in engine.ranges)
+        base.resolved = False
+        base.pinned = False
+        base.verdict = Verdict.REVIEW
+        base.rationale = [
+            f"The {engine.name} version could not be determined: {why}.",
+            f"Without a version the license is unknown ({engine.name} has carried: {eras}); "
+            "pin an exact version so the license can be checked (fail closed).",
+        ]
+        return base
+
+    def _resolve_and_evaluate(self, base: Finding, engine: Engine, c: Component) -> Finding:
+        text = (c.version or "").strip()
+        pinned = not c.floating
+        notes: list[str] = []
+        version: Version | None
+        lic_range: LicenseRange | None
+        if text.lower() in ("latest", "stable", ""):
+            release = engine.newest_known
+            version = release.version
+            pinned = False
+            notes.append(
+                f"'{text or 'no tag'}' floats: it resolves to the newest catalogued release "
+                f"{release} today, and the license can change under you when a new release ships."
+            )
+            lic_range = engine.range_for(version)
+            base.version = str(release)
+        elif (line := line_interval(text)) is not None:
+            low, high = line
+            pinned = False
+            newest = engine.newest_in_line(low, high)
+            lic_range = next(
+                (r for r in engine.ranges if r.versions.covers_interval(low, high)), None
+            )
+            version = newest.version if newest else low
+            base.version = str(newest) if newest else text
+            notes.append(
+                f"'{text}' names a release line, not a release: it resolves to "
+                + (
+                    f"the newest catalogued {text}.x release {newest}"
+                    if newest
+                    else "no catalogued release"
+                )
+                + "; pin an exact version to be sure of the license."
+            )
+            if lic_range is None:
+                spans = sorted({r.license for r in engine.ranges if _overlaps(r, low, high)})
+                base.version = text
+                return self._unresolved(
+                    base,
+                    engine,
+                    f"the {text} line spans license eras ({' / '.join(spans) or 'none catalogued'})",
+                )
+        else:
+            version = parse_version(text)
+            if version is None:
+                return self._unresolved(base, engine, f"{text!r} is not a version")
+            lic_range = engine.range_for(version)
+            base.version = text
+        base.pinned = pinned
+        if lic_range is None:
+            base.verdict = Verdict.REVIEW
+            base.resolved = True
+            base.rationale = [
+                f"No catalogued license range of {engine.name} covers version {text}; "
+                "policycheck will not guess its license (fail closed)."
+            ]
+            return base
+        assumed = version > engine.newest_known.version
+        if assumed:
+            notes.append(
+                f"{engine.name} {base.version} is newer than the newest release verified at its "
+                f"tag ({engine.newest_known}); the license {lic_range.license} is assumed "
+                "from the latest catalogued range, so a person must confirm it."
+            )
+        facts = ReleaseFacts(engine, version, lic_range, pinned, c.provider)
+        finding = self._evaluate_release(base, facts, notes, c)
+        if assumed and finding.verdict < Verdict.REVIEW:
+            finding.verdict = Verdict.REVIEW
+            finding.rationale.append(
+                "Raised to review: the license of an unverified release is an assumption."
+            )
+        return finding
+
+    # -- license reasoning -------------------------------------------------------------
+
+    def _evaluate_release(
+        self, f: Finding, facts: ReleaseFacts, notes: list[str], c: Component
+    ) -> Finding:
+        engine, lic_range = facts.engine, facts.range
+        f.license = lic_range.license
+        f.evidence = [e.to_json() for e in lic_range.evidence]
+        tree = expression.parse(lic_range.license)
+        cite = "; ".join(e.cite() for e in lic_range.evidence[:2])
+        verified = "" if lic_range.verified_at_tags else " (not verified at upstream tags)"
+        lines = [
+            f"{engine.name} {f.version} is licensed {lic_range.license} "
+            f"(releases {lic_range.versions}; evidence: {cite}){verified}."
+        ]
+        grant_active = lic_range.grant is not None
+        if lic_range.busl is not None:
+            tree, converted_line, converts = self._busl(tree, facts)
+            lines.append(converted_line)
+            f.converts = converts
+            grant_active = grant_active and converts is not None
+        if c.declared_license:
+            notes.append(f"The input declares the license {c.declared_license}.")
+        f.effective_license = str(tree)
+        election = self._election(facts, tree)
+        outcome = self._node(tree, facts, grant_active, election)
+        if outcome.unknown:
+            lines.append(
+                "Not in policycheck's license knowledge: "
+                + ", ".join(sorted(set(outcome.unknown)))
+                + "; its effect cannot be assessed (fail closed: at least review)."
+            )
+        if facts.provider:
+            lines.append(
+                f"Run by a cloud provider ({facts.provider}): the provider holds the engine's "
+                "license, so your declared uses do not trigger its obligations or restrictions."
+            )
+        else:
+            for e in outcome.effects:
+                lines.append(_effect_sentence(e))
+        f.elected = str(outcome.chosen) if outcome.alternatives else None
+        lines.extend(outcome.elections)
+        for rule in _unique(outcome.fired):
+            lines.append(f"Rule {rule.id} ({rule.verdict}): {rule.rationale}")
+        if outcome.defaulted:
+            lines.append(
+                f"No rule of policy {self.policy.name} matched; its default applies "
+                f"({self.policy.default_verdict}): {self.policy.default_rationale}"
+            )
+        f.verdict = outcome.verdict
+        f.rules = sorted({r.id for r in outcome.fired})
+        if not facts.provider:
+            f.obligations = _dedupe(outcome.obligations)
+            f.restrictions = _dedupe(outcome.restrictions)
+        f.alternatives = outcome.alternatives
+        for n in lic_range.notes:
+            notes.append(n)
+        if facts.version is not None:
+            for rn in engine.notes_for(facts.version):
+                notes.append(rn.note + (f" ({rn.evidence.cite()})" if rn.evidence else ""))
+        f.notes = notes
+        f.rationale = lines + [n for n in notes if not n.startswith("The input declares")]
+        if c.declared_license:
+            f.rationale.append(f"The input declares the license {c.declared_license}.")
+        return f
+
+    def _busl(self, tree: Node, facts: ReleaseFacts) -> tuple[Node, str, dict[str, str] | None]:
+        busl = facts.range.busl
+        assert busl is not None
+        released = facts.engine.release_date(facts.version) if facts.version else None
+        if released is not None:
+            anniversary = add_years(released, busl.anniversary_years)
+            date = min(busl.change_date, anniversary)
+            how = (
+                f"the earlier of its Change Date {busl.change_date} and the "
+                f"{_ordinal(busl.anniversary_years)} anniversary of its release on {released} "
+                "(tag commit date)"
+            )
+        else:
+            date = busl.change_date
+            how = (
+                f"its Change Date {busl.change_date} at the latest (the release date is not "
+                "catalogued, so an earlier anniversary cannot be computed)"
+            )
+        if self.as_of >= date:
+            converted = _replace_license(tree, "BUSL-1.1", busl.change_license)
+            return (
+                converted,
+                f"This BUSL-1.1 release converted to {busl.change_license} on {date}, {how}; "
+                f"as of {self.as_of} {busl.change_license} applies.",
+                None,
+            )
+        return (
+            tree,
+            f"BUSL-1.1 (licensor {busl.licensor}); converts to {busl.change_license} on "
+            f"{date}, {how}. Until then the BUSL terms apply.",
+            {"date": date.isoformat(), "to": busl.change_license},
+        )
+
+    def _election(self, facts: ReleaseFacts, tree: Node) -> Election | None:
+        for e in self.policy.elections:
+            if e.engine != facts.engine.id:
+                continue
+            if e.versions is not None and (
+                facts.version is None or not e.versions.contains(facts.version)
+            ):
+                continue
+            if any(lic.key == e.license for lic in expression.licenses_in(tree)):
+                return e
+        return None
+
+    def _node(
+        self, node: Node, facts: ReleaseFacts, grant: bool, election: Election | None
+    ) -> Outcome:
+        if isinstance(node, Lic):
+            return self._single(node, facts, grant)
+        if isinstance(node, AllOf):
+            parts = [self._node(p, facts, grant, election) for p in node.parts]
+            out = Outcome(
+                verdict=max(p.verdict for p in parts),
+                chosen=AllOf(tuple(p.chosen for p in parts)),
+                osi=all(p.osi for p in parts),
+            )
+            for p in parts:
+                _merge(out, p)
+                out.defaulted = out.defaulted or p.defaulted
+            return out
+        return self._any_of(node, facts, grant, election)
+
+    def _any_of(
+        self, node: AnyOf, facts: ReleaseFacts, grant: bool, election: Election | None
+    ) -> Outcome:
+        options = [self._node(o, facts, grant, election) for o in node.options]
+        ranked = sorted(range(len(options)), key=lambda i: _rank(options[i], i))
+        forced = None
+        if election is not None:
+            forced = next(
+                (
+                    i
+                    for i, o in enumerate(node.options)
+                    if isinstance(o, Lic) and o.key == election.license
+                ),
+                None,
+            )
+        best = forced if forced is not None else ranked[0]
+        win = options[best]
+        out = Outcome(verdict=win.verdict, chosen=win.chosen, osi=win.osi, defaulted=win.defaulted)
+        _merge(out, win)
+        out.alternatives = list(win.alternatives)
+        if forced is not None and election is not None:
+            out.elections.append(
+                f"Elected {win.chosen} from {node} by the policy's recorded election "
+                f"(approved by {election.approved_by}"
+                + (f" on {election.approved_on}" if election.approved_on else "")
+                + f": {election.reason})."
+            )
+        else:
+            out.elections.append(
+                f"Elected {win.chosen} from {node}: the licensee may choose any one "
+                f"alternative and it gives the best verdict ({win.verdict})."
+            )
+        for i, opt in enumerate(options):
+            if i == best:
+                reason = (
+                    "elected by the policy's recorded election"
+                    if forced is not None
+                    else "best verdict"
+                )
+                if forced is None and len(options) > 1:
+                    runner = options[ranked[1]] if ranked[0] == i else None
+                    if runner is not None and runner.verdict == win.verdict:
+                        reason = "tie on verdict; " + _tie_reason(win, runner)
+            else:
+                reason = _loss_reason(opt, win, forced is not None)
+                out.elections.append(f"{opt.chosen} not elected: {reason}.")
+            out.alternatives.append(
+                Alternative(
+                    str(opt.chosen),
+                    opt.verdict,
+                    tuple(sorted({r.id for r in opt.fired})),
+                    i == best,
+                    reason,
+                )
+            )
+        return out
+
+    def _single(self, lic: Lic, facts: ReleaseFacts, grant_active: bool) -> Outcome:
+        record = knowledge().get(lic.key)
+        out = Outcome(verdict=Verdict.ALLOW, chosen=lic, osi=bool(record and record.osi_approved))
+        if record is None:
+            out.unknown.append(lic.key)
+        effects: list[UseEffect] = []
+        if record is not None and not facts.provider:
+            grant = facts.range.grant if grant_active else None
+            table = (
+                grant.effects
+                if grant is not None and grant.license == record.id
+                else record.effects
+            )
+            effects = [table[u] for u in self.policy.uses]
+        for ue in effects:
+            e = Effect(
+                license=str(lic),
+                use=ue.use.value,
+                effect=ue.effect.value,
+                rationale=ue.rationale,
+                clause=ue.clause,
+                url=ue.url,
+                judgement=ue.judgement,
+            )
+            out.effects.append(e)
+            if ue.effect is EffectKind.OBLIGATION:
+                out.obligations.append(e)
+            elif ue.effect is EffectKind.RESTRICTION:
+                out.restrictions.append(e)
+        fired = [r for r in self.policy.rules if self._matches(r, facts, lic, record, effects)]
+        out.fired = fired
+        if fired:
+            out.verdict = max(r.verdict for r in fired)
+        else:
+            out.verdict = self.policy.default_verdict
+            out.defaulted = True
+        if record is None and out.verdict < Verdict.REVIEW:
+            out.verdict = Verdict.REVIEW
+        return out
+
+    def _matches(
+        self,
+        rule: Rule,
+        facts: ReleaseFacts,
+        lic: Lic,
+        record: License | None,
+        effects: list[UseEffect],
+    ) -> bool:
+        w = rule.when
+        if facts.provider is not None and not w.mentions_provider:
+            return False
+        if w.provider_managed is not None and (facts.provider is not None) != w.provider_managed:
+            return False
+        if w.licenses is not None and (record is None or record.id not in w.licenses):
+            return False
+        category = record.category if record else "unknown"
+        if w.categories is not None and category not in w.categories:
+            return False
+        if w.osi_approved is not None and bool(record and record.osi_approved) != w.osi_approved:
+            return False
+        if w.fsf_libre is not None and bool(record and record.fsf_libre) != w.fsf_libre:
+            return False
+        if w.triggers is not None:
+            wanted = (
+                {EffectKind.RESTRICTION}
+                if w.triggers == "restriction"
+                else {EffectKind.OBLIGATION, EffectKind.RESTRICTION}
+            )
+            counted = [e for e in effects if w.uses is None or e.use in w.uses]
+            if not any(e.effect in wanted for e in counted):
+                return False
+        if w.judgement_call is not None and any(e.judgement for e in effects) != w.judgement_call:
+            return False
+        if w.engines is not None and facts.engine.id not in w.engines:
+            return False
+        if w.versions is not None and (
+            facts.version is None or not w.versions.contains(facts.version)
+        ):
+            return False
+        if (
+            w.governance_models is not None
+            and facts.engine.governance.model not in w.governance_models
+        ):
+            return False
+        if w.pinned is not None and facts.pinned != w.pinned:
+            return False
+        return w.verified_at_tags is None or facts.range.verified_at_tags == w.verified_at_tags
+
+
+def _rank(o: Outcome, index: int) -> tuple[int, int, int, int, int]:
+    """Election order: best verdict, then fewer restrictions and obligations, then OSI."""
+    return (int(o.verdict), len(o.restrictions), len(o.obligations), 0 if o.osi else 1, index)
+
+
+def _tie_reason(win: Outcome, other: Outcome) -> str:
+    if len(win.restrictions) != len(other.restrictions):
+        return (
+            f"fewer triggered restrictions ({len(win.restrictions)} vs {len(other.restrictions)})"
+        )
+    if len(win.obligations) != len(other.obligations):
+        return f"fewer triggered obligations ({len(win.obligations)} vs {len(other.obligations)})"
+    if win.osi != other.osi:
+        return "OSI-approved"
+    return "equal on every criterion; the first listed alternative is taken"
+
+
+def _loss_reason(opt: Outcome, win: Outcome, forced: bool) -> str:
+    if forced:
+        return f"the policy elects {win.chosen} instead (this alternative's verdict: {opt.verdict})"
+    if opt.verdict != win.verdict:
+        return f"its verdict is {opt.verdict}, worse than {win.verdict}"
+    return f"same verdict ({opt.verdict}) but {win.chosen} wins the tie-break: " + _tie_reason(
+        win, opt
+    )
+
+
+def _merge(into: Outcome, part: Outcome) -> None:
+    into.fired.extend(part.fired)
+    into.obligations.extend(part.obligations)
+    into.restrictions.extend(part.restrictions)
+    into.effects.extend(part.effects)
+    into.unknown.extend(part.unknown)
+    into.alternatives.extend(part.alternatives)
+    into.elections.extend(part.elections)
+
+
+def _replace_license(node: Node, old: str, new: str) -> Node:
+    if isinstance(node, Lic):
+        return replace(node, key=new) if node.key == old else node
+    if isinstance(node, AnyOf):
+        return AnyOf(tuple(_replace_license(o, old, new) for o in node.options))
+    return AllOf(tuple(_replace_license(p, old, new) for p in node.parts))
+
+
+def _overlaps(r: LicenseRange, low: Version, high: Version) -> bool:
+    return r.versions.contains(low) or any(low <= b < high for _, b in r.versions.bounds)
+
+
+def _ordinal(n: int) -> str:
+    return {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth"}.get(n, f"{n}th")
+
+
+def _effect_sentence(e: Effect) -> str:
+    use = USE_WORDS.get(Use(e.use), e.use)
+    kind = {"none": "no condition", "obligation": "obligation", "restriction": "restriction"}[
+        e.effect
+    ]
+    judged = ""
+    if e.judgement:
+        j = knowledge().judgements.get(e.judgement)
+        judged = f" Judgement call {e.judgement}" + (f" ({j.title})" if j else "") + "."
+    return f"{e.license}, {use}: {kind}. {e.rationale} [{e.clause}; {e.url}]{judged}"
+
+
+def _unique(rules: list[Rule]) -> list[Rule]:
+    seen: dict[str, Rule] = {}
+    for r in rules:
+        seen.setdefault(r.id, r)
+    return list(seen.values())
+
+
+def _dedupe(effects: list[Effect]) -> list[Effect]:
+    return list(dict.fromkeys(effects))
+
+
+def governance_json(engine: Engine) -> dict[str, object]:
+    """Governance facts of an engine for findings and reports."""
+    g = engine.governance
+    return {
+        "steward": g.steward,
+        "model": g.model,
+        "cla": g.cla,
+        "history": [
+            {"date": d, "event": ev, "evidence": e.to_json() if e else None}
+            for d, ev, e in g.history
+        ],
+    }

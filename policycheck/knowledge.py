@@ -1,0 +1,155 @@
+"""The license knowledge: what each license is and what it does under each use context.
+
+Loaded once, lazily, from ``licenses/licenses/*.yaml`` and ``licenses/judgements.yaml``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache
+from typing import Any
+
+from policycheck.data import data_dir, load_validated
+from policycheck.errors import DataError
+from policycheck.yamlload import load_file
+
+
+class Use(StrEnum):
+    """How the organization uses an engine: the contexts license effects are stated for."""
+
+    INTERNAL = "internal"
+    SAAS = "saas"
+    MANAGED_SERVICE = "managed-service"
+    DISTRIBUTION = "distribution"
+    MODIFICATION = "modification"
+
+
+class Effect(StrEnum):
+    """What a license does to one use: nothing, a duty, or a prohibition."""
+
+    NONE = "none"
+    OBLIGATION = "obligation"
+    RESTRICTION = "restriction"
+
+
+CATEGORIES = (
+    "permissive",
+    "weak-copyleft",
+    "strong-copyleft",
+    "network-copyleft",
+    "source-available",
+    "proprietary",
+    "unknown",
+)
+
+
+@dataclass(frozen=True)
+class UseEffect:
+    """The effect of one license (or grant) on one use, with its reason and clause."""
+
+    use: Use
+    effect: Effect
+    rationale: str
+    clause: str
+    url: str
+    judgement: str | None = None
+
+    @classmethod
+    def from_data(cls, use: Use, data: dict[str, Any], url: str) -> UseEffect:
+        """Build from a record's ``effects`` entry."""
+        return cls(
+            use,
+            Effect(data["effect"]),
+            data["rationale"],
+            data["clause"],
+            url,
+            data.get("judgement"),
+        )
+
+
+@dataclass(frozen=True)
+class License:
+    """One license record."""
+
+    id: str
+    name: str
+    category: str
+    osi_approved: bool
+    fsf_libre: bool
+    url: str
+    summary: str
+    aliases: tuple[str, ...]
+    effects: dict[Use, UseEffect]
+    text_read: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """A judgement call behind a contestable reading (J1 ... J17)."""
+
+    id: str
+    title: str
+    summary: str
+    adopted: str
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """All license records, indexed by id and by alias (case-insensitive)."""
+
+    licenses: dict[str, License]
+    aliases: dict[str, str]
+    judgements: dict[str, Judgement]
+
+    def canonical_id(self, key: str) -> str | None:
+        """The record id for an id or alias as a user typed it, or None when unknown."""
+        if key in self.licenses:
+            return key
+        return self.aliases.get(key.lower())
+
+    def get(self, key: str) -> License | None:
+        """The record for an id or alias, or None."""
+        cid = self.canonical_id(key)
+        return None if cid is None else self.licenses[cid]
+
+
+def effects_from_data(data: dict[str, Any], url: str) -> dict[Use, UseEffect]:
+    """Parse a five-context ``effects`` mapping."""
+    return {use: UseEffect.from_data(use, data[use.value], url) for use in Use}
+
+
+@cache
+def knowledge() -> Knowledge:
+    """The bundled license knowledge, validated, loaded on first use."""
+    root = data_dir("licenses")
+    licenses: dict[str, License] = {}
+    aliases: dict[str, str] = {}
+    for path in sorted((root / "licenses").glob("*.yaml")):
+        doc = load_validated(path, "license")
+        d = doc.value
+        if path.stem != d["id"]:
+            raise DataError(f"file name does not match id {d['id']!r}", str(path))
+        lic = License(
+            id=d["id"],
+            name=d["name"],
+            category=d["category"],
+            osi_approved=d["osi_approved"],
+            fsf_libre=d["fsf_libre"],
+            url=d["url"],
+            summary=d["summary"],
+            aliases=tuple(d.get("aliases", [])),
+            effects=effects_from_data(d["effects"], d["url"]),
+            text_read=dict(d["text_read"]),
+        )
+        licenses[lic.id] = lic
+        for name in (lic.id, *lic.aliases):
+            aliases[name.lower()] = lic.id
+    judgements: dict[str, Judgement] = {}
+    jpath = root / "judgements.yaml"
+    if jpath.exists():
+        for item in load_file(jpath).value or []:
+            judgements[item["id"]] = Judgement(
+                item["id"], item["title"], item["summary"], item["adopted"]
+            )
+    return Knowledge(licenses, aliases, judgements)

@@ -1,0 +1,356 @@
+"""Policies: an organization's uses and the rules that turn license facts into verdicts.
+
+A policy is YAML validated against ``schemas/policy.schema.json``. Beyond the schema we
+check what only the knowledge can tell: license ids, engines and version ranges must
+exist, so a typo never turns into a rule that silently matches nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from enum import IntEnum
+from pathlib import Path
+from typing import Any
+
+from policycheck.catalog import catalog
+from policycheck.data import data_dir, schema_errors
+from policycheck.errors import InputError
+from policycheck.knowledge import Use, knowledge
+from policycheck.versions import VersionRange
+from policycheck.yamlload import Located, load_text, read_text
+
+
+class Verdict(IntEnum):
+    """Ordered by severity, so ``max`` is the worst and ``min`` the best."""
+
+    ALLOW = 0
+    REVIEW = 1
+    DENY = 2
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Verdict:
+        """From the lower-case name used in YAML and JSON."""
+        return cls[text.upper()]
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+@dataclass(frozen=True)
+class Condition:
+    """The ``when`` of a rule; ``None`` fields are not tested."""
+
+    licenses: frozenset[str] | None = None
+    categories: frozenset[str] | None = None
+    osi_approved: bool | None = None
+    fsf_libre: bool | None = None
+    triggers: str | None = None
+    uses: frozenset[Use] | None = None
+    judgement_call: bool | None = None
+    engines: frozenset[str] | None = None
+    versions: VersionRange | None = None
+    governance_models: frozenset[str] | None = None
+    pinned: bool | None = None
+    provider_managed: bool | None = None
+    verified_at_tags: bool | None = None
+
+    @property
+    def mentions_provider(self) -> bool:
+        """Rules that say nothing about provider management do not apply to managed offerings."""
+        return self.provider_managed is not None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A policy rule: when the condition holds, the verdict applies for the rationale."""
+
+    id: str
+    when: Condition
+    verdict: Verdict
+    rationale: str
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Election:
+    """A recorded choice of one side of an OR for some releases of an engine."""
+
+    engine: str
+    versions: VersionRange | None
+    license: str
+    approved_by: str
+    approved_on: str | None
+    reason: str
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Waiver:
+    """A time-limited, approved exception that changes a finding's verdict."""
+
+    id: str
+    engine: str
+    versions: VersionRange | None
+    path: str | None
+    rule: str | None
+    verdict: Verdict
+    reason: str
+    approved_by: str
+    approved_on: str
+    expires: str
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A loaded, checked policy."""
+
+    name: str
+    description: str
+    uses: tuple[Use, ...]
+    rules: tuple[Rule, ...]
+    default_verdict: Verdict
+    default_rationale: str
+    sha256: str
+    source: str
+    elections: tuple[Election, ...] = field(default=())
+    waivers: tuple[Waiver, ...] = field(default=())
+
+    def with_uses(self, uses: tuple[Use, ...]) -> Policy:
+        """The same policy evaluated for other declared uses (``--use``)."""
+        return Policy(
+            self.name,
+            self.description,
+            uses,
+            self.rules,
+            self.default_verdict,
+            self.default_rationale,
+            self.sha256,
+            self.source,
+            self.elections,
+            self.waivers,
+        )
+
+
+BUNDLED_HINT = "use a bundled policy name ({names}) or a path to a policy YAML file"
+
+
+def bundled_names() -> list[str]:
+    """Names of the policies that ship with policycheck."""
+    return sorted(p.stem for p in data_dir("policies").glob("*.yaml"))
+
+
+def resolve_policy_path(name_or_path: str) -> Path:
+    """A bundled policy name or a file path, as given to ``--policy``."""
+    candidate = Path(name_or_path)
+    if candidate.suffix in (".yaml", ".yml") or candidate.exists() or "/" in name_or_path:
+        if not candidate.is_file():
+            raise InputError(
+                "policy file not found",
+                name_or_path,
+                hint=BUNDLED_HINT.format(names=", ".join(bundled_names())),
+            )
+        return candidate
+    bundled = data_dir("policies") / f"{name_or_path}.yaml"
+    if not bundled.is_file():
+        raise InputError(
+            f"unknown policy {name_or_path!r}",
+            hint=BUNDLED_HINT.format(names=", ".join(bundled_names())),
+        )
+    return bundled
+
+
+def load_policy(name_or_path: str) -> Policy:
+    """Load and check a policy; raises the first InputError found."""
+    errors = check_policy(name_or_path)
+    if isinstance(errors, Policy):
+        return errors
+    raise errors[0]
+
+
+def check_policy(name_or_path: str) -> Policy | list[InputError]:
+    """Load a policy, or return every error found in it (for ``validate``)."""
+    path = resolve_policy_path(name_or_path)
+    display = name_or_path if Path(name_or_path).is_file() else f"{path.name} (bundled)"
+    text = read_text(path, display)
+    try:
+        doc = load_text(text, display)
+    except InputError as exc:
+        return [exc]
+    if not isinstance(doc.value, dict):
+        return [
+            InputError("a policy must be a YAML mapping", display, 1, "see policies/default.yaml")
+        ]
+    errors = schema_errors(doc, "policy")
+    if errors:
+        return errors
+    sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    builder = _Builder(doc)
+    policy = builder.build(sha, path)
+    return builder.errors or policy
+
+
+class _Builder:
+    """Turns a schema-valid document into a Policy, collecting semantic errors with lines."""
+
+    def __init__(self, doc: Located) -> None:
+        self.doc = doc
+        self.errors: list[InputError] = []
+
+    def error(self, path: tuple[str | int, ...], message: str, hint: str | None = None) -> None:
+        self.errors.append(InputError(message, self.doc.source, self.doc.line_of(path), hint))
+
+    def license_id(self, path: tuple[str | int, ...], key: str) -> str:
+        cid = knowledge().canonical_id(key)
+        if cid is None:
+            known = ", ".join(sorted(knowledge().licenses))
+            self.error(path, f"unknown license id {key!r}", f"known licenses: {known}")
+            return key
+        return cid
+
+    def engine_id(self, path: tuple[str | int, ...], key: str) -> str:
+        engine = catalog().get(key)
+        if engine is None:
+            known = ", ".join(sorted(catalog().engines))
+            self.error(path, f"unknown engine {key!r}", f"known engines: {known}")
+            return key
+        return engine.id
+
+    def version_range(self, path: tuple[str | int, ...], text: str | None) -> VersionRange | None:
+        if text is None:
+            return None
+        try:
+            return VersionRange.parse(text)
+        except ValueError as exc:
+            self.error(path, f"bad version range {text!r}: {exc}", "write e.g. '>=7.4.0,<8.0.0'")
+            return None
+
+    def date(self, path: tuple[str | int, ...], text: str) -> str:
+        import datetime as dt
+
+        try:
+            dt.date.fromisoformat(text)
+        except ValueError:
+            self.error(path, f"{text!r} is not a real date", "write YYYY-MM-DD")
+        return text
+
+    def condition(self, base: tuple[str | int, ...], w: dict[str, Any]) -> Condition:
+        def strs(key: str) -> list[str]:
+            return [str(x) for x in _as_list(w.get(key))]
+
+        licenses = None
+        if "license" in w:
+            licenses = frozenset(self.license_id((*base, "license"), k) for k in strs("license"))
+        engines = None
+        if "engine" in w:
+            engines = frozenset(self.engine_id((*base, "engine"), e) for e in strs("engine"))
+        if "versions" in w and "engine" not in w:
+            self.error(
+                (*base, "versions"),
+                "'versions' needs 'engine' in the same condition",
+                "add engine: <name> next to versions",
+            )
+        if "uses" in w and "triggers" not in w:
+            self.error(
+                (*base, "uses"), "'uses' only narrows 'triggers'", "add triggers: restriction"
+            )
+        return Condition(
+            licenses=licenses,
+            categories=frozenset(strs("category")) if "category" in w else None,
+            osi_approved=w.get("osi_approved"),
+            fsf_libre=w.get("fsf_libre"),
+            triggers=w.get("triggers"),
+            uses=frozenset(Use(u) for u in w["uses"]) if "uses" in w else None,
+            judgement_call=w.get("judgement_call"),
+            engines=engines,
+            versions=self.version_range((*base, "versions"), w.get("versions")),
+            governance_models=frozenset(strs("governance_model"))
+            if "governance_model" in w
+            else None,
+            pinned=w.get("pinned"),
+            provider_managed=w.get("provider_managed"),
+            verified_at_tags=w.get("verified_at_tags"),
+        )
+
+    def build(self, sha: str, path: Path) -> Policy:
+        d = self.doc.value
+        rules: list[Rule] = []
+        seen: set[str] = set()
+        for i, r in enumerate(d["rules"]):
+            if r["id"] in seen:
+                self.error(
+                    ("rules", i, "id"), f"duplicate rule id {r['id']!r}", "rule ids must be unique"
+                )
+            seen.add(r["id"])
+            rules.append(
+                Rule(
+                    r["id"],
+                    self.condition(("rules", i, "when"), r["when"]),
+                    Verdict.parse(r["verdict"]),
+                    r["rationale"],
+                    self.doc.line_of(("rules", i)),
+                )
+            )
+        default = d.get("default") or {
+            "verdict": "review",
+            "rationale": "No rule of the policy covers this; a person must decide.",
+        }
+        return Policy(
+            name=d["name"],
+            description=d.get("description", ""),
+            uses=tuple(Use(u) for u in d["uses"]),
+            rules=tuple(rules),
+            default_verdict=Verdict.parse(default["verdict"]),
+            default_rationale=default["rationale"],
+            sha256=sha,
+            source=str(path),
+            elections=tuple(self.elections(d.get("elections", []))),
+            waivers=tuple(self.waivers(d.get("waivers", []), path)),
+        )
+
+    def elections(self, items: list[dict[str, Any]]) -> list[Election]:
+        out = []
+        for i, e in enumerate(items):
+            base = ("elections", i)
+            out.append(
+                Election(
+                    engine=self.engine_id((*base, "engine"), e["engine"]),
+                    versions=self.version_range((*base, "versions"), e.get("versions")),
+                    license=self.license_id((*base, "license"), e["license"]),
+                    approved_by=e["approved_by"],
+                    approved_on=self.date((*base, "approved_on"), e["approved_on"])
+                    if "approved_on" in e
+                    else None,
+                    reason=e["reason"],
+                    line=self.doc.line_of(base),
+                )
+            )
+        return out
+
+    def waivers(self, items: list[dict[str, Any]], path: Path) -> list[Waiver]:
+        out = []
+        for i, w in enumerate(items):
+            base = ("waivers", i)
+            out.append(
+                Waiver(
+                    id=w["id"],
+                    engine=self.engine_id((*base, "engine"), w["engine"]),
+                    versions=self.version_range((*base, "versions"), w.get("versions")),
+                    path=w.get("path"),
+                    rule=w.get("rule"),
+                    verdict=Verdict.parse(w["verdict"]),
+                    reason=w["reason"],
+                    approved_by=w["approved_by"],
+                    approved_on=self.date((*base, "approved_on"), w["approved_on"]),
+                    expires=self.date((*base, "expires"), w["expires"]),
+                    line=self.doc.line_of(base),
+                )
+            )
+        return out
