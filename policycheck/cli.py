@@ -1,0 +1,237 @@
+"""Command line: a thin layer over the core.
+
+``main(argv) -> int`` is the one place that turns errors into messages and exit codes:
+0 nothing at or above --fail-on, 1 something is, 2 usage or input error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+from policycheck import __version__
+from policycheck.catalog import catalog
+from policycheck.core import check as run_check
+from policycheck.errors import InputError
+from policycheck.formats import all_formats
+from policycheck.knowledge import Use, knowledge
+from policycheck.output import write_atomic
+from policycheck.policy import Verdict, bundled_names, check_policy, load_policy
+
+EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
+
+
+def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt.date:
+    if value is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date; write YYYY-MM-DD") from None
+
+
+def _emit(text: str, output: str | None) -> None:
+    if output:
+        write_atomic(Path(output), text)
+    else:
+        click.echo(text, nl=False)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="policycheck")
+def cli() -> None:
+    """Check in-memory data store engines (Redis, Valkey, Dragonfly, ...) against a
+    license and governance policy, and say why."""
+
+
+@cli.command()
+@click.argument("targets", nargs=-1, required=True, metavar="TARGET...")
+@click.option(
+    "--policy",
+    "policy_name",
+    default="default",
+    show_default=True,
+    help="Bundled policy name ("
+    + ", ".join(["default", "permissive-only", "osi-only", "managed-service-provider"])
+    + ") or path to a policy YAML.",
+)
+@click.option(
+    "--use",
+    "uses",
+    multiple=True,
+    type=click.Choice([u.value for u in Use]),
+    help="Declared use; repeat for several. Replaces the policy's uses.",
+)
+@click.option(
+    "--as-of",
+    callback=_parse_date,
+    metavar="YYYY-MM-DD",
+    help="Date the licenses are judged at (default: today); decides BUSL conversions.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    default="text",
+    show_default=True,
+    type=click.Choice(sorted(all_formats())),
+    help="Output format.",
+)
+@click.option(
+    "--output", "-o", metavar="FILE", help="Write the report to FILE atomically instead of stdout."
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["review", "deny"]),
+    default="deny",
+    show_default=True,
+    help="Exit 1 when any finding is at or above this verdict.",
+)
+@click.option(
+    "--exclude",
+    multiple=True,
+    metavar="GLOB",
+    help="Skip paths matching GLOB while walking directories.",
+)
+@click.option(
+    "--skip-unparsable",
+    is_flag=True,
+    help="Report unreadable or malformed files as warnings instead of exiting 2.",
+)
+def check(
+    targets: tuple[str, ...],
+    policy_name: str,
+    uses: tuple[str, ...],
+    as_of: dt.date,
+    fmt: str,
+    output: str | None,
+    fail_on: str,
+    exclude: tuple[str, ...],
+    skip_unparsable: bool,
+) -> int:
+    """Check TARGETs: ENGINE@VERSION (redis@7.4.0, valkey@8.1, dragonfly@v1.25.0),
+    manifest files or directories."""
+    policy = load_policy(policy_name)
+    if uses:
+        policy = policy.with_uses(tuple(dict.fromkeys(Use(u) for u in uses)))
+    report = run_check(targets, policy, as_of, Verdict.parse(fail_on), exclude)
+    _emit(all_formats()[fmt].render(report), output)
+    for err in report.errors:
+        prefix = "warning" if skip_unparsable else "error"
+        click.echo(f"{prefix}: {err}", err=True)
+    if report.errors and not skip_unparsable:
+        return EXIT_INPUT
+    return EXIT_FINDINGS if report.failed else EXIT_OK
+
+
+@cli.command()
+@click.argument("policies", nargs=-1, required=True, metavar="POLICY...")
+def validate(policies: tuple[str, ...]) -> int:
+    """Validate policy files (or bundled policy names); print every error with its line."""
+    failed = False
+    for name in policies:
+        result = check_policy(name)
+        if isinstance(result, list):
+            failed = True
+            for err in result:
+                click.echo(f"error: {err}", err=True)
+        else:
+            click.echo(
+                f"{name}: ok ({len(result.rules)} rules, uses: {', '.join(u.value for u in result.uses)})"
+            )
+    return EXIT_INPUT if failed else EXIT_OK
+
+
+@cli.command(name="licenses")
+@click.argument("license_id", required=False, metavar="[ID]")
+def licenses_cmd(license_id: str | None) -> int:
+    """List known licenses, or show what one license does under each use."""
+    kb = knowledge()
+    if license_id is None:
+        for lic in sorted(kb.licenses.values(), key=lambda x: x.id):
+            osi = "OSI" if lic.osi_approved else "not OSI"
+            click.echo(f"{lic.id:50} {lic.category:17} {osi}")
+        return EXIT_OK
+    lic = kb.get(license_id)
+    if lic is None:
+        raise InputError(
+            f"unknown license {license_id!r}", hint="run 'policycheck licenses' for the list"
+        )
+    click.echo(f"{lic.id}: {lic.name}")
+    click.echo(
+        f"category {lic.category}; OSI-approved: {'yes' if lic.osi_approved else 'no'}; FSF libre: {'yes' if lic.fsf_libre else 'no'}"
+    )
+    click.echo(f"text: {lic.url}")
+    click.echo(lic.summary)
+    for use, e in lic.effects.items():
+        judged = f" (judgement call {e.judgement})" if e.judgement else ""
+        click.echo(f"  {use.value:16} {e.effect.value:12} {e.rationale} [{e.clause}]{judged}")
+    return EXIT_OK
+
+
+@cli.command()
+@click.argument("name", required=False)
+def engines(name: str | None) -> int:
+    """List catalogued engines, or show one engine's version table and governance."""
+    cat = catalog()
+    if name is None:
+        for e in sorted(cat.engines.values(), key=lambda x: x.id):
+            eras = "; ".join(f"{r.versions}: {r.license}" for r in e.ranges)
+            click.echo(f"{e.id:12} {e.governance.model:14} newest {str(e.newest_known):10} {eras}")
+        return EXIT_OK
+    engine = cat.get(name)
+    if engine is None:
+        raise InputError(f"unknown engine {name!r}", hint="run 'policycheck engines' for the list")
+    g = engine.governance
+    click.echo(
+        f"{engine.name} ({engine.id}), {engine.repository}; newest verified release {engine.newest_known}"
+    )
+    click.echo(f"governance: {g.model}, steward {g.steward}; CLA: {g.cla or 'not verified'}")
+    for date, event, _ in g.history:
+        click.echo(f"  {date}  {event}")
+    click.echo("versions:")
+    for r in engine.ranges:
+        line = f"  {str(r.versions):24} {r.license}"
+        if r.busl:
+            line += f"  (licensor {r.busl.licensor}; Change Date {r.busl.change_date} -> {r.busl.change_license}, or the {r.busl.anniversary_years}th anniversary of each release if earlier)"
+        if not r.verified_at_tags:
+            line += "  [not verified at tags]"
+        click.echo(line)
+        for ev in r.evidence:
+            click.echo(f"      evidence: {ev.cite()}")
+    for note in engine.release_notes:
+        click.echo(f"  note ({note.versions}): {note.note}")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI and return its exit code; never lets a traceback reach the user."""
+    try:
+        rv = cli.main(
+            args=list(argv) if argv is not None else None,
+            prog_name="policycheck",
+            standalone_mode=False,
+        )
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_INPUT
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return EXIT_INPUT
+    except InputError as exc:
+        click.echo(f"error: {exc}", err=True)
+        return EXIT_INPUT
+    return rv if isinstance(rv, int) else EXIT_OK
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())
+
+
+__all__ = ["main", "run", "bundled_names"]

@@ -1,0 +1,70 @@
+"""Text for people at a terminal: verdict first, then license, election and reasons."""
+
+from __future__ import annotations
+
+import textwrap
+
+from policycheck.formats.interface import Formatter
+from policycheck.model import Finding
+from policycheck.report import Report
+
+_WIDTH = 100
+
+
+def _wrap(text: str, indent: str) -> str:
+    return textwrap.fill(
+        text, width=_WIDTH, initial_indent=indent + "- ", subsequent_indent=indent + "  "
+    )
+
+
+def finding_title(f: Finding) -> str:
+    """``redis 7.4.0`` plus where it was found."""
+    name = f"{f.engine}@{f.version}" if f.version else f"{f.engine} (version unknown)"
+    if f.requested and f.version and f.requested != f.version:
+        name += f" (from {f.requested!r})"
+    if f.location:
+        name += f"  at {f.location}"
+    return name
+
+
+class TextFormat(Formatter):
+    """The default format."""
+
+    name = "text"
+    description = "human-readable: verdict first, then license and reasons"
+
+    def render(self, report: Report) -> str:
+        """The report for a terminal."""
+        out: list[str] = []
+        uses = ", ".join(u.value for u in report.policy.uses)
+        out.append(f"policy {report.policy.name} | uses: {uses} | as of {report.as_of}")
+        out.append("")
+        for f in report.findings:
+            out.append(f"{str(f.verdict).upper():7} {finding_title(f)}")
+            if f.license:
+                lic = f"license: {f.license}"
+                if f.effective_license and f.effective_license != f.license:
+                    lic += f" (in force now: {f.effective_license})"
+                out.append("        " + lic)
+            if f.elected:
+                out.append(f"        elected: {f.elected}")
+            if f.converts:
+                out.append(f"        converts to {f.converts['to']} on {f.converts['date']}")
+            if f.waiver:
+                out.append(f"        waiver: {f.waiver.get('summary', '')}")
+            for line in f.rationale:
+                out.append(_wrap(line, "        "))
+            out.append("")
+        for e in report.errors:
+            out.append(f"ERROR   {e}")
+        if report.errors:
+            out.append("")
+        s = report.summary
+        out.append(
+            f"{len(report.findings)} finding(s): {s['allow']} allow, {s['review']} review, "
+            f"{s['deny']} deny; {len(report.errors)} input error(s); fail-on {report.fail_on}"
+        )
+        return "\n".join(out) + "\n"
+
+
+FORMAT = TextFormat()

@@ -1,0 +1,65 @@
+"""A Report: every finding of one run plus what the run was judged by.
+
+The JSON form is a contract (``schemas/report.schema.json``): versioned, keys and list
+order fixed, no timestamps beyond the as-of date, so the same input gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from policycheck import __version__
+from policycheck.errors import InputError
+from policycheck.model import Finding
+from policycheck.policy import Policy, Verdict
+
+SCHEMA_VERSION = "1.0"
+
+
+@dataclass
+class Report:
+    """The result of a check run."""
+
+    policy: Policy
+    as_of: dt.date
+    findings: list[Finding]
+    errors: list[InputError] = field(default_factory=list)
+    files: dict[str, str] = field(default_factory=dict)
+    fail_on: Verdict = Verdict.DENY
+
+    def __post_init__(self) -> None:
+        self.findings.sort(key=Finding.sort_key)
+        self.errors.sort(key=lambda e: (e.path or "", e.line or 0, e.message))
+
+    @property
+    def summary(self) -> dict[str, int]:
+        """Count of findings per verdict."""
+        counts = {str(v): 0 for v in Verdict}
+        for f in self.findings:
+            counts[str(f.verdict)] += 1
+        return counts
+
+    @property
+    def failed(self) -> bool:
+        """True when any finding is at or above ``fail_on``."""
+        return any(f.verdict >= self.fail_on for f in self.findings)
+
+    def to_json(self) -> dict[str, Any]:
+        """The documented JSON document."""
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "tool": {"name": "policycheck", "version": __version__},
+            "policy": {"name": self.policy.name, "sha256": self.policy.sha256},
+            "as_of": self.as_of.isoformat(),
+            "uses": [u.value for u in self.policy.uses],
+            "fail_on": str(self.fail_on),
+            "findings": [f.to_json() for f in self.findings],
+            "errors": [
+                {"path": e.path, "line": e.line, "message": e.message, "hint": e.hint}
+                for e in self.errors
+            ],
+            "files": [{"path": p, "sha256": s} for p, s in sorted(self.files.items())],
+            "summary": self.summary,
+        }
