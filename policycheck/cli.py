@@ -97,6 +97,14 @@ def cli() -> None:
     help="Skip paths matching GLOB while walking directories.",
 )
 @click.option(
+    "--warn-expiring",
+    type=click.IntRange(min=0),
+    default=30,
+    show_default=True,
+    metavar="DAYS",
+    help="Flag waivers that expire within DAYS.",
+)
+@click.option(
     "--skip-unparsable",
     is_flag=True,
     help="Report unreadable or malformed files as warnings instead of exiting 2.",
@@ -111,14 +119,18 @@ def check(
     fail_on: str,
     exclude: tuple[str, ...],
     skip_unparsable: bool,
+    warn_expiring: int,
 ) -> int:
     """Check TARGETs: ENGINE@VERSION (redis@7.4.0, valkey@8.1, dragonfly@v1.25.0),
     manifest files or directories."""
     policy = load_policy(policy_name)
     if uses:
         policy = policy.with_uses(tuple(dict.fromkeys(Use(u) for u in uses)))
-    report = run_check(targets, policy, as_of, Verdict.parse(fail_on), exclude)
+    report = run_check(targets, policy, as_of, Verdict.parse(fail_on), exclude, warn_expiring)
     _emit(all_formats()[fmt].render(report), output)
+    for w in report.waivers:
+        if w["status"] in ("expiring", "expired", "unused"):
+            click.echo(f"warning: waiver {w['id']} is {w['status']} (expires {w['expires']})", err=True)
     for err in report.errors:
         prefix = "warning" if skip_unparsable else "error"
         click.echo(f"{prefix}: {err}", err=True)

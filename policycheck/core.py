@@ -15,6 +15,7 @@ from policycheck.evaluate import Evaluator
 from policycheck.model import Component
 from policycheck.policy import Policy, Verdict
 from policycheck.report import Report
+from policycheck.waivers import WaiverLedger
 from policycheck.walk import ScanResult, scan_paths
 
 _ENGINE_TARGET = re.compile(r"^(?P<engine>[A-Za-z0-9][A-Za-z0-9_.-]*)@(?P<version>[^@\s]+)$")
@@ -59,9 +60,13 @@ def check(
     as_of: dt.date,
     fail_on: Verdict = Verdict.DENY,
     exclude: tuple[str, ...] = (),
+    warn_expiring: int = 30,
 ) -> Report:
-    """Evaluate every target under ``policy`` as of ``as_of``."""
+    """Evaluate every target under ``policy`` as of ``as_of``, then apply waivers."""
     scanned = collect(targets, exclude)
     evaluator = Evaluator(policy, as_of)
-    findings = [evaluator.evaluate(c) for c in scanned.components]
-    return Report(policy, as_of, findings, scanned.errors, scanned.files, fail_on)
+    ledger = WaiverLedger(policy, as_of, warn_expiring)
+    findings = [ledger.apply(evaluator.evaluate(c)) for c in scanned.components]
+    report = Report(policy, as_of, findings, scanned.errors, scanned.files, fail_on)
+    report.waivers = ledger.summary()
+    return report

@@ -312,13 +312,41 @@ class _Builder:
             sha256=sha,
             source=str(path),
             elections=tuple(self.elections(d.get("elections", []))),
-            waivers=tuple(self.waivers(d.get("waivers", []), path)),
+            waivers=tuple(self.waivers(d.get("waivers", []), path) + self.waivers_file(d, path)),
         )
+
+    def waivers_file(self, d: dict[str, Any], policy_path: Path) -> list[Waiver]:
+        """Waivers kept in a separate file named by ``waivers_file`` (relative to the policy)."""
+        name = d.get("waivers_file")
+        if name is None:
+            return []
+        path = policy_path.parent / name
+        if not path.is_file():
+            self.error(
+                ("waivers_file",),
+                f"waivers file {name!r} not found",
+                "the path is relative to the policy file",
+            )
+            return []
+        try:
+            doc = load_text(read_text(path, str(path)), str(path))
+        except InputError as exc:
+            self.errors.append(exc)
+            return []
+        errors = schema_errors(doc, "waivers")
+        if errors:
+            self.errors.extend(errors)
+            return []
+        sub = _Builder(doc)
+        items = sub.waivers(doc.value["waivers"], path)
+        self.errors.extend(sub.errors)
+        return items
 
     def elections(self, items: list[dict[str, Any]]) -> list[Election]:
         out = []
         for i, e in enumerate(items):
             base = ("elections", i)
+            self.check_election_offered(base, e)
             out.append(
                 Election(
                     engine=self.engine_id((*base, "engine"), e["engine"]),
@@ -333,6 +361,39 @@ class _Builder:
                 )
             )
         return out
+
+    def check_election_offered(self, base: tuple[str | int, ...], e: dict[str, Any]) -> None:
+        """An election must name a license that some release in its range offers in an OR."""
+        from policycheck.expression import AnyOf, parse
+
+        engine = catalog().get(e["engine"])
+        lic = knowledge().canonical_id(e["license"])
+        if engine is None or lic is None:
+            return  # reported by engine_id / license_id
+        try:
+            scope = VersionRange.parse(e["versions"]) if "versions" in e else None
+        except ValueError:
+            return  # reported by version_range
+        offered: set[str] = set()
+        for r in engine.ranges:
+            releases = [
+                rel.version for rel, _ in engine.releases if r.versions.contains(rel.version)
+            ]
+            if scope is not None and not any(scope.contains(v) for v in releases):
+                continue
+            tree = parse(r.license)
+            if isinstance(tree, AnyOf):
+                offered.update(str(o) for o in tree.options)
+        if lic not in offered:
+            where = f"{engine.id} {e.get('versions', '(all versions)')}"
+            choices = (
+                ", ".join(sorted(offered)) or "none: no release in that range is multi-licensed"
+            )
+            self.error(
+                (*base, "license"),
+                f"election of {lic} for {where}: no catalogued release there offers it as a choice",
+                f"elect one of: {choices}",
+            )
 
     def waivers(self, items: list[dict[str, Any]], path: Path) -> list[Waiver]:
         out = []

@@ -28,6 +28,7 @@ class Report:
     errors: list[InputError] = field(default_factory=list)
     files: dict[str, str] = field(default_factory=dict)
     fail_on: Verdict = Verdict.DENY
+    waivers: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.findings.sort(key=Finding.sort_key)
@@ -61,5 +62,6 @@ class Report:
                 for e in self.errors
             ],
             "files": [{"path": p, "sha256": s} for p, s in sorted(self.files.items())],
+            "waivers": list(self.waivers),
             "summary": self.summary,
         }

@@ -59,6 +59,13 @@ class TextFormat(Formatter):
             out.append(f"ERROR   {e}")
         if report.errors:
             out.append("")
+        for w in report.waivers:
+            out.append(
+                f"WAIVER  {w['id']}: {w['status']}, expires {w['expires']}, "
+                f"approved by {w['approved_by']}, matched {w['matched']} finding(s)"
+            )
+        if report.waivers:
+            out.append("")
         s = report.summary
         out.append(
             f"{len(report.findings)} finding(s): {s['allow']} allow, {s['review']} review, "

@@ -15,7 +15,7 @@ from policycheck.sources.interface import Source
 
 @cache
 def all_sources() -> tuple[Source, ...]:
-    """Every source module's SOURCE, in module-name order (deterministic)."""
+    """Every source module's SOURCE, most specific first (by ``priority``, then name)."""
     found: list[Source] = []
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
         if info.name in ("interface",) or info.name.startswith("_"):
@@ -24,4 +24,4 @@ def all_sources() -> tuple[Source, ...]:
         source = getattr(module, "SOURCE", None)
         if isinstance(source, Source):
             found.append(source)
-    return tuple(found)
+    return tuple(sorted(found, key=lambda s: (s.priority, s.name)))

@@ -27,6 +27,8 @@ class Source(ABC):
 
     #: Short name shown in reports and --help, e.g. "kubernetes".
     name: str = ""
+    #: Lower claims first: specific kinds (compose, Helm values) before generic YAML.
+    priority: int = 50
 
     @abstractmethod
     def claims(self, path: Path, head: bytes) -> bool:
