@@ -61,6 +61,10 @@ def schema_errors(doc: Located, schema_name: str) -> list[InputError]:
     errors: list[InputError] = []
     for err in validator(schema_name).iter_errors(doc.value):
         path: PathKey = tuple(err.absolute_path)
+        if err.validator == "additionalProperties" and isinstance(err.instance, dict):
+            extra = [k for k in err.instance if k not in err.schema.get("properties", {})]
+            if extra:
+                path = (*path, extra[0])
         where = "/".join(str(p) for p in path) or "(top level)"
         errors.append(
             InputError(

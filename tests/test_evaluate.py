@@ -1,0 +1,189 @@
+"""Verdicts at the version boundaries, BUSL conversion, fail-closed cases, bundled policies."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from policycheck.catalog import catalog
+from policycheck.evaluate import Evaluator, add_years
+from policycheck.model import Component, Finding
+from policycheck.policy import Verdict, load_policy
+
+AS_OF = dt.date(2026, 11, 27)
+
+
+def run(engine: str, version: str, policy: str = "default", as_of: dt.date = AS_OF) -> Finding:
+    return Evaluator(load_policy(policy), as_of).evaluate(Component(engine, version))
+
+
+@pytest.mark.parametrize(
+    ("version", "license"),
+    [
+        ("7.2.14", "BSD-3-Clause"),
+        ("7.2.4", "BSD-3-Clause"),
+        ("6.0.10", "BSD-3-Clause"),
+        ("7.4-rc1", "LicenseRef-scancode-rsalv2 OR SSPL-1.0"),
+        ("7.4.0", "LicenseRef-scancode-rsalv2 OR SSPL-1.0"),
+        ("7.4.9", "LicenseRef-scancode-rsalv2 OR SSPL-1.0"),
+        ("8.0-m01", "LicenseRef-scancode-rsalv2 OR SSPL-1.0"),
+        ("8.0-rc1", "LicenseRef-scancode-rsalv2 OR SSPL-1.0"),
+        ("8.0.0", "LicenseRef-scancode-rsalv2 OR SSPL-1.0 OR AGPL-3.0-only"),
+        ("8.8.0", "LicenseRef-scancode-rsalv2 OR SSPL-1.0 OR AGPL-3.0-only"),
+    ],
+)
+def test_redis_boundaries(version: str, license: str) -> None:
+    assert run("redis", version).license == license
+
+
+def test_redis_verdicts_under_default_policy() -> None:
+    assert run("redis", "7.2.14").verdict == Verdict.ALLOW
+    f74 = run("redis", "7.4.0")
+    assert f74.verdict == Verdict.REVIEW
+    assert "review-not-osi" in f74.rules
+    f80 = run("redis", "8.0.0")
+    assert f80.elected == "AGPL-3.0-only"
+    assert any("OSI-approved" in a.reason for a in f80.alternatives if not a.elected)
+    assert any("GPLv3 body" in n for n in f80.notes)
+
+
+def test_managed_service_provider_denies_redis_74_but_elects_agpl_on_8() -> None:
+    f74 = run("redis", "7.4.0", "managed-service-provider")
+    assert f74.verdict == Verdict.DENY
+    assert {r.use for r in f74.restrictions} == {"managed-service"}
+    f8 = run("redis", "8.2.1", "managed-service-provider")
+    assert f8.verdict == Verdict.REVIEW
+    assert f8.elected == "AGPL-3.0-only"
+    # AGPL section 13: the source offer is triggered by modification, not by hosting alone
+    assert [(o.license, o.use) for o in f8.obligations] == [("AGPL-3.0-only", "modification")]
+    losers = {a.license: a for a in f8.alternatives if not a.elected}
+    assert losers["SSPL-1.0"].verdict == Verdict.DENY
+
+
+@pytest.mark.parametrize(
+    ("version", "change_date", "years"),
+    [
+        ("v1.16.1", dt.date(2028, 3, 15), 5),
+        ("v1.17.0", dt.date(2028, 9, 1), 4),
+        ("v1.40.1", dt.date(2030, 11, 1), 4),
+    ],
+)
+def test_dragonfly_bands(version: str, change_date: dt.date, years: int) -> None:
+    engine = catalog().get("dragonfly")
+    assert engine is not None
+    f = run("dragonfly", version)
+    assert f.license == "BUSL-1.1"
+    rng = engine.range_for(engine.newest_known.version if version == "v1.40.1" else _v(version))
+    assert rng is not None and rng.busl is not None
+    assert rng.busl.change_date == change_date
+    assert rng.busl.anniversary_years == years
+
+
+def _v(text: str):  # type: ignore[no-untyped-def]
+    from policycheck.versions import parse_version
+
+    return parse_version(text)
+
+
+def test_busl_conversion_uses_the_earlier_anniversary() -> None:
+    # v1.40.1 was tagged 2026-08-06: the fourth anniversary (2030-08-06) precedes the
+    # Change Date (2030-11-01), so it converts on the anniversary.
+    f = run("dragonfly", "v1.40.1")
+    assert f.converts == {"date": "2030-08-06", "to": "Apache-2.0"}
+    assert any("converts to Apache-2.0 on 2030-08-06" in line for line in f.rationale)
+
+
+def test_busl_conversion_either_side_of_the_date() -> None:
+    before = run("dragonfly", "v1.40.1", as_of=dt.date(2030, 8, 5))
+    after = run("dragonfly", "v1.40.1", as_of=dt.date(2030, 8, 6))
+    assert before.effective_license == "BUSL-1.1" and before.converts is not None
+    assert before.verdict == Verdict.REVIEW
+    assert after.effective_license == "Apache-2.0" and after.converts is None
+    assert after.verdict == Verdict.ALLOW
+    assert after.license == "BUSL-1.1"  # the release's own expression is kept
+
+
+def test_dragonfly_grant_restricts_managed_service() -> None:
+    f = run("dragonfly", "v1.25.0", "managed-service-provider")
+    assert f.verdict == Verdict.DENY
+    assert any(r.use == "managed-service" for r in f.restrictions)
+    # under internal+saas the grant (not the bare BUSL base grant) applies: no restriction
+    assert run("dragonfly", "v1.25.0").restrictions == []
+
+
+def test_add_years_handles_leap_day() -> None:
+    assert add_years(dt.date(2024, 2, 29), 4) == dt.date(2028, 2, 29)
+    assert add_years(dt.date(2024, 2, 29), 1) == dt.date(2025, 2, 28)
+
+
+@pytest.mark.parametrize(
+    ("version", "license"),
+    [("2.0.6", "BSD-3-Clause"), ("2.1.0", "Apache-2.0"), ("2.10.1", "Apache-2.0"), ("1.2.0", "MIT")],
+)
+def test_kvrocks_eras(version: str, license: str) -> None:
+    assert run("kvrocks", version).license == license
+
+
+def test_fail_closed_cases() -> None:
+    unknown_engine = run("redict", "7.3.0")
+    assert unknown_engine.verdict == Verdict.REVIEW and not unknown_engine.resolved
+    not_a_version = run("redis", "e2e")
+    assert not_a_version.verdict == Verdict.REVIEW and not_a_version.license is None
+    newer = run("valkey", "9.1.1")
+    assert newer.verdict == Verdict.REVIEW
+    assert any("newer than the newest release verified" in n for n in newer.notes)
+    below = run("valkey", "7.0.0")
+    assert below.verdict == Verdict.REVIEW and below.license is None
+
+
+def test_floating_versions_resolve_to_newest_release_and_are_unpinned() -> None:
+    f = run("redis", "7.2")
+    assert f.version == "7.2.14" and not f.pinned
+    assert f.verdict == Verdict.REVIEW and "review-unpinned" in f.rules
+    latest = run("valkey", "latest")
+    assert latest.version == "9.1.0" and not latest.pinned
+    spans = run("redis", "7")
+    assert not spans.resolved and spans.verdict == Verdict.REVIEW
+
+
+ENGINES = sorted(catalog().engines)
+POLICIES = ["default", "permissive-only", "osi-only", "managed-service-provider"]
+
+
+@pytest.mark.parametrize("policy", POLICIES)
+@pytest.mark.parametrize("engine", ENGINES)
+def test_every_bundled_policy_on_every_catalogued_release(policy: str, engine: str) -> None:
+    """Each known release gets a verdict with a rationale naming its license and a rule."""
+    e = catalog().engines[engine]
+    ev = Evaluator(load_policy(policy), AS_OF)
+    for release, _ in e.releases:
+        f = ev.evaluate(Component(engine, release.text))
+        assert f.resolved and f.license is not None
+        assert f.rationale and f.license in f.rationale[0]
+        assert f.rules or any("default applies" in r for r in f.rationale)
+        if policy == "permissive-only" and f.verdict == Verdict.ALLOW:
+            assert f.effective_license in ("BSD-3-Clause", "MIT", "Apache-2.0")
+        if policy == "managed-service-provider" and f.effective_license and "SSPL-1.0" == f.effective_license:
+            assert f.verdict == Verdict.DENY
+
+
+EXPECTED_DEFAULT = {
+    ("redis", "7.2.4"): Verdict.ALLOW,
+    ("redis", "7.4.0"): Verdict.REVIEW,
+    ("valkey", "8.1.1"): Verdict.ALLOW,
+    ("dragonfly", "v1.25.0"): Verdict.REVIEW,
+    ("keydb", "v6.3.4"): Verdict.ALLOW,
+    ("garnet", "v2.1.4"): Verdict.ALLOW,
+    ("memcached", "1.6.45"): Verdict.ALLOW,
+}
+
+
+def test_expected_default_verdicts() -> None:
+    for (engine, version), verdict in EXPECTED_DEFAULT.items():
+        assert run(engine, version).verdict == verdict, (engine, version)
+
+
+def test_osi_only_and_permissive_only_disagree_on_agpl() -> None:
+    assert run("redis", "8.2.1", "osi-only").verdict == Verdict.ALLOW
+    assert run("redis", "8.2.1", "permissive-only").verdict == Verdict.DENY
