@@ -72,7 +72,7 @@ def _claimant(path: Path, head: bytes, sources: Iterable[Source]) -> Source | No
     return next((s for s in sources if s.claims(path, head)), None)
 
 
-def scan_file(path: Path, display: str, result: ScanResult, explicit: bool = False) -> None:
+def scan_file(path: Path, display: str, result: ScanResult) -> None:
     """Parse one file with the source that claims it, recording components or an error."""
     try:
         data = path.read_bytes()
@@ -82,16 +82,7 @@ def scan_file(path: Path, display: str, result: ScanResult, explicit: bool = Fal
     head = data[:4096]
     source = _claimant(path, head, all_sources())
     if source is None:
-        if explicit:
-            result.errors.append(
-                InputError(
-                    "no scanner understands this kind of file",
-                    display,
-                    hint="supported: Kubernetes and Helm YAML, compose files, Dockerfiles, "
-                    "Terraform (.tf, .tfvars), redis.conf / valkey.conf, SPDX SBOMs",
-                )
-            )
-        return
+        return  # not a kind of file any scanner reads (README, code, ...): nothing deployed
     if source.needs_prefilter() and not ENGINE_WORDS.search(data):
         return
     if b"\x00" in head:
@@ -125,7 +116,7 @@ def scan_paths(targets: Iterable[str], exclude: tuple[str, ...] = ()) -> ScanRes
             for file, display in iter_files(path, target, exclude):
                 scan_file(file, display, result)
         elif path.is_file():
-            scan_file(path, target, result, explicit=True)
+            scan_file(path, target, result)
         else:
             result.errors.append(InputError("no such file or directory", target))
     return result
