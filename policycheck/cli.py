@@ -163,9 +163,9 @@ def licenses_cmd(license_id: str | None) -> int:
     """List known licenses, or show what one license does under each use."""
     kb = knowledge()
     if license_id is None:
-        for lic in sorted(kb.licenses.values(), key=lambda x: x.id):
-            osi = "OSI" if lic.osi_approved else "not OSI"
-            click.echo(f"{lic.id:50} {lic.category:17} {osi}")
+        for record in sorted(kb.licenses.values(), key=lambda x: x.id):
+            osi = "OSI" if record.osi_approved else "not OSI"
+            click.echo(f"{record.id:50} {record.category:17} {osi}")
         return EXIT_OK
     lic = kb.get(license_id)
     if lic is None:

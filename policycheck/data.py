@@ -83,8 +83,8 @@ def _describe(err: jsonschema.ValidationError) -> str:
         allowed = ", ".join(str(v) for v in err.validator_value)
         return f"{err.instance!r} is not one of: {allowed}"
     if err.validator == "additionalProperties":
-        return err.message.replace("Additional properties are not allowed", "unknown key")
-    return err.message
+        return str(err.message).replace("Additional properties are not allowed", "unknown key")
+    return str(err.message)
 
 
 def _hint(err: jsonschema.ValidationError) -> str | None:

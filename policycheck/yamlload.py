@@ -77,7 +77,7 @@ _CONSTRUCTOR = yaml.constructor.SafeConstructor()
 
 def _scalar(node: yaml.Node) -> Any:
     """Construct a scalar; dates stay ISO strings so JSON Schema sees what the user wrote."""
-    value = _CONSTRUCTOR.construct_object(node, deep=True)  # type: ignore[no-untyped-call]
+    value = _CONSTRUCTOR.construct_object(node, deep=True)
     _CONSTRUCTOR.constructed_objects.clear()
     if isinstance(value, datetime.date):
         return node.value
