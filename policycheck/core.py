@@ -10,6 +10,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
+from policycheck.alternatives import Advisor
 from policycheck.errors import InputError
 from policycheck.evaluate import Evaluator
 from policycheck.model import Component
@@ -66,7 +67,10 @@ def check(
     scanned = collect(targets, exclude)
     evaluator = Evaluator(policy, as_of)
     ledger = WaiverLedger(policy, as_of, warn_expiring)
+    advisor = Advisor(evaluator)
     findings = [ledger.apply(evaluator.evaluate(c)) for c in scanned.components]
+    for finding in findings:
+        finding.suggestions = [s.to_json() for s in advisor.suggest(finding)]
     report = Report(policy, as_of, findings, scanned.errors, scanned.files, fail_on)
     report.waivers = ledger.summary()
     return report

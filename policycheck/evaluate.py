@@ -420,6 +420,11 @@ class Evaluator:
             out.defaulted = True
         if record is None and out.verdict < Verdict.REVIEW:
             out.verdict = Verdict.REVIEW
+        if lic.exception and lic.exception.startswith("LicenseRef-"):
+            # SPDX-listed exceptions only add permissions; a LicenseRef one (e.g. the Commons
+            # Clause) may take rights away, and we have no record of what it does.
+            out.unknown.append(f"{lic.exception} (attached to {lic.key} with WITH)")
+            out.verdict = max(out.verdict, Verdict.REVIEW)
         return out
 
     def _matches(

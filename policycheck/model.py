@@ -115,6 +115,7 @@ class Finding:
     notes: list[str] = field(default_factory=list)
     governance: dict[str, Any] | None = None
     waiver: dict[str, Any] | None = None
+    suggestions: list[dict[str, str]] = field(default_factory=list)
 
     def sort_key(self) -> tuple[Any, ...]:
         """Deterministic order: by file, line, engine, version."""
@@ -151,4 +152,5 @@ class Finding:
             "notes": list(self.notes),
             "governance": self.governance,
             "waiver": self.waiver,
+            "suggestions": list(self.suggestions),
         }

@@ -91,3 +91,9 @@ def test_unknown_license_is_never_allowed() -> None:
     # an unknown alternative cannot win over a known allow, and never drags it to allow
     assert _verdict(AnyOf((Lic("LicenseRef-made-up"), Lic("MIT")))) == Verdict.ALLOW
     assert _verdict(AllOf((Lic("LicenseRef-made-up"), Lic("MIT")))) == Verdict.REVIEW
+
+
+def test_spdx_exception_adds_permission_but_licenseref_exception_is_reviewed() -> None:
+    assert _verdict(Lic("GPL-3.0-only", "Classpath-exception-2.0")) == _verdict(Lic("GPL-3.0-only"))
+    assert _verdict(Lic("Apache-2.0")) == Verdict.ALLOW
+    assert _verdict(Lic("Apache-2.0", "LicenseRef-scancode-commons-clause")) == Verdict.REVIEW

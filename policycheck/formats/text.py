@@ -54,6 +54,14 @@ class TextFormat(Formatter):
                 out.append(f"        waiver: {f.waiver.get('summary', '')}")
             for line in f.rationale:
                 out.append(_wrap(line, "        "))
+            for sug in f.suggestions:
+                out.append(
+                    _wrap(
+                        f"instead: {sug['engine']}@{sug['version']} ({sug['verdict']}, "
+                        f"{sug['license']}): {sug['reason']}",
+                        "        ",
+                    )
+                )
             out.append("")
         for e in report.errors:
             out.append(f"ERROR   {e}")

@@ -1,0 +1,101 @@
+"""Suggesting a way out: engines that speak the same protocol and pass the same policy.
+
+When a finding is review or deny, the most useful next sentence is "what would pass?".
+We look at two places: other catalogued servers speaking the same wire protocol (newest
+verified release), and earlier releases of the same engine (the last one that passes).
+Results are cached per engine and version, since a monorepo repeats the same images.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from policycheck.catalog import Engine, catalog
+from policycheck.evaluate import Evaluator
+from policycheck.model import Component, Finding
+from policycheck.policy import Verdict
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A catalogued release that passes the same policy, and why it is a fit."""
+
+    engine: str
+    version: str
+    verdict: Verdict
+    license: str
+    reason: str
+
+    def to_json(self) -> dict[str, str]:
+        """JSON form."""
+        return {
+            "engine": self.engine,
+            "version": self.version,
+            "verdict": str(self.verdict),
+            "license": self.license,
+            "reason": self.reason,
+        }
+
+
+class Advisor:
+    """Finds passing alternatives with one Evaluator (same policy, uses and date)."""
+
+    def __init__(self, evaluator: Evaluator) -> None:
+        self.evaluator = evaluator
+        self._cache: dict[tuple[str, str], list[Suggestion]] = {}
+
+    @cached_property
+    def _newest_passing(self) -> dict[str, Finding]:
+        out: dict[str, Finding] = {}
+        for engine in sorted(catalog().engines.values(), key=lambda e: e.id):
+            if engine.kind != "server":
+                continue
+            f = self.evaluator.evaluate(Component(engine.id, engine.newest_known.text))
+            if f.verdict == Verdict.ALLOW:
+                out[engine.id] = f
+        return out
+
+    def suggest(self, finding: Finding) -> list[Suggestion]:
+        """Alternatives for a review or deny finding; empty for allow or unknown engines."""
+        engine = catalog().get(finding.engine)
+        if finding.verdict == Verdict.ALLOW or engine is None:
+            return []
+        key = (engine.id, finding.version or "")
+        if key not in self._cache:
+            self._cache[key] = self._same_engine(engine, finding) + self._same_protocol(engine)
+        return self._cache[key]
+
+    def _same_protocol(self, engine: Engine) -> list[Suggestion]:
+        out: list[Suggestion] = []
+        for other_id, f in self._newest_passing.items():
+            other = catalog().engines[other_id]
+            if other_id == engine.id or other.protocol != engine.protocol:
+                continue
+            if engine.lineage and other.lineage == engine.lineage:
+                why = f"same {engine.lineage} lineage and protocol: a drop-in replacement"
+            else:
+                why = f"speaks the same protocol ({engine.protocol}); check command compatibility"
+            out.append(
+                Suggestion(other_id, f.version or "", f.verdict, f.effective_license or "", why)
+            )
+        same_lineage_first = sorted(out, key=lambda s: ("drop-in" not in s.reason, s.engine))
+        return same_lineage_first
+
+    def _same_engine(self, engine: Engine, finding: Finding) -> list[Suggestion]:
+        """The newest release of the same engine that passes (may be the same line, pinned)."""
+        for release, _ in reversed(engine.releases):
+            if release.version.is_prerelease:
+                continue
+            f = self.evaluator.evaluate(Component(engine.id, release.text))
+            if f.verdict == Verdict.ALLOW:
+                return [
+                    Suggestion(
+                        engine.id,
+                        release.text,
+                        f.verdict,
+                        f.effective_license or "",
+                        f"the newest {engine.name} release that passes this policy",
+                    )
+                ]
+        return []
