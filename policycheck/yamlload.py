@@ -48,7 +48,17 @@ def _build(node: yaml.Node, path: PathKey, lines: dict[PathKey, int], source: st
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
+        merged: dict[Any, Any] = {}
         for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                sources = (
+                    value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+                )
+                for src in sources:
+                    built = _build(src, path, {}, source)
+                    if isinstance(built, dict):
+                        merged = {**built, **merged}
+                continue
             key = _build(key_node, (*path, "<key>"), {}, source)
             if not isinstance(key, str | int | float | bool) and key is not None:
                 raise InputError(
@@ -66,7 +76,7 @@ def _build(node: yaml.Node, path: PathKey, lines: dict[PathKey, int], source: st
             k = key if isinstance(key, str | int) else str(key)
             out[k] = _build(value_node, (*path, k), lines, source)
             lines[(*path, k)] = key_node.start_mark.line + 1
-        return out
+        return {**merged, **out} if merged else out
     if isinstance(node, yaml.SequenceNode):
         return [_build(child, (*path, i), lines, source) for i, child in enumerate(node.value)]
     return _scalar(node)

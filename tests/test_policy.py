@@ -86,3 +86,11 @@ def test_unknown_policy_name_lists_bundled() -> None:
     with pytest.raises(InputError) as exc:
         load_policy("strict")
     assert "default" in (exc.value.hint or "")
+
+
+def test_yaml_merge_keys_are_supported() -> None:
+    from policycheck.yamlload import load_text
+
+    doc = load_text("base: &b {image: redis:7.2.4, port: 1}\nsvc:\n  <<: *b\n  port: 2\n", "f.yaml")
+    assert doc.value["svc"] == {"image": "redis:7.2.4", "port": 2}
+    assert doc.line_of(("svc", "port")) == 4

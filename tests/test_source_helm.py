@@ -1,0 +1,239 @@
+"""Helm values source: image spellings, disabled subtrees, appVersion fallback, negatives."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from policycheck.errors import InputError
+from policycheck.model import Component
+from policycheck.sources.helm import SOURCE
+from policycheck.walk import scan_paths
+
+
+def collect(directory: Path, text: str, name: str = "values.yaml") -> list[Component]:
+    path = directory / name
+    body = textwrap.dedent(text).lstrip()
+    path.write_text(body)
+    return list(SOURCE.collect(path, body, name))
+
+
+def summary(components: list[Component]) -> list[tuple[str, str | None, int | None]]:
+    return [(c.engine, c.version, c.location.line if c.location else None) for c in components]
+
+
+BITNAMI_STYLE = """
+    global:
+      imageRegistry: ""
+    image:
+      registry: docker.io
+      repository: bitnami/redis
+      tag: 7.4.2-debian-12-r5
+      digest: ""
+    architecture: replication
+    sentinel:
+      enabled: false
+      image:
+        registry: docker.io
+        repository: bitnami/redis-sentinel
+        tag: 7.4.2-debian-12-r4
+    metrics:
+      enabled: true
+      image:
+        registry: docker.io
+        repository: bitnami/redis-exporter
+        tag: 1.67.0-debian-12-r0
+    volumePermissions:
+      enabled: false
+      image:
+        repository: bitnami/os-shell
+        tag: 12-debian-12-r30
+"""
+
+
+def test_split_image_is_composed_and_reported_at_repository_line(tmp_path: Path) -> None:
+    found = collect(tmp_path, BITNAMI_STYLE)
+    assert summary(found) == [("redis", "7.4.2", 5)]
+    assert found[0].location is not None
+    assert found[0].location.text == "docker.io/bitnami/redis:7.4.2-debian-12-r5"
+
+
+def test_disabled_subtree_is_not_reported_but_enabled_one_is(tmp_path: Path) -> None:
+    text = BITNAMI_STYLE.replace(
+        "enabled: false\n      image:\n        registry: docker.io\n"
+        "        repository: bitnami/redis-sentinel",
+        "enabled: true\n      image:\n        registry: docker.io\n"
+        "        repository: bitnami/redis-sentinel",
+    )
+    found = collect(tmp_path, text)
+    assert summary(found) == [("redis", "7.4.2", 5), ("redis", "7.4.2", 13)]
+
+
+def test_disabled_parent_hides_nested_images(tmp_path: Path) -> None:
+    found = collect(
+        tmp_path,
+        """
+        replica:
+          enabled: false
+          sidecar:
+            image:
+              repository: valkey/valkey
+              tag: 8.0.1
+        """,
+    )
+    assert found == []
+
+
+def test_image_string_with_sibling_tag(tmp_path: Path) -> None:
+    found = collect(
+        tmp_path,
+        """
+        redisCluster:
+          name: ""
+          image: quay.io/opstree/redis
+          tag: v7.2.7
+          imagePullPolicy: IfNotPresent
+        redisExporter:
+          enabled: true
+          image: quay.io/opstree/redis-exporter
+          tag: "v1.44.0"
+        """,
+    )
+    assert summary(found) == [("redis", "7.2.7", 3)]
+    assert found[0].location is not None
+    assert found[0].location.text == "quay.io/opstree/redis:v7.2.7"
+
+
+def test_plain_image_string_and_list_items(tmp_path: Path) -> None:
+    found = collect(
+        tmp_path,
+        """
+        extraContainers:
+          - name: cache
+            image: "memcached:1.6.29-alpine"
+          - name: proxy
+            image: envoyproxy/envoy:v1.30.0
+        """,
+        "values-prod.yaml",
+    )
+    assert summary(found) == [("memcached", "1.6.29", 3)]
+
+
+def test_numeric_tag_keeps_its_written_form(tmp_path: Path) -> None:
+    found = collect(tmp_path, "image:\n  repository: valkey/valkey\n  tag: 7.10\n")
+    assert found[0].location is not None
+    assert found[0].location.text == "valkey/valkey:7.10"
+
+
+def test_empty_tag_uses_app_version_from_chart_yaml(tmp_path: Path) -> None:
+    (tmp_path / "Chart.yaml").write_text('apiVersion: v2\nname: valkey\nappVersion: "8.1.3"\n')
+    found = collect(
+        tmp_path,
+        """
+        image:
+          registry: "docker.io"
+          repository: valkey/valkey
+          # leave empty to use .Chart.AppVersion
+          tag: ""
+        """,
+    )
+    assert summary(found) == [("valkey", "8.1.3", 3)]
+    assert found[0].unresolved is None
+    assert found[0].location is not None
+    assert found[0].location.text == (
+        "docker.io/valkey/valkey (tag empty; appVersion 8.1.3 from Chart.yaml)"
+    )
+
+
+def test_empty_tag_without_chart_yaml_is_unresolved(tmp_path: Path) -> None:
+    found = collect(tmp_path, "image:\n  repository: valkey/valkey\n  tag: ''\n")
+    assert summary(found) == [("valkey", None, 2)]
+    assert found[0].unresolved == (
+        "tag is empty and no Chart.yaml beside the values file gives appVersion"
+    )
+
+
+def test_digest_is_kept_with_the_tag(tmp_path: Path) -> None:
+    found = collect(
+        tmp_path,
+        """
+        image:
+          repository: bitnami/keydb
+          tag: 6.3.4-debian-12-r24
+          digest: sha256:0123456789abcdef
+        """,
+    )
+    assert summary(found) == [("keydb", "6.3.4", 2)]
+    assert found[0].location is not None
+    assert found[0].location.text == "bitnami/keydb:6.3.4-debian-12-r24@sha256:0123456789abcdef"
+
+
+def test_exporters_and_key_names_never_make_an_engine(tmp_path: Path) -> None:
+    found = collect(
+        tmp_path,
+        """
+        redis:
+          enabled: true
+          host: redis-master
+        metrics:
+          exporter:
+            image:
+              registry: ghcr.io
+              repository: oliver006/redis_exporter
+              tag: "v1.79.0"
+        valkey:
+          image:
+            repository: mycorp/valkey-sidecar
+            tag: "1.0"
+        """,
+    )
+    assert found == []
+
+
+def test_malformed_values_raise_input_error_with_line(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as info:
+        collect(tmp_path, "image:\n  repository: redis\n tag: [7.4\n")
+    assert info.value.line is not None and info.value.line >= 3
+
+
+def test_claims_values_files_by_name_only() -> None:
+    assert SOURCE.claims(Path("values.yaml"), b"image: {}\n")
+    assert SOURCE.claims(Path("values-production.yml"), b"")
+    assert SOURCE.claims(Path("bitnami-redis-values.yaml"), b"")
+    assert SOURCE.claims(Path("values.prod.yaml"), b"")
+    assert not SOURCE.claims(Path("retvalues.yaml"), b"")
+    assert not SOURCE.claims(Path("deployment.yaml"), b"image: redis\n")
+    assert not SOURCE.claims(Path("values.json"), b"{}")
+    assert not SOURCE.claims(Path("values.yaml"), b"apiVersion: v1\nkind: ConfigMap\n")
+
+
+def test_walker_gives_values_files_to_helm_and_reports_once(tmp_path: Path) -> None:
+    (tmp_path / "Chart.yaml").write_text("apiVersion: v2\nname: r\nappVersion: 7.2.4\n")
+    (tmp_path / "values.yaml").write_text("image:\n  repository: redis\n  tag: ''\n")
+    result = scan_paths([str(tmp_path)])
+    assert result.errors == []
+    assert [(c.engine, c.version) for c in result.components] == [("redis", "7.2.4")]
+
+
+_parts = st.from_regex(r"\A[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{1,2}\Z")
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    tag=_parts,
+    registry=st.sampled_from(["", "docker.io", "docker.io/"]),
+    suffix=st.sampled_from(["", "-alpine", "-debian-12-r0"]),
+)
+def test_composed_reference_always_resolves_the_tag(
+    tmp_path_factory: pytest.TempPathFactory, tag: str, registry: str, suffix: str
+) -> None:
+    text = (
+        f"image:\n  registry: '{registry}'\n  repository: bitnami/valkey\n  tag: '{tag}{suffix}'\n"
+    )
+    directory = tmp_path_factory.mktemp("helm")
+    found = list(SOURCE.collect(directory / "values.yaml", text, "values.yaml"))
+    assert summary(found) == [("valkey", tag, 3)]
