@@ -123,6 +123,7 @@ class Engine:
     aliases: tuple[str, ...]
     governance: Governance
     images: tuple[str, ...]
+    derived_images: tuple[str, ...]
     newest_known: Release
     verified_note: str | None
     ranges: tuple[LicenseRange, ...]
@@ -252,6 +253,7 @@ def _engine(d: dict[str, Any], source: str) -> Engine:
         aliases=tuple(d.get("aliases", [])),
         governance=governance,
         images=tuple(i.lower() for i in d.get("images", [])),
+        derived_images=tuple(i.lower() for i in d.get("derived_images", [])),
         newest_known=newest,
         verified_note=d.get("verified_note"),
         ranges=tuple(ranges),

@@ -72,6 +72,17 @@ def _image_table() -> dict[str, str]:
     return table
 
 
+@cache
+def _derived_table() -> dict[str, str]:
+    table: dict[str, str] = {}
+    for engine in catalog().engines.values():
+        for image in engine.derived_images:
+            ref = parse_image(image)
+            if ref is not None:
+                table[ref.name] = engine.id
+    return table
+
+
 def engine_for_image(ref: ImageRef) -> Engine | None:
     """The catalogued engine an image runs, matched on the whole repository name only."""
     engine_id = _image_table().get(ref.name)
@@ -103,6 +114,16 @@ def component_for_image(text: str, location: Location) -> Component | None:
     ref = parse_image(text)
     if ref is None:
         return None
+    derived = _derived_table().get(ref.name)
+    if derived is not None:
+        return Component(
+            derived,
+            None,
+            location,
+            unresolved=f"{ref.name} is an image built on {derived}; its tag {ref.tag!r} is the "
+            "image's own version, not the engine's",
+            origin="image",
+        )
     engine = engine_for_image(ref)
     if engine is None:
         return None
