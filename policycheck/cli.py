@@ -130,7 +130,9 @@ def check(
     _emit(all_formats()[fmt].render(report), output)
     for w in report.waivers:
         if w["status"] in ("expiring", "expired", "unused"):
-            click.echo(f"warning: waiver {w['id']} is {w['status']} (expires {w['expires']})", err=True)
+            click.echo(
+                f"warning: waiver {w['id']} is {w['status']} (expires {w['expires']})", err=True
+            )
     for err in report.errors:
         prefix = "warning" if skip_unparsable else "error"
         click.echo(f"{prefix}: {err}", err=True)

@@ -253,10 +253,28 @@ def test_exporter_images_are_never_engines(tmp_path: Path) -> None:
               containers:
                 - {name: a, image: "oliver006/redis_exporter:v1.79.0"}
                 - {name: b, image: "docker.io/bitnami/redis-exporter:1.76.0"}
-                - {name: c, image: "gcr.io/google_samples/gb-redisslave:v1"}
         """,
     )
     assert found == []
+
+
+def test_derived_engine_image_is_reported_unresolved(tmp_path: Path) -> None:
+    """A derived image's tag (v1) is its own version, never read as the engine's."""
+    found = collect(
+        tmp_path,
+        """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: follower}
+        spec:
+          template:
+            spec:
+              containers:
+                - {name: c, image: "gcr.io/google_samples/gb-redisslave:v1"}
+        """,
+    )
+    assert [(c.engine, c.version) for c in found] == [("redis", None)]
+    assert found[0].unresolved and "own version" in found[0].unresolved
 
 
 HELM_TEMPLATE = """
