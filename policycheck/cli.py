@@ -97,6 +97,11 @@ def cli() -> None:
     help="Skip paths matching GLOB while walking directories.",
 )
 @click.option(
+    "--sarif-include-allow",
+    is_flag=True,
+    help="With --format sarif, also report allowed components (off: code scanning shows only review and deny).",
+)
+@click.option(
     "--warn-expiring",
     type=click.IntRange(min=0),
     default=30,
@@ -120,6 +125,7 @@ def check(
     exclude: tuple[str, ...],
     skip_unparsable: bool,
     warn_expiring: int,
+    sarif_include_allow: bool,
 ) -> int:
     """Check TARGETs: ENGINE@VERSION (redis@7.4.0, valkey@8.1, dragonfly@v1.25.0),
     manifest files or directories."""
@@ -127,7 +133,12 @@ def check(
     if uses:
         policy = policy.with_uses(tuple(dict.fromkeys(Use(u) for u in uses)))
     report = run_check(targets, policy, as_of, Verdict.parse(fail_on), exclude, warn_expiring)
-    _emit(all_formats()[fmt].render(report), output)
+    formatter = all_formats()[fmt]
+    if fmt == "sarif" and sarif_include_allow:
+        from policycheck.formats.sarif import with_allow
+
+        formatter = with_allow()
+    _emit(formatter.render(report), output)
     for w in report.waivers:
         if w["status"] in ("expiring", "expired", "unused"):
             click.echo(
@@ -139,6 +150,76 @@ def check(
     if report.errors and not skip_unparsable:
         return EXIT_INPUT
     return EXIT_FINDINGS if report.failed else EXIT_OK
+
+
+@cli.command()
+@click.argument("base")
+@click.argument("head")
+@click.option(
+    "--policy",
+    "policy_name",
+    default="default",
+    show_default=True,
+    help="Bundled policy name or path to a policy YAML.",
+)
+@click.option(
+    "--use",
+    "uses",
+    multiple=True,
+    type=click.Choice([u.value for u in Use]),
+    help="Declared use; repeat for several.",
+)
+@click.option(
+    "--as-of",
+    callback=_parse_date,
+    metavar="YYYY-MM-DD",
+    help="Date the licenses are judged at (default: today).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    default="text",
+    show_default=True,
+    type=click.Choice(["text", "json"]),
+    help="Output format.",
+)
+@click.option("--output", "-o", metavar="FILE", help="Write the report to FILE atomically.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["review", "deny"]),
+    default="deny",
+    show_default=True,
+    help="Exit 1 when a change raises a verdict to this level or above.",
+)
+@click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB.")
+def diff(
+    base: str,
+    head: str,
+    policy_name: str,
+    uses: tuple[str, ...],
+    as_of: dt.date,
+    fmt: str,
+    output: str | None,
+    fail_on: str,
+    exclude: tuple[str, ...],
+) -> int:
+    """License drift between BASE and HEAD (git revisions of this repository, or paths):
+    every engine whose version, license or verdict changes, plus added and removed ones."""
+    import json
+
+    from policycheck.diff import diff_revisions, render_text, to_json
+
+    policy = load_policy(policy_name)
+    if uses:
+        policy = policy.with_uses(tuple(dict.fromkeys(Use(u) for u in uses)))
+    result = diff_revisions(base, head, policy, as_of, Verdict.parse(fail_on), exclude)
+    text = (
+        render_text(result)
+        if fmt == "text"
+        else json.dumps(to_json(result), indent=2, ensure_ascii=False) + "\n"
+    )
+    _emit(text, output)
+    return EXIT_FINDINGS if result.failed else EXIT_OK
 
 
 @cli.command()
