@@ -1,0 +1,453 @@
+"""SARIF 2.1.0 for GitHub code scanning: one alert per finding that needs a person.
+
+Why the shape is what it is:
+
+* **Rules.** Every policy rule becomes a ``reportingDescriptor`` so an alert links to the
+  rule's rationale. Verdicts no policy rule decided get synthetic rules (``SYNTHETIC_RULES``):
+  the policy's default, and the fail-closed cases (unknown engine, unresolved version, ...).
+  A finding's rule is its highest-verdict fired rule (first in policy order on a tie), else
+  the synthetic rule that explains the verdict (``deciding_rule_id``).
+* **Results.** Only review and deny findings by default: an allow is not a problem to
+  triage. ``with_allow()`` gives a formatter that also emits allows (level ``note``).
+* **Locations.** A finding from a file gets the path as given (forward slashes, relative
+  to ``%SRCROOT%``) and its line. GitHub rejects a whole upload when a result has no
+  physical location (``locationFromSarifResult: expected at least one location`` /
+  ``expected a physical location``), so a finding from the command line (``redis@7.4.0``)
+  gets the target text itself as a pseudo-path without ``uriBaseId`` (the way image
+  scanners report image names), plus a logical location ``engine@version``. The policy
+  file is not used: a bundled policy is not in the repository, and every target would
+  pile onto one line of it.
+* **Fingerprints.** ``partialFingerprints["policycheck/v1"]`` hashes rule id, path, engine
+  and the version text as written, never the line, so editing above a finding does not
+  close and reopen its alert. Identical findings in one file are told apart by an
+  occurrence counter, as CodeQL does.
+* **Input errors** go to ``invocations[0].toolExecutionNotifications``, which GitHub shows
+  as tool errors rather than code alerts.
+
+Output is deterministic: fixed key order, findings in report order, no timestamps.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from policycheck import __version__
+from policycheck.catalog import catalog
+from policycheck.errors import InputError
+from policycheck.expression import licenses_in, parse
+from policycheck.formats.interface import Formatter
+from policycheck.knowledge import knowledge
+from policycheck.model import Finding
+from policycheck.policy import Policy, Rule, Verdict
+from policycheck.report import Report
+
+SARIF_SCHEMA = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+)
+FINGERPRINT_KEY = "policycheck/v1"
+SRCROOT = "%SRCROOT%"
+#: Characters kept as written in artifact URIs (RFC 3986 path characters minus ":").
+_URI_SAFE = "/@!$&'()*+,;="
+#: GitHub truncates or rejects rule descriptions longer than this.
+_DESCRIPTION_LIMIT = 1024
+
+LEVELS = {Verdict.ALLOW: "note", Verdict.REVIEW: "warning", Verdict.DENY: "error"}
+
+POLICY_DEFAULT = "policy-default"
+UNKNOWN_ENGINE = "unknown-engine"
+UNRESOLVED_VERSION = "unresolved-version"
+UNCATALOGUED_VERSION = "uncatalogued-version"
+UNKNOWN_LICENSE = "unknown-license"
+FAIL_CLOSED = "fail-closed"
+
+
+@dataclass(frozen=True)
+class SyntheticRule:
+    """A rule policycheck itself applies when no policy rule decided the verdict."""
+
+    id: str
+    verdict: Verdict
+    summary: str
+    rationale: str
+
+
+#: Fail-closed rules, in descriptor order; the policy default is added per policy.
+SYNTHETIC_RULES: tuple[SyntheticRule, ...] = (
+    SyntheticRule(
+        UNKNOWN_ENGINE,
+        Verdict.REVIEW,
+        "The engine is not in policycheck's catalog (fail closed)",
+        "policycheck does not know this engine, so its license is unknown and a person "
+        "must review it. Check the engine name, or add the engine to the catalog.",
+    ),
+    SyntheticRule(
+        UNRESOLVED_VERSION,
+        Verdict.REVIEW,
+        "The engine version could not be determined (fail closed)",
+        "Without a version the license is unknown: several engines changed license between "
+        "releases. Pin an exact version (or image tag) so the license can be checked.",
+    ),
+    SyntheticRule(
+        UNCATALOGUED_VERSION,
+        Verdict.REVIEW,
+        "No catalogued license range covers this version (fail closed)",
+        "policycheck will not guess the license of a release outside its catalogued ranges. "
+        "Check the version, or extend the catalog with evidence from the release's tag.",
+    ),
+    SyntheticRule(
+        UNKNOWN_LICENSE,
+        Verdict.REVIEW,
+        "The license is not in policycheck's license knowledge (fail closed)",
+        "The effect of a license policycheck has no record of cannot be assessed, so the "
+        "verdict is at least review.",
+    ),
+    SyntheticRule(
+        FAIL_CLOSED,
+        Verdict.REVIEW,
+        "A fact behind the verdict was assumed, not known (fail closed)",
+        "policycheck raised the verdict because part of the license reasoning rests on an "
+        "assumption, e.g. a release newer than the newest one verified at its tag.",
+    ),
+)
+
+
+# -- what decided a finding (shared with the junit and github formats) -----------------
+
+
+def target_label(f: Finding) -> str:
+    """``redis@7.4.9`` plus the version as written when resolution changed it."""
+    version = f.version or f.requested or "unknown-version"
+    label = f"{f.engine}@{version}"
+    if f.requested and f.version and f.requested != f.version:
+        label += f" (requested {f.requested})"
+    return label
+
+
+def license_summary(f: Finding) -> str:
+    """The license words of a message: expression, what is in force, what was elected."""
+    if not f.license:
+        return "license unknown"
+    text = f"license {f.license}"
+    if f.effective_license and f.effective_license != f.license:
+        text += f" (in force: {f.effective_license})"
+    if f.elected:
+        text += f", elected {f.elected}"
+    return text
+
+
+def _decided_verdict(f: Finding) -> Verdict:
+    """The verdict before an active waiver changed it: the one rules are compared with."""
+    waiver = f.waiver or {}
+    original = waiver.get("original_verdict")
+    if waiver.get("status") != "expired" and isinstance(original, str):
+        try:
+            return Verdict.parse(original)
+        except KeyError:
+            return f.verdict
+    return f.verdict
+
+
+def _has_unknown_license(f: Finding) -> bool:
+    try:
+        tree = parse(f.effective_license or f.license or "")
+    except ValueError:  # ExpressionSyntaxError included
+        return True
+    return any(knowledge().get(lic.key) is None for lic in licenses_in(tree))
+
+
+def _defaulted(f: Finding) -> bool:
+    """True when part of an AND expression fell through to the policy default."""
+    return any(line.startswith("No rule of policy ") for line in f.rationale)
+
+
+def deciding_rule(f: Finding, policy: Policy) -> Rule | None:
+    """The highest-verdict policy rule that fired for ``f`` (policy order breaks ties)."""
+    fired = [r for r in policy.rules if r.id in f.rules]
+    if not fired:
+        return None
+    top = max(r.verdict for r in fired)
+    return next(r for r in fired if r.verdict == top)
+
+
+def deciding_rule_id(f: Finding, policy: Policy) -> str:
+    """The id of the rule, policy or synthetic, that explains the finding's verdict."""
+    if catalog().get(f.engine) is None:
+        return UNKNOWN_ENGINE
+    if not f.resolved:
+        return UNRESOLVED_VERSION
+    if not f.license:
+        return UNCATALOGUED_VERSION
+    decided = _decided_verdict(f)
+    rule = deciding_rule(f, policy)
+    if rule is not None and rule.verdict >= decided:
+        return rule.id
+    if _has_unknown_license(f):
+        return UNKNOWN_LICENSE
+    if (rule is None or _defaulted(f)) and decided <= policy.default_verdict:
+        return POLICY_DEFAULT
+    return FAIL_CLOSED
+
+
+def deciding_lines(f: Finding, rule_id: str, policy: Policy) -> list[str]:
+    """The rationale sentences that carry the verdict; all of them when none is marked.
+
+    For a policy rule that is every fired rule at the deciding rule's verdict, so a
+    floating non-OSI release names both reasons a person must look at it.
+    """
+    if rule_id in (UNKNOWN_ENGINE, UNRESOLVED_VERSION, UNCATALOGUED_VERSION):
+        return list(f.rationale)
+    top = deciding_rule(f, policy)
+    peers = set()
+    if top is not None and top.id == rule_id:
+        peers = {r.id for r in policy.rules if r.id in f.rules and r.verdict == top.verdict}
+    prefixes = tuple(f"Rule {rid} (" for rid in sorted(peers | {rule_id})) + ("Waiver ",)
+
+    def decides(line: str) -> bool:
+        if line.startswith(prefixes):
+            return True
+        if rule_id == POLICY_DEFAULT:
+            return line.startswith("No rule of policy ")
+        if rule_id in (UNKNOWN_LICENSE, FAIL_CLOSED):
+            return "fail closed" in line or line.startswith("Raised to ")
+        return False
+
+    chosen = [line for line in f.rationale if decides(line)]
+    return chosen or list(f.rationale)
+
+
+# -- rules -----------------------------------------------------------------------------
+
+
+def _clip(text: str, limit: int = _DESCRIPTION_LIMIT) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _first_clause(text: str) -> str:
+    """The text up to its first full stop or semicolon: a title, not a paragraph."""
+    return re.split(r"[.;](?:\s|$)", text.strip(), maxsplit=1)[0]
+
+
+def _pascal(rule_id: str) -> str:
+    return "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", rule_id) if part)
+
+
+_REMEDY = {
+    Verdict.DENY: "Move to a release or engine the policy allows, buy a commercial license, "
+    "or record an approved waiver in the policy.",
+    Verdict.REVIEW: "Have the owner of the policy (usually legal) sign off, then record the "
+    "decision in the policy as an election or a waiver with an approver and expiry.",
+    Verdict.ALLOW: "Nothing to do: this is reported for completeness.",
+}
+
+
+def _descriptor(
+    rule_id: str, verdict: Verdict, summary: str, rationale: str, origin: str
+) -> dict[str, Any]:
+    """One reportingDescriptor; ``origin`` says where the rule comes from."""
+    remedy = _REMEDY[verdict]
+    return {
+        "id": rule_id,
+        "name": _pascal(rule_id),
+        "shortDescription": {"text": _clip(f"{verdict}: {summary}")},
+        "fullDescription": {"text": _clip(rationale)},
+        "help": {
+            "text": f"{origin} gives the verdict {verdict}. {rationale}\n\n{remedy}",
+            "markdown": f"**{origin}** gives the verdict **{verdict}**.\n\n{rationale}\n\n{remedy}",
+        },
+        "defaultConfiguration": {"level": LEVELS[verdict]},
+        "properties": {"tags": ["license", "policy", str(verdict)]},
+    }
+
+
+def rule_descriptors(policy: Policy) -> list[dict[str, Any]]:
+    """Policy rules in policy order, then the default and the fail-closed rules."""
+    out = [
+        _descriptor(
+            r.id,
+            r.verdict,
+            _first_clause(r.rationale),
+            r.rationale,
+            f"Rule {r.id} of policy '{policy.name}'",
+        )
+        for r in policy.rules
+    ]
+    default_text = (
+        f"No rule of policy {policy.name} matched; its default applies: {policy.default_rationale}"
+    )
+    out.append(
+        _descriptor(
+            POLICY_DEFAULT,
+            policy.default_verdict,
+            "No policy rule matched; the policy default applies",
+            default_text,
+            f"The default of policy '{policy.name}'",
+        )
+    )
+    for s in SYNTHETIC_RULES:
+        out.append(_descriptor(s.id, s.verdict, s.summary, s.rationale, "policycheck"))
+    return out
+
+
+# -- locations and fingerprints ----------------------------------------------------------
+
+
+def _posix(path: str) -> str:
+    text = path.replace("\\", "/")
+    while text.startswith("./"):
+        text = text[2:]
+    return text
+
+
+def artifact_location(path: str) -> dict[str, Any]:
+    """A repository-relative URI under %SRCROOT%, or a file: URI for an absolute path."""
+    posix = _posix(path)
+    if posix.startswith("/"):
+        return {"uri": "file://" + quote(posix, safe=_URI_SAFE)}
+    if re.match(r"^[A-Za-z]:/", posix):
+        return {"uri": f"file:///{posix[:2]}" + quote(posix[2:], safe=_URI_SAFE)}
+    return {"uri": quote(posix, safe=_URI_SAFE), "uriBaseId": SRCROOT}
+
+
+def _command_line_target(f: Finding) -> str:
+    return f"{f.engine}@{f.requested or f.version or 'unknown-version'}"
+
+
+def _location(f: Finding) -> dict[str, Any]:
+    logical = [{"name": target_label(f), "fullyQualifiedName": target_label(f), "kind": "module"}]
+    if f.location is None:
+        physical: dict[str, Any] = {
+            "artifactLocation": {"uri": quote(_command_line_target(f), safe=_URI_SAFE)}
+        }
+    else:
+        physical = {"artifactLocation": artifact_location(f.location.path)}
+        if f.location.line:
+            region: dict[str, Any] = {"startLine": f.location.line}
+            if f.location.text:
+                region["snippet"] = {"text": f.location.text}
+            physical["region"] = region
+    return {"physicalLocation": physical, "logicalLocations": logical}
+
+
+def fingerprint(f: Finding, rule_id: str) -> str:
+    """A hash that survives line moves: rule, path, engine and version as written."""
+    path = _posix(f.location.path) if f.location else ""
+    version = f.requested if f.requested is not None else (f.version or "")
+    key = "\x00".join((rule_id, path, f.engine, version))
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+# -- results ---------------------------------------------------------------------------
+
+
+def message_text(f: Finding, rule_id: str, policy: Policy) -> str:
+    """Verdict, target, license, then the deciding rationale, one sentence a line."""
+    head = f"{f.verdict}: {target_label(f)}, {license_summary(f)} (policy '{policy.name}')."
+    return "\n".join([head, *deciding_lines(f, rule_id, policy)])
+
+
+def _result(
+    f: Finding, rule_id: str, index: int, policy: Policy, occurrence: int
+) -> dict[str, Any]:
+    properties: dict[str, Any] = {
+        "verdict": str(f.verdict),
+        "engine": f.engine,
+        "version": f.version,
+        "requested": f.requested,
+        "license": f.license,
+        "elected": f.elected,
+        "rules": list(f.rules),
+    }
+    if f.waiver:
+        properties["waiver"] = f.waiver.get("id")
+    return {
+        "ruleId": rule_id,
+        "ruleIndex": index,
+        "level": LEVELS[f.verdict],
+        "message": {"text": message_text(f, rule_id, policy)},
+        "locations": [_location(f)],
+        "partialFingerprints": {FINGERPRINT_KEY: f"{fingerprint(f, rule_id)}:{occurrence}"},
+        "properties": properties,
+    }
+
+
+def _notification(e: InputError) -> dict[str, Any]:
+    note: dict[str, Any] = {"level": "error", "message": {"text": str(e)}}
+    if e.path:
+        physical: dict[str, Any] = {"artifactLocation": artifact_location(e.path)}
+        if e.line:
+            physical["region"] = {"startLine": e.line}
+        note["locations"] = [{"physicalLocation": physical}]
+    return note
+
+
+class SarifFormat(Formatter):
+    """SARIF 2.1.0 log with one run; see the module docstring for the design."""
+
+    name = "sarif"
+    description = "SARIF 2.1.0 for GitHub code scanning (review and deny findings)"
+
+    def __init__(self, include_allow: bool = False) -> None:
+        self.include_allow = include_allow
+
+    def reported(self, f: Finding) -> bool:
+        """Allow findings are results only when asked for."""
+        return self.include_allow or f.verdict > Verdict.ALLOW
+
+    def results(self, report: Report) -> list[dict[str, Any]]:
+        """One result per reported finding, in report order."""
+        descriptors = rule_descriptors(report.policy)
+        index = {d["id"]: i for i, d in enumerate(descriptors)}
+        seen: Counter[str] = Counter()
+        out = []
+        for f in report.findings:
+            if not self.reported(f):
+                continue
+            rule_id = deciding_rule_id(f, report.policy)
+            digest = fingerprint(f, rule_id)
+            seen[digest] += 1
+            out.append(_result(f, rule_id, index[rule_id], report.policy, seen[digest]))
+        return out
+
+    def log(self, report: Report) -> dict[str, Any]:
+        """The SARIF log as a JSON-ready dict."""
+        driver = {
+            "name": "policycheck",
+            "version": __version__,
+            "semanticVersion": __version__,
+            "rules": rule_descriptors(report.policy),
+        }
+        run = {
+            "tool": {"driver": driver},
+            "invocations": [
+                {
+                    "executionSuccessful": not report.errors,
+                    "toolExecutionNotifications": [_notification(e) for e in report.errors],
+                }
+            ],
+            "results": self.results(report),
+            "properties": {
+                "policy": {"name": report.policy.name, "sha256": report.policy.sha256},
+                "asOf": report.as_of.isoformat(),
+                "failOn": str(report.fail_on),
+                "summary": report.summary,
+            },
+        }
+        return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+
+    def render(self, report: Report) -> str:
+        """The log as pretty-printed JSON."""
+        return json.dumps(self.log(report), indent=2, ensure_ascii=False) + "\n"
+
+
+def with_allow() -> SarifFormat:
+    """The formatter behind ``--sarif-include-allow``: allow findings become notes."""
+    return SarifFormat(include_allow=True)
+
+
+FORMAT = SarifFormat()
