@@ -67,6 +67,8 @@ class Advisor:
         return self._cache[key]
 
     def _same_protocol(self, engine: Engine) -> list[Suggestion]:
+        if engine.kind != "server":
+            return []  # a server is no replacement for a module or a bundle of modules
         out: list[Suggestion] = []
         for other_id, f in self._newest_passing.items():
             other = catalog().engines[other_id]
