@@ -259,7 +259,16 @@ class Evaluator:
         f.notes = notes
         f.rationale = lines + [n for n in notes if not n.startswith("The input declares")]
         if c.declared_license:
-            f.rationale.append(f"The input declares the license {c.declared_license}.")
+            from policycheck.sources.spdx import license_disagreement
+
+            clash = license_disagreement(c.declared_license, lic_range.license)
+            if clash:
+                f.rationale.append(f"{engine.name} {f.version}: {clash}")
+                f.notes.append(clash)
+            else:
+                f.rationale.append(
+                    f"The input declares the license {c.declared_license}, which agrees with the catalog."
+                )
         return f
 
     def _busl(self, tree: Node, facts: ReleaseFacts) -> tuple[Node, str, dict[str, str] | None]:

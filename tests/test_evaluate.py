@@ -187,3 +187,12 @@ def test_expected_default_verdicts() -> None:
 def test_osi_only_and_permissive_only_disagree_on_agpl() -> None:
     assert run("redis", "8.2.1", "osi-only").verdict == Verdict.ALLOW
     assert run("redis", "8.2.1", "permissive-only").verdict == Verdict.DENY
+
+
+def test_sbom_license_that_disagrees_with_the_catalog_is_called_out() -> None:
+    ev = Evaluator(load_policy("default"), AS_OF)
+    clash = ev.evaluate(Component("redis", "7.4.0", declared_license="BSD-3-Clause", origin="sbom"))
+    agree = ev.evaluate(Component("redis", "7.2.4", declared_license="BSD-3-Clause", origin="sbom"))
+    assert clash.notes and "BSD-3-Clause" in clash.notes[-1]
+    assert any(line.startswith("Redis 7.4.0:") for line in clash.rationale)
+    assert any("agrees with the catalog" in line for line in agree.rationale)

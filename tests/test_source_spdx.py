@@ -1,0 +1,393 @@
+"""SPDX SBOM source: engines matched by purl or exact name, never by substring."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from policycheck.errors import InputError
+from policycheck.model import Component
+from policycheck.sources import all_sources
+from policycheck.sources.spdx import (
+    SOURCE,
+    license_disagreement,
+    line_of_spdx_id,
+    parse_purl,
+    upstream_version,
+)
+
+FIXTURES = Path(__file__).parent / "fixtures" / "spdx"
+CORPUS_NEGATIVE = (
+    Path(__file__).resolve().parents[2] / "shared/corpus/spdx/spdx-spec-example-v2.3.spdx"
+)
+
+
+def collect(path: Path, text: str | None = None) -> list[Component]:
+    body = path.read_text(encoding="utf-8") if text is None else text
+    return list(SOURCE.collect(path, body, path.name))
+
+
+def found(components: list[Component]) -> list[tuple[str, str | None, int | None]]:
+    return [(c.engine, c.version, c.location.line if c.location else None) for c in components]
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+MINIMAL_TV = """SPDXVersion: SPDX-2.3
+DataLicense: CC0-1.0
+SPDXID: SPDXRef-DOCUMENT
+DocumentName: t
+DocumentNamespace: https://example.com/t
+Creator: Tool: t
+Created: 2025-01-01T00:00:00Z
+"""
+
+
+# --- claims ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "sbom.spdx",
+        "a.spdx.json",
+        "a.SPDX.JSON",
+        "a.spdx.yaml",
+        "a.spdx.yml",
+        "a.spdx.rdf",
+        "a.spdx.rdf.xml",
+        "a.spdx.xml",
+    ],
+)
+def test_claims_spdx_file_names(name: str) -> None:
+    assert SOURCE.claims(Path(name), b"")
+
+
+def test_claims_plain_json_only_when_it_mentions_spdx_version() -> None:
+    assert SOURCE.claims(Path("bom.json"), b'{\n  "spdxVersion": "SPDX-2.3",')
+    assert not SOURCE.claims(Path("package.json"), b'{"name": "redis", "version": "4.6.0"}')
+    assert not SOURCE.claims(Path("values.yaml"), b"spdxVersion: SPDX-2.3")
+
+
+def test_source_is_discovered_with_its_priority() -> None:
+    assert SOURCE in all_sources()
+    assert SOURCE.name == "spdx"
+    assert SOURCE.priority == 5
+
+
+# --- JSON --------------------------------------------------------------------------------
+
+
+def test_json_sbom_finds_servers_and_skips_clients() -> None:
+    components = collect(FIXTURES / "app-image.spdx.json")
+    assert found(components) == [
+        ("redis", "7.4.0", 15),  # pkg:docker/library/redis@7.4.0
+        ("redis", "7.0.15", 84),  # pkg:deb/debian/redis-server, epoch and revision dropped
+        ("valkey", "8.0.1", 94),  # pkg:generic/valkey
+        ("valkey", "8.1.1", 105),  # pkg:oci digest, tag qualifier
+        ("dragonfly", "v1.25.0", 114),  # pkg:github/dragonflydb/dragonfly
+        ("redis", None, 124),  # pkg:docker digest only
+    ]
+    assert all(c.origin == "sbom" for c in components)
+
+
+def test_json_sbom_carries_declared_or_concluded_license() -> None:
+    by_line = {c.location.line: c for c in collect(FIXTURES / "app-image.spdx.json") if c.location}
+    assert by_line[15].declared_license == "LicenseRef-scancode-rsalv2 OR SSPL-1.0"
+    assert by_line[94].declared_license == "BSD-3-Clause"  # declared NOASSERTION, concluded used
+    assert by_line[105].declared_license is None
+
+
+def test_digest_only_image_is_unresolved_with_a_reason() -> None:
+    last = collect(FIXTURES / "app-image.spdx.json")[-1]
+    assert last.version is None
+    assert last.unresolved is not None and "digest" in last.unresolved
+
+
+def test_location_text_names_package_and_purl() -> None:
+    first = collect(FIXTURES / "app-image.spdx.json")[0]
+    assert first.location is not None
+    assert first.location.path == "app-image.spdx.json"
+    assert first.location.text == "docker.io/library/redis 7.4.0 (pkg:docker/library/redis@7.4.0)"
+
+
+def test_plain_json_file_with_bom_is_parsed(tmp_path: Path) -> None:
+    text = (FIXTURES / "app-image.spdx.json").read_text(encoding="utf-8")
+    path = write(tmp_path, "bom.json", text)
+    assert [c.engine for c in collect(path)][:2] == ["redis", "redis"]
+
+
+def test_json_in_a_dot_spdx_file_is_read_as_json(tmp_path: Path) -> None:
+    text = (FIXTURES / "app-image.spdx.json").read_text(encoding="utf-8")
+    assert len(collect(write(tmp_path, "image.spdx", text))) == 6
+
+
+# --- tag-value and YAML ------------------------------------------------------------------
+
+
+def test_tag_value_sbom_matches_exact_names_only() -> None:
+    components = collect(FIXTURES / "cache-host.spdx")
+    assert found(components) == [("redis", "7.4.0", 11), ("redis", "7.2.5", 30)]
+    assert [c.declared_license for c in components] == ["BSD-3-Clause", "BSD-3-Clause"]
+
+
+def test_yaml_sbom_with_unquoted_timestamp() -> None:
+    components = collect(FIXTURES / "edge.spdx.yaml")
+    assert found(components) == [("keydb", "6.3.4", 12), ("memcached", "1.6.29", 21)]
+
+
+def test_rdf_sbom_written_by_spdx_tools(tmp_path: Path) -> None:
+    from spdx_tools.spdx.parser.parse_anything import parse_file
+    from spdx_tools.spdx.writer.rdf import rdf_writer
+
+    document = parse_file(str(FIXTURES / "app-image.spdx.json"))
+    path = tmp_path / "image.spdx.rdf.xml"
+    rdf_writer.write_document_to_file(document, str(path), validate=False)
+    components = collect(path)
+    assert sorted((c.engine, c.version or "") for c in components) == [
+        ("dragonfly", "v1.25.0"),
+        ("redis", ""),
+        ("redis", "7.0.15"),
+        ("redis", "7.4.0"),
+        ("valkey", "8.0.1"),
+        ("valkey", "8.1.1"),
+    ]
+    text = path.read_text(encoding="utf-8")
+    assert all(
+        c.location and c.location.line and "SPDXRef-" in text.splitlines()[c.location.line - 1]
+        for c in components
+    )
+
+
+# --- never by substring -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "purl"),
+    [
+        ("redis", "pkg:pypi/redis@5.0.1"),
+        ("redis", "pkg:npm/redis@4.6.13"),
+        ("redis", "pkg:gem/redis@5.2.0"),
+        ("redis-py", None),
+        ("hiredis", None),
+        ("Redistribution", None),
+        ("redis-tools", "pkg:deb/debian/redis-tools@5:7.0.15-1"),
+        ("libredis", None),
+        ("redis-commander", "pkg:generic/redis-commander@0.8.1"),
+        ("node-redis", "pkg:github/redis/node-redis@4.6.13"),
+    ],
+)
+def test_clients_and_lookalikes_never_match(tmp_path: Path, name: str, purl: str | None) -> None:
+    ref = f"ExternalRef: PACKAGE-MANAGER purl {purl}\n" if purl else ""
+    text = (
+        MINIMAL_TV
+        + f"\nPackageName: {name}\nSPDXID: SPDXRef-p\nPackageVersion: 7.4.0\n"
+        + "PackageDownloadLocation: NOASSERTION\nFilesAnalyzed: false\n"
+        + "PackageLicenseDeclared: BSD-3-Clause\n"
+        + ref
+    )
+    assert collect(write(tmp_path, "x.spdx", text)) == []
+
+
+def test_corpus_negative_yields_nothing_and_no_error() -> None:
+    if not CORPUS_NEGATIVE.is_file():
+        pytest.skip("shared corpus not present")
+    assert collect(CORPUS_NEGATIVE) == []
+
+
+# --- errors ------------------------------------------------------------------------------
+
+
+def test_broken_json_reports_its_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "x.spdx.json", '{\n  "spdxVersion": "SPDX-2.3",\n  "name": redis\n}')
+    with pytest.raises(InputError) as err:
+        collect(path)
+    assert err.value.line == 3
+    assert err.value.path == "x.spdx.json"
+    assert err.value.hint
+
+
+def test_json_missing_required_fields_names_them(tmp_path: Path) -> None:
+    path = write(tmp_path, "x.spdx.json", '{"spdxVersion": "SPDX-2.3", "packages": []}')
+    with pytest.raises(InputError) as err:
+        collect(path)
+    assert err.value.message.startswith("not a valid SPDX document")
+    assert "documentNamespace" in err.value.message or "creation" in err.value.message.lower()
+
+
+def test_json_that_is_not_a_mapping(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="spdxVersion"):
+        collect(write(tmp_path, "x.spdx.json", '["spdxVersion"]'))
+
+
+def test_tag_value_unknown_tag_reports_its_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "x.spdx", MINIMAL_TV + "Bogus: value\n")
+    with pytest.raises(InputError) as err:
+        collect(path)
+    assert err.value.line == 8
+
+
+def test_yaml_syntax_error_reports_its_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "x.spdx.yaml", "spdxVersion: SPDX-2.3\npackages: [\n  - a: b\n")
+    with pytest.raises(InputError) as err:
+        collect(path)
+    assert err.value.line is not None and err.value.line >= 2
+
+
+def test_broken_rdf_reports_its_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "x.spdx.rdf", '<?xml version="1.0"?>\n<rdf:RDF>\n<oops\n')
+    with pytest.raises(InputError) as err:
+        collect(path)
+    assert err.value.line is not None
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    lines=st.lists(
+        st.one_of(
+            st.sampled_from(
+                [
+                    "PackageName: redis",
+                    "SPDXID: SPDXRef-x",
+                    "PackageVersion: 7.4.0",
+                    "PackageLicenseDeclared: (MIT",
+                    "ExternalRef: PACKAGE-MANAGER purl pkg:docker/redis",
+                    "Relationship: SPDXRef-DOCUMENT DESCRIBES SPDXRef-x",
+                    "FilesAnalyzed: maybe",
+                    "<text>",
+                ]
+            ),
+            st.text(max_size=30),
+        ),
+        max_size=8,
+    )
+)
+def test_tag_value_garbage_raises_only_input_error(tmp_path: Path, lines: list[str]) -> None:
+    path = write(tmp_path, "fuzz.spdx", MINIMAL_TV + "\n".join(lines))
+    try:
+        components = collect(path)
+    except InputError as err:
+        assert err.message
+    else:
+        assert all(c.engine == "redis" for c in components)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=10),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    extra=st.dictionaries(
+        st.sampled_from(["packages", "creationInfo", "SPDXID", "name", "relationships"]),
+        json_values,
+    )
+)
+def test_json_garbage_raises_only_input_error(extra: dict[str, object]) -> None:
+    import json
+
+    text = json.dumps({"spdxVersion": "SPDX-2.3", **extra})
+    try:
+        list(SOURCE.collect(Path("fuzz.spdx.json"), text, "fuzz.spdx.json"))
+    except InputError as err:
+        assert err.path == "fuzz.spdx.json"
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+def test_parse_purl_examples() -> None:
+    purl = parse_purl(
+        "pkg:oci/valkey@sha256%3Aabc?repository_url=ghcr.io%2Fvalkey-io%2Fvalkey&tag=8.1.1"
+    )
+    assert purl is not None
+    assert (purl.type, purl.namespace, purl.name, purl.version) == (
+        "oci",
+        None,
+        "valkey",
+        "sha256:abc",
+    )
+    assert purl.qualifiers == {"repository_url": "ghcr.io/valkey-io/valkey", "tag": "8.1.1"}
+    deb = parse_purl("pkg:deb/debian/redis-server@5:7.0.15-1~deb12u1?arch=amd64")
+    assert (
+        deb is not None
+        and deb.path == "debian/redis-server"
+        and deb.version == "5:7.0.15-1~deb12u1"
+    )
+    assert parse_purl("redis@7.4.0") is None
+    assert parse_purl("pkg:docker") is None
+
+
+segment = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_characters="\x00"),
+    min_size=1,
+    max_size=12,
+)
+
+
+@settings(max_examples=50)
+@given(
+    type_=st.sampled_from(["docker", "oci", "generic", "deb", "github"]),
+    namespace=st.none() | segment,
+    name=segment,
+    version=st.none() | segment,
+)
+def test_parse_purl_round_trips_encoded_parts(
+    type_: str, namespace: str | None, name: str, version: str | None
+) -> None:
+    parts = [type_] + ([quote(namespace, safe="")] if namespace else []) + [quote(name, safe="")]
+    text = "pkg:" + "/".join(parts) + (f"@{quote(version, safe='')}" if version else "")
+    purl = parse_purl(text)
+    assert purl is not None
+    assert (purl.type, purl.namespace, purl.name, purl.version) == (type_, namespace, name, version)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("5:7.0.15-1~deb12u1", "7.0.15"),
+        ("7.2.5-r0", "7.2.5"),
+        ("8.0~rc1-1", "8.0-rc1"),
+        ("7.4.0", "7.4.0"),
+    ],
+)
+def test_upstream_version(text: str, expected: str) -> None:
+    assert upstream_version(text) == expected
+
+
+def test_line_of_spdx_id_needs_the_whole_id() -> None:
+    text = 'x\n"SPDXID": "SPDXRef-redis-2",\n"SPDXID": "SPDXRef-redis",\n'
+    assert line_of_spdx_id(text, "SPDXRef-redis") == 3
+    assert line_of_spdx_id("SPDXID: SPDXRef-a\n", "SPDXRef-b") is None
+
+
+def test_license_disagreement_when_sets_differ() -> None:
+    sentence = license_disagreement("BSD-3-Clause", "LicenseRef-scancode-rsalv2 OR SSPL-1.0")
+    assert sentence is not None
+    assert "BSD-3-Clause" in sentence and "SSPL-1.0" in sentence
+
+
+def test_license_agreement_ignores_order_case_and_aliases() -> None:
+    catalog = "LicenseRef-scancode-rsalv2 OR SSPL-1.0"
+    assert license_disagreement("SSPL-1.0 OR RSALv2", catalog) is None
+    assert license_disagreement("bsd-3-clause", "BSD-3-Clause") is None
+
+
+def test_license_disagreement_on_unparseable_declaration() -> None:
+    sentence = license_disagreement("BSD-3-Clause AND (", "BSD-3-Clause")
+    assert sentence is not None and "not a valid" in sentence
