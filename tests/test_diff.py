@@ -6,6 +6,7 @@ import datetime as dt
 import importlib.util
 import json
 import os
+import random
 import re
 import subprocess
 from collections.abc import Iterator
@@ -358,9 +359,11 @@ def test_pairing_uses_every_occurrence_exactly_once(
 
 
 @given(st.lists(FACTS, max_size=6), st.randoms())
-def test_reordering_identical_occurrences_is_no_change(base: list[SideFacts], rnd: object) -> None:
+def test_reordering_identical_occurrences_is_no_change(
+    base: list[SideFacts], rnd: random.Random
+) -> None:
     head = list(base)
-    rnd.shuffle(head)  # type: ignore[attr-defined]
+    rnd.shuffle(head)
     assert all(
         b is not None and h is not None and b.compared() == h.compared()
         for b, h in pair_group(base, head)

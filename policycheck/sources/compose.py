@@ -1,0 +1,399 @@
+"""Docker Compose files: the ``image`` of every service, with variables interpolated.
+
+Compose substitutes ``${VAR}`` in the file from the shell environment and from the
+``.env`` file beside the compose file. We read only ``.env``: the scanner's answer must
+not depend on the machine it runs on, so a variable that ``.env`` does not set counts
+as having no value.
+
+The image alone decides the engine. Service names are labels the author chose (a
+service called ``redis`` may run Valkey, one called ``broker`` may run Redis), so they
+are never consulted.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from policycheck.errors import InputError
+from policycheck.images import component_for_image, engine_for_image, parse_image
+from policycheck.model import Component, Location
+from policycheck.sources.interface import Source
+from policycheck.yamlload import Located, PathKey, iter_documents, read_text
+
+#: Stands in for the value of a variable that has none, so that callers can tell
+#: which part of an image reference (repository or tag) is unknown.
+MISSING = "\ue000"
+
+_NAME = re.compile(r"[_A-Za-z][_A-Za-z0-9]*")
+_BRACED = re.compile(r"([_A-Za-z][_A-Za-z0-9]*)(:?[-?+])?")
+_COMPOSE_NAMES = ("docker-compose*.yml", "docker-compose*.yaml", "compose*.yml", "compose*.yaml")
+_TOP_LEVEL_KEY = re.compile(rb"^([A-Za-z][\w.-]*):", re.MULTILINE)
+#: Top-level keys that mark other YAML with ``services:`` or ``x-`` keys: Kubernetes,
+#: CI pipelines (GitLab, Drone, Woodpecker list service containers), OpenAPI.
+_NOT_COMPOSE_KEYS = frozenset(
+    {b"apiVersion", b"kind", b"image", b"stages", b"steps", b"jobs", b"openapi", b"swagger"}
+)
+_ENV_KEY = re.compile(r"(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*(=?)(.*)", re.DOTALL)
+#: Escapes in double-quoted .env values; ``\$`` becomes ``$$`` so interpolation keeps it literal.
+_DOUBLE_QUOTE_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "\\": "\\", '"': '"', "$": "$$"}
+
+#: ``None`` as a value means "set, but to something we cannot know".
+Variables = Mapping[str, str | None]
+
+
+class TemplateError(ValueError):
+    """A ``$`` that starts no valid variable reference (Compose rejects the file)."""
+
+
+@dataclass(frozen=True)
+class Interpolated:
+    """A string after interpolation: ``text`` has MISSING where a value was unknown."""
+
+    text: str
+    missing: tuple[str, ...] = ()
+
+
+def interpolate(template: str, variables: Variables) -> Interpolated:
+    """Expand Compose variable references in ``template``.
+
+    Supports ``$$`` (a literal ``$``), ``$X``, ``${X}``, ``${X:-default}`` (default when X
+    is unset or empty), ``${X-default}`` (only when unset), ``${X:?err}`` / ``${X?err}``
+    (required), ``${X:+alt}`` / ``${X+alt}``, with nested references in defaults.
+    Values are inserted literally, never expanded again, as Compose does.
+    """
+    missing: list[str] = []
+    text = _Expander(template, variables, missing).expand()
+    return Interpolated(text, tuple(dict.fromkeys(missing)))
+
+
+class _Expander:
+    """One left-to-right pass over a template; recursion only for nested defaults."""
+
+    def __init__(self, text: str, variables: Variables, missing: list[str]) -> None:
+        self.text = text
+        self.variables = variables
+        self.missing = missing
+
+    def expand(self) -> str:
+        out: list[str] = []
+        pos = 0
+        while (dollar := self.text.find("$", pos)) >= 0:
+            out.append(self.text[pos:dollar])
+            value, pos = self._reference(dollar + 1)
+            out.append(value)
+        out.append(self.text[pos:])
+        return "".join(out)
+
+    def _reference(self, pos: int) -> tuple[str, int]:
+        """Expand the reference whose ``$`` ends just before ``pos``; return the end."""
+        text = self.text
+        if text.startswith("$", pos):
+            return "$", pos + 1
+        if text.startswith("{", pos):
+            return self._braced(pos + 1)
+        name = _NAME.match(text, pos)
+        if name is None:
+            raise TemplateError(f"'$' at position {pos} starts no variable name")
+        return self._value(name.group(0)), name.end()
+
+    def _braced(self, pos: int) -> tuple[str, int]:
+        head = _BRACED.match(self.text, pos)
+        if head is None:
+            raise TemplateError("'${' must be followed by a variable name")
+        name, operator = head.group(1), head.group(2)
+        end = _closing_brace(self.text, head.end())
+        word = self.text[head.end() : end]
+        if operator is None and word:
+            raise TemplateError(f"unexpected text {word!r} in ${{{name}...}}")
+        return self._apply(name, operator, word), end + 1
+
+    def _apply(self, name: str, operator: str | None, word: str) -> str:
+        if name in self.variables and self.variables[name] is None:
+            return self._value(name)
+        value = self.variables.get(name)
+        is_set = value is not None
+        is_nonempty = bool(value)
+        if operator in (":-", "-"):
+            use_value = is_nonempty if operator == ":-" else is_set
+            return self._value(name) if use_value else self._nested(word)
+        if operator in (":+", "+"):
+            use_word = is_nonempty if operator == ":+" else is_set
+            return self._nested(word) if use_word else ""
+        if operator == ":?" and value == "":
+            self.missing.append(name)
+            return MISSING
+        return self._value(name)
+
+    def _nested(self, word: str) -> str:
+        return _Expander(word, self.variables, self.missing).expand()
+
+    def _value(self, name: str) -> str:
+        value = self.variables.get(name)
+        if value is None:
+            self.missing.append(name)
+            return MISSING
+        return value
+
+
+def _closing_brace(text: str, pos: int) -> int:
+    """Index of the ``}`` that closes a reference, skipping nested ``${...}`` and ``$$``."""
+    depth = 0
+    while pos < len(text):
+        if text.startswith("$$", pos):
+            pos += 2
+            continue
+        if text.startswith("${", pos):
+            depth += 1
+            pos += 2
+            continue
+        if text[pos] == "}":
+            if depth == 0:
+                return pos
+            depth -= 1
+        pos += 1
+    raise TemplateError("'${' is never closed with '}'")
+
+
+def unresolved_reason(variable: str) -> str:
+    """Why an image whose tag uses ``variable`` has no version."""
+    return f"variable ${{{variable}}} has no value (set it in .env or give a default)"
+
+
+def component_for_template(
+    resolved: str, location: Location, reason: str | None
+) -> Component | None:
+    """A Component for an image that may contain MISSING (an unknown variable value).
+
+    When only the tag or digest is unknown and the repository names an engine image,
+    the engine is known and its version is not: an unresolved Component. When the
+    repository itself is unknown (``${IMAGE}``, ``${REGISTRY}/redis``), nothing can be
+    said about what runs, so nothing is reported.
+    """
+    if MISSING not in resolved:
+        return component_for_image(resolved, location)
+    repository = _repository_part(resolved)
+    if MISSING in repository:
+        return None
+    ref = parse_image(repository)
+    engine = engine_for_image(ref) if ref is not None else None
+    if engine is None:
+        return None
+    return Component(engine.id, None, location, unresolved=reason, origin="image")
+
+
+def _repository_part(image: str) -> str:
+    """``registry/repository`` of an image reference, without tag and digest."""
+    name = image.split("@", 1)[0]
+    head, slash, last = name.rpartition("/")
+    return f"{head}{slash}{last.split(':', 1)[0]}"
+
+
+def parse_dotenv(text: str, display: str) -> dict[str, str | None]:
+    """Variables from a Compose ``.env`` file.
+
+    ``KEY=VALUE`` lines, optional ``export``, ``#`` comments (inline ones only after
+    whitespace in unquoted values), single quotes (literal), double quotes (escapes,
+    may span lines). Unquoted and double-quoted values may refer to variables set
+    earlier in the file. A bare ``KEY`` takes its value from the shell, which we do not
+    read: it is recorded as set to an unknown value (None).
+    """
+    variables: dict[str, str | None] = {}
+    lines = text.splitlines()
+    index = 0
+    while index < len(lines):
+        number = index + 1
+        stripped = lines[index].strip()
+        index += 1
+        if not stripped or stripped.startswith("#"):
+            continue
+        match = _ENV_KEY.fullmatch(stripped)
+        if match is None:
+            raise InputError(
+                "not a KEY=VALUE line",
+                display,
+                number,
+                "variable names start with a letter or '_'; comments start with '#'",
+            )
+        key, equals, rest = match.groups()
+        if not equals:
+            if rest.strip() and not rest.lstrip().startswith("#"):
+                raise InputError(f"expected '=' after {key}", display, number)
+            variables[key] = None
+            continue
+        raw, quote, index = _env_value(rest.strip(), lines, index, display, number)
+        variables[key] = raw if quote == "'" else _expand_env_value(raw, variables)
+    return variables
+
+
+def _env_value(
+    value: str, lines: list[str], index: int, display: str, number: int
+) -> tuple[str, str, int]:
+    """(value, quote character or '', index of the next line) for one ``.env`` value."""
+    if not value or value[0] not in "'\"":
+        return re.split(r"\s+#", value, maxsplit=1)[0].rstrip(), "", index
+    quote = value[0]
+    body = value[1:]
+    while True:
+        end = _closing_quote(body, quote)
+        if end >= 0:
+            break
+        if index >= len(lines):
+            raise InputError(f"quoted value is never closed with {quote}", display, number)
+        body += "\n" + lines[index]
+        index += 1
+    raw = body[:end]
+    if quote == '"':
+        raw = re.sub(r"\\(.)", lambda m: _DOUBLE_QUOTE_ESCAPES.get(m[1], m[0]), raw)
+    return raw, quote, index
+
+
+def _closing_quote(body: str, quote: str) -> int:
+    """Index of the unescaped closing quote in ``body``, or -1."""
+    pos = 0
+    while pos < len(body):
+        if quote == '"' and body[pos] == "\\":
+            pos += 2
+            continue
+        if body[pos] == quote:
+            return pos
+        pos += 1
+    return -1
+
+
+def _expand_env_value(raw: str, earlier: Variables) -> str | None:
+    """Expand references to earlier ``.env`` variables; None when one has no value."""
+    try:
+        result = interpolate(raw, earlier)
+    except TemplateError:
+        return raw
+    return None if result.missing else result.text
+
+
+class ComposeSource(Source):
+    """Docker Compose files: one Component per service image that runs an engine."""
+
+    name = "compose"
+    priority = 10
+
+    def claims(self, path: Path, head: bytes) -> bool:
+        """Compose file names, or YAML whose top-level keys look like Compose.
+
+        Many projects rename their compose files (``stack.yml``, ``sentry.yml``), so a
+        YAML file with top-level ``services:`` or ``x-`` extension keys is claimed too,
+        unless its other top-level keys say it is Kubernetes, a CI pipeline or OpenAPI.
+        """
+        name = path.name.lower()
+        if not name.endswith((".yml", ".yaml")):
+            return False
+        if "docker-compose" in name or any(fnmatch.fnmatch(name, p) for p in _COMPOSE_NAMES):
+            return True
+        keys = {m.group(1) for m in _TOP_LEVEL_KEY.finditer(head)}
+        if keys & _NOT_COMPOSE_KEYS:
+            return False
+        return b"services" in keys or any(k.startswith(b"x-") for k in keys)
+
+    def needs_prefilter(self) -> bool:
+        """Parse even without an engine word: ``image: ${CACHE_IMAGE}`` may come from .env."""
+        return False
+
+    def collect(self, path: Path, text: str, display: str) -> Iterator[Component]:
+        """Yield a Component for every service whose image runs an engine."""
+        dotenv = _DotEnv(path.parent / ".env", str(PurePosixPath(display).parent / ".env"))
+        for document in iter_documents(text, display):
+            yield from _document_components(document, dotenv, display)
+
+
+class _DotEnv:
+    """The ``.env`` beside a compose file, read only when an image uses a variable."""
+
+    def __init__(self, path: Path, display: str) -> None:
+        self.path = path
+        self.display = display
+        self._variables: dict[str, str | None] | None = None
+
+    def variables(self) -> dict[str, str | None]:
+        if self._variables is None:
+            self._variables = (
+                parse_dotenv(read_text(self.path, self.display), self.display)
+                if self.path.is_file()
+                else {}
+            )
+        return self._variables
+
+
+def _document_components(document: Located, dotenv: _DotEnv, display: str) -> Iterator[Component]:
+    services, prefix = _services(document, display)
+    for service_name, service in services.items():
+        key: PathKey = (*prefix, service_name)
+        if not isinstance(service, dict):
+            raise InputError(
+                f"service {service_name!r} must be a mapping",
+                display,
+                document.line_of(key),
+            )
+        if "image" not in service:
+            continue  # built from a Dockerfile, which the Dockerfile source reads
+        line = document.line_of((*key, "image"))
+        component = _image_component(service["image"], dotenv, Location(display, line, None))
+        if component is not None:
+            yield component
+
+
+def _services(document: Located, display: str) -> tuple[dict[str, Any], PathKey]:
+    """The services mapping and its path; the legacy v1 format has services at the top."""
+    top = document.value
+    if top is None:
+        return {}, ()
+    if not isinstance(top, dict):
+        raise InputError(
+            "a compose file must be a mapping with a 'services' key", display, document.line_of(())
+        )
+    if "services" not in top:
+        legacy = {
+            k: v
+            for k, v in top.items()
+            if isinstance(k, str) and isinstance(v, dict) and ("image" in v or "build" in v)
+        }
+        return legacy, ()
+    services = top["services"]
+    if services is None:
+        return {}, ("services",)
+    if not isinstance(services, dict):
+        raise InputError(
+            "'services' must map service names to their definitions",
+            display,
+            document.line_of(("services",)),
+        )
+    return services, ("services",)
+
+
+def _image_component(image: Any, dotenv: _DotEnv, where: Location) -> Component | None:
+    if not isinstance(image, str):
+        raise InputError(
+            "'image' must be a string",
+            where.path,
+            where.line,
+            'write the image reference, e.g. image: "redis:7.4.2"',
+        )
+    location = Location(where.path, where.line, image)
+    if "$" not in image:
+        return component_for_image(image, location)
+    try:
+        result = interpolate(image, dotenv.variables())
+    except TemplateError as exc:
+        raise InputError(
+            f"invalid variable reference in image {image!r}: {exc}",
+            where.path,
+            where.line,
+            "write $$ for a literal '$'",
+        ) from None
+    reason = unresolved_reason(result.missing[0]) if result.missing else None
+    return component_for_template(result.text, location, reason)
+
+
+SOURCE = ComposeSource()
