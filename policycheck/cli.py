@@ -223,6 +223,54 @@ def diff(
 
 
 @cli.command()
+@click.argument("candidates", nargs=-1, required=True, metavar="CANDIDATE...")
+@click.option(
+    "--policy",
+    "policy_name",
+    default="default",
+    show_default=True,
+    help="Bundled policy name or path to a policy YAML.",
+)
+@click.option(
+    "--matrix",
+    metavar="FILE",
+    help="Decision matrix YAML (drivers, weights, scores); e.g. policies/adr/in-memory-stores.yaml.",
+)
+@click.option(
+    "--as-of",
+    callback=_parse_date,
+    metavar="YYYY-MM-DD",
+    help="Date the licenses are judged at (default: today).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    default="markdown",
+    show_default=True,
+    type=click.Choice(["markdown", "html", "json"]),
+    help="Output format.",
+)
+@click.option("--output", "-o", metavar="FILE", help="Write the record to FILE atomically.")
+def adr(
+    candidates: tuple[str, ...],
+    policy_name: str,
+    matrix: str | None,
+    as_of: dt.date,
+    fmt: str,
+    output: str | None,
+) -> int:
+    """Architecture decision record comparing CANDIDATEs (engine@version, e.g. valkey@latest):
+    license timelines, scored matrix, sensitivity, consequences, recommendation."""
+    from policycheck.adr import build_adr
+    from policycheck.adr_render import render_html, render_json, render_markdown
+
+    result = build_adr(list(candidates), load_policy(policy_name), matrix, as_of)
+    render = {"markdown": render_markdown, "html": render_html, "json": render_json}[fmt]
+    _emit(render(result), output)
+    return EXIT_OK
+
+
+@cli.command()
 @click.argument("policies", nargs=-1, required=True, metavar="POLICY...")
 def validate(policies: tuple[str, ...]) -> int:
     """Validate policy files (or bundled policy names); print every error with its line."""

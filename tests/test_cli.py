@@ -131,3 +131,22 @@ def test_installed_console_script_runs_from_another_directory(tmp_path: Path) ->
 def test_python_dash_m(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "policycheck", "--version"], cwd=tmp_path, capture_output=True, text=True, check=False)
     assert proc.returncode == 0 and "policycheck" in proc.stdout
+
+
+def test_adr_command_reproduces_the_seed_matrix(capsys: pytest.CaptureFixture[str]) -> None:
+    matrix = str(Path(__file__).resolve().parents[1] / "policies" / "adr" / "in-memory-stores.yaml")
+    code, out, _ = run(["adr", "valkey@latest", "redis@latest", "dragonfly@latest", "--matrix", matrix, "--as-of", "2026-11-27", "--format", "json"], capsys)
+    data = json.loads(out)
+    assert code == 0
+    # 0.25*5 + 0.20*4 + 0.15*5 + 0.15*5 + 0.10*4 + 0.10*4 + 0.05*4
+    assert data["totals"]["valkey"] == pytest.approx(4.55)
+    assert data["ranking"] == ["valkey", "redis", "dragonfly"]
+
+
+def test_diff_command_between_two_paths(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for side, tag in (("a", "7.2.4"), ("b", "7.4.0")):
+        (tmp_path / side).mkdir()
+        (tmp_path / side / "docker-compose.yml").write_text(f"services:\n  cache:\n    image: redis:{tag}\n")
+    code, out, _ = run(["diff", str(tmp_path / "a"), str(tmp_path / "b"), "--fail-on", "review", "--as-of", "2026-11-27"], capsys)
+    assert code == 1
+    assert "7.2.4 -> 7.4.0" in out and "allow -> review" in out

@@ -164,7 +164,7 @@ def test_every_bundled_policy_on_every_catalogued_release(policy: str, engine: s
         assert f.rules or any("default applies" in r for r in f.rationale)
         if policy == "permissive-only" and f.verdict == Verdict.ALLOW:
             assert f.effective_license in ("BSD-3-Clause", "MIT", "Apache-2.0")
-        if policy == "managed-service-provider" and f.effective_license and "SSPL-1.0" == f.effective_license:
+        if policy == "managed-service-provider" and f.effective_license and f.effective_license == "SSPL-1.0":
             assert f.verdict == Verdict.DENY
 
 
