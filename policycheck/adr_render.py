@@ -21,6 +21,7 @@ from policycheck.adr import (
     AdrResult,
     OptionResult,
     Sensitivity,
+    Timeline,
 )
 
 SCHEMA_VERSION = "1.0"
@@ -89,6 +90,18 @@ def _headline(r: AdrResult) -> list[tuple[str, str]]:
     if r.omitted:
         rows.append(("Matrix options not among the candidates", ", ".join(r.omitted)))
     return rows
+
+
+def _range_rows(t: Timeline) -> list[list[str]]:
+    """License eras as table rows; the candidate's own era is marked."""
+    return [
+        [
+            rg.versions + (" (this candidate)" if rg.current else ""),
+            rg.license + (f"; {rg.converts}" if rg.converts else ""),
+            (rg.evidence or "-") + ("" if rg.verified else " (not verified at tags)"),
+        ]
+        for rg in t.ranges
+    ]
 
 
 def _decision_text(r: AdrResult) -> list[str]:
@@ -162,15 +175,7 @@ def _md_context(r: AdrResult) -> list[str]:
             f"{f.version or '(unresolved)'}; governance: {t.model} (steward: {t.steward})",
             "",
         ]
-        rows = [
-            [
-                rg.versions + (" (this candidate)" if rg.current else ""),
-                rg.license + (f"; {rg.converts}" if rg.converts else ""),
-                (rg.evidence or "-") + ("" if rg.verified else " (not verified at tags)"),
-            ]
-            for rg in t.ranges
-        ]
-        out += _table(["Releases", "License", "First evidence"], rows)
+        out += _table(["Releases", "License", "First evidence"], _range_rows(t))
         out += ["", *_table(["Date", "Event"], [[e.date, e.event] for e in t.events])]
     return out
 
@@ -244,7 +249,8 @@ table{border-collapse:collapse;margin:.6rem 0;width:100%}
 th,td{border:1px solid #d0d7de;padding:.3rem .5rem;text-align:left;vertical-align:top}
 th{background:#f6f8fa}td.num{text-align:right;white-space:nowrap}
 .bar{background:#e7ecf0;height:1.1rem;width:100%}.fill{background:#2f6f9f;height:100%}
-.events td:first-child{white-space:nowrap}.allow{color:#1a7f37}.review{color:#9a6700}.deny{color:#cf222e}.meta td:first-child{width:14rem}
+.events td:first-child{white-space:nowrap}.meta td:first-child{width:14rem}
+.allow{color:#1a7f37}.review{color:#9a6700}.deny{color:#cf222e}
 """
 
 
@@ -300,21 +306,13 @@ def _h_context(r: AdrResult) -> str:
     parts = []
     for o in r.options:
         t, f = o.timeline, o.finding
-        ranges = [
-            [
-                rg.versions + (" (this candidate)" if rg.current else ""),
-                rg.license + (f"; {rg.converts}" if rg.converts else ""),
-                (rg.evidence or "-") + ("" if rg.verified else " (not verified at tags)"),
-            ]
-            for rg in t.ranges
-        ]
         parts.append(
             f"<h3>{_e(o.engine.name)} ({_e(o.candidate)})</h3>"
             f"<p>Verdict under policy {_e(r.policy.name)}: "
             f'<strong class="{f.verdict}">{f.verdict}</strong>; resolves to '
             f"{_e(f.version or '(unresolved)')}; governance: {_e(t.model)} (steward: "
             f"{_e(t.steward)})</p>"
-            + _h_table(["Releases", "License", "First evidence"], ranges)
+            + _h_table(["Releases", "License", "First evidence"], _range_rows(t))
             + _h_table(["Date", "Event"], [[e.date, e.event] for e in t.events], css_class="events")
         )
     return "".join(parts)
