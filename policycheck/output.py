@@ -11,7 +11,18 @@ from policycheck.errors import InputError
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to a temporary file beside ``path``, then rename it into place."""
+    """Write ``text`` to a temporary file beside ``path``, then rename it into place.
+
+    Special files (``/dev/null``, ``/dev/stdout``, a FIFO) are written directly: renaming
+    over them would replace a device with a regular file.
+    """
+    if path.exists() and not path.is_file():
+        try:
+            with open(path, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(text)
+        except OSError as exc:
+            raise InputError(f"cannot write report: {exc.strerror or exc}", str(path)) from None
+        return
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
         raise InputError("output directory does not exist", str(path), hint="create it first")

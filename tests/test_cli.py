@@ -150,3 +150,12 @@ def test_diff_command_between_two_paths(tmp_path: Path, capsys: pytest.CaptureFi
     code, out, _ = run(["diff", str(tmp_path / "a"), str(tmp_path / "b"), "--fail-on", "review", "--as-of", "2026-11-27"], capsys)
     assert code == 1
     assert "7.2.4 -> 7.4.0" in out and "allow -> review" in out
+
+
+def test_output_to_a_device_is_written_not_replaced(capsys: pytest.CaptureFixture[str]) -> None:
+    devnull = Path("/dev/null")
+    if not devnull.exists():
+        pytest.skip("no /dev/null on this platform")
+    code, _, _ = run(["check", "valkey@8.1.1", "--output", str(devnull)], capsys)
+    assert code == 0
+    assert devnull.is_char_device()
