@@ -33,7 +33,7 @@ from pathlib import Path
 
 SEED = 20261127
 GENERATOR_VERSION = 1
-DEFAULT_DIR = Path(__file__).resolve().parent / "work"
+DEFAULT_DIR = Path(__file__).resolve().parent / "scratch"
 GREP_PATTERN = "redis|valkey|dragonfly|keydb|garnet|kvrocks|memcached"
 TIME_BIN = "/usr/bin/time"
 TARGET_GREP_RATIO = 3.0
@@ -498,7 +498,7 @@ def measure(label: str, cmd: Sequence[str], runs: int) -> Measure:
 
 def commands(tree: Path, work: Path) -> dict[str, list[str]]:
     """The three measured commands."""
-    report = work / "report.json"  # not /dev/null: --output renames a temp file onto it
+    report = work / "report.json"
     return {
         "policycheck": [
             sys.executable, "-m", "policycheck", "check", str(tree),

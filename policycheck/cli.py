@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import click
 
@@ -20,9 +21,10 @@ from policycheck.errors import InputError
 from policycheck.formats import all_formats
 from policycheck.knowledge import Use, knowledge
 from policycheck.output import write_atomic
-from policycheck.policy import Verdict, bundled_names, check_policy, load_policy
+from policycheck.policy import Policy, Verdict, bundled_names, check_policy, load_policy
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
+F = TypeVar("F", bound=Callable[..., object])
 
 
 def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt.date:
@@ -41,6 +43,62 @@ def _emit(text: str, output: str | None) -> None:
         click.echo(text, nl=False)
 
 
+def _policy(policy_name: str, uses: tuple[str, ...]) -> Policy:
+    """The named policy, with ``--use`` replacing its declared uses when given."""
+    policy = load_policy(policy_name)
+    if uses:
+        return policy.with_uses(tuple(dict.fromkeys(Use(u) for u in uses)))
+    return policy
+
+
+# Options shared by check, diff and adr, defined once so their help cannot drift apart.
+policy_option = click.option(
+    "--policy",
+    "policy_name",
+    default="default",
+    show_default=True,
+    help="Bundled policy name (" + ", ".join(bundled_names()) + ") or path to a policy YAML.",
+)
+use_option = click.option(
+    "--use",
+    "uses",
+    multiple=True,
+    type=click.Choice([u.value for u in Use]),
+    help="Declared use; repeat for several. Replaces the policy's uses.",
+)
+as_of_option = click.option(
+    "--as-of",
+    callback=_parse_date,
+    metavar="YYYY-MM-DD",
+    help="Date the licenses are judged at (default: today); decides BUSL conversions.",
+)
+output_option = click.option(
+    "--output", "-o", metavar="FILE", help="Write to FILE atomically instead of stdout."
+)
+fail_on_option = click.option(
+    "--fail-on",
+    type=click.Choice(["review", "deny"]),
+    default="deny",
+    show_default=True,
+    help="Exit 1 when a finding (for diff: an added or raised one) is at or above this verdict.",
+)
+exclude_option = click.option(
+    "--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB while walking."
+)
+
+
+def format_option(choices: list[str], default: str) -> Callable[[F], F]:
+    """``--format`` with the formats a command offers."""
+    return click.option(
+        "--format",
+        "fmt",
+        default=default,
+        show_default=True,
+        type=click.Choice(choices),
+        help="Output format.",
+    )
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="policycheck")
 def cli() -> None:
@@ -50,52 +108,13 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("targets", nargs=-1, required=True, metavar="TARGET...")
-@click.option(
-    "--policy",
-    "policy_name",
-    default="default",
-    show_default=True,
-    help="Bundled policy name ("
-    + ", ".join(["default", "permissive-only", "osi-only", "managed-service-provider"])
-    + ") or path to a policy YAML.",
-)
-@click.option(
-    "--use",
-    "uses",
-    multiple=True,
-    type=click.Choice([u.value for u in Use]),
-    help="Declared use; repeat for several. Replaces the policy's uses.",
-)
-@click.option(
-    "--as-of",
-    callback=_parse_date,
-    metavar="YYYY-MM-DD",
-    help="Date the licenses are judged at (default: today); decides BUSL conversions.",
-)
-@click.option(
-    "--format",
-    "fmt",
-    default="text",
-    show_default=True,
-    type=click.Choice(sorted(all_formats())),
-    help="Output format.",
-)
-@click.option(
-    "--output", "-o", metavar="FILE", help="Write the report to FILE atomically instead of stdout."
-)
-@click.option(
-    "--fail-on",
-    type=click.Choice(["review", "deny"]),
-    default="deny",
-    show_default=True,
-    help="Exit 1 when any finding is at or above this verdict.",
-)
-@click.option(
-    "--exclude",
-    multiple=True,
-    metavar="GLOB",
-    help="Skip paths matching GLOB while walking directories.",
-)
+@policy_option
+@use_option
+@as_of_option
+@format_option(sorted(all_formats()), "text")
+@output_option
+@fail_on_option
+@exclude_option
 @click.option(
     "--sarif-include-allow",
     is_flag=True,
@@ -129,9 +148,7 @@ def check(
 ) -> int:
     """Check TARGETs: ENGINE@VERSION (redis@7.4.0, valkey@8.1, dragonfly@v1.25.0),
     manifest files or directories."""
-    policy = load_policy(policy_name)
-    if uses:
-        policy = policy.with_uses(tuple(dict.fromkeys(Use(u) for u in uses)))
+    policy = _policy(policy_name, uses)
     report = run_check(targets, policy, as_of, Verdict.parse(fail_on), exclude, warn_expiring)
     formatter = all_formats()[fmt]
     if fmt == "sarif" and sarif_include_allow:
@@ -155,43 +172,13 @@ def check(
 @cli.command()
 @click.argument("base")
 @click.argument("head")
-@click.option(
-    "--policy",
-    "policy_name",
-    default="default",
-    show_default=True,
-    help="Bundled policy name or path to a policy YAML.",
-)
-@click.option(
-    "--use",
-    "uses",
-    multiple=True,
-    type=click.Choice([u.value for u in Use]),
-    help="Declared use; repeat for several.",
-)
-@click.option(
-    "--as-of",
-    callback=_parse_date,
-    metavar="YYYY-MM-DD",
-    help="Date the licenses are judged at (default: today).",
-)
-@click.option(
-    "--format",
-    "fmt",
-    default="text",
-    show_default=True,
-    type=click.Choice(["text", "json"]),
-    help="Output format.",
-)
-@click.option("--output", "-o", metavar="FILE", help="Write the report to FILE atomically.")
-@click.option(
-    "--fail-on",
-    type=click.Choice(["review", "deny"]),
-    default="deny",
-    show_default=True,
-    help="Exit 1 when a change raises a verdict to this level or above.",
-)
-@click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB.")
+@policy_option
+@use_option
+@as_of_option
+@format_option(["text", "json"], "text")
+@output_option
+@fail_on_option
+@exclude_option
 def diff(
     base: str,
     head: str,
@@ -209,9 +196,7 @@ def diff(
 
     from policycheck.diff import diff_revisions, render_text, to_json
 
-    policy = load_policy(policy_name)
-    if uses:
-        policy = policy.with_uses(tuple(dict.fromkeys(Use(u) for u in uses)))
+    policy = _policy(policy_name, uses)
     result = diff_revisions(base, head, policy, as_of, Verdict.parse(fail_on), exclude)
     text = (
         render_text(result)
@@ -224,33 +209,16 @@ def diff(
 
 @cli.command()
 @click.argument("candidates", nargs=-1, required=True, metavar="CANDIDATE...")
-@click.option(
-    "--policy",
-    "policy_name",
-    default="default",
-    show_default=True,
-    help="Bundled policy name or path to a policy YAML.",
-)
+@policy_option
 @click.option(
     "--matrix",
     metavar="FILE",
-    help="Decision matrix YAML (drivers, weights, scores); e.g. policies/adr/in-memory-stores.yaml.",
+    help="Decision matrix YAML: drivers, weights, scores (default: the bundled "
+    "policies/adr/in-memory-stores.yaml).",
 )
-@click.option(
-    "--as-of",
-    callback=_parse_date,
-    metavar="YYYY-MM-DD",
-    help="Date the licenses are judged at (default: today).",
-)
-@click.option(
-    "--format",
-    "fmt",
-    default="markdown",
-    show_default=True,
-    type=click.Choice(["markdown", "html", "json"]),
-    help="Output format.",
-)
-@click.option("--output", "-o", metavar="FILE", help="Write the record to FILE atomically.")
+@as_of_option
+@format_option(["html", "json", "markdown"], "markdown")
+@output_option
 def adr(
     candidates: tuple[str, ...],
     policy_name: str,
@@ -262,11 +230,10 @@ def adr(
     """Architecture decision record comparing CANDIDATEs (engine@version, e.g. valkey@latest):
     license timelines, scored matrix, sensitivity, consequences, recommendation."""
     from policycheck.adr import build_adr
-    from policycheck.adr_render import render_html, render_json, render_markdown
+    from policycheck.adr_render import RENDERERS
 
     result = build_adr(list(candidates), load_policy(policy_name), matrix, as_of)
-    render = {"markdown": render_markdown, "html": render_html, "json": render_json}[fmt]
-    _emit(render(result), output)
+    _emit(RENDERERS[fmt](result), output)
     return EXIT_OK
 
 
