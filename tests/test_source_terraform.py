@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from policycheck.errors import InputError
 from policycheck.model import Component
-from policycheck.sources import all_sources
+from policycheck.sources import _hcl, all_sources
 from policycheck.sources.terraform import SOURCE
 from policycheck.walk import scan_paths
 
@@ -169,7 +169,7 @@ def test_elasticache_wrapper_module_block(tmp_path: Path) -> None:
 
 def test_malformed_hcl_is_an_input_error_with_line(tmp_path: Path) -> None:
     with pytest.raises(InputError) as info:
-        _collect(tmp_path, {"main.tf": 'resource "a" "b" {\n  x =\n}\n'})
+        _collect(tmp_path, {"main.tf": 'resource "aws_elasticache_cluster" "b" {\n  x =\n}\n'})
     assert info.value.line == 2
     assert "HCL" in info.value.message
 
@@ -220,3 +220,96 @@ def test_literal_versions_round_trip(
     (c,) = SOURCE.collect(Path("/nonexistent/main.tf"), text, "main.tf")
     assert (c.engine, c.version, c.floating) == (engine, version, patch is None)
     assert c.location is not None and c.location.line == 3
+
+
+def test_broken_block_that_declares_no_cache_does_not_hide_the_cache(tmp_path: Path) -> None:
+    """Only blocks that can declare a cache are parsed; a broken output is not one."""
+    text = (
+        'output "x" {\n  value =\n}\n'
+        'resource "aws_elasticache_replication_group" "r" {\n  engine_version = "7.1"\n}\n'
+    )
+    (c,) = _collect(tmp_path, {"main.tf": text})
+    assert (c.engine, c.version) == ("redis", "7.1")
+    assert c.location is not None and c.location.line == 5
+
+
+def test_unparsable_variable_is_named_in_the_reason(tmp_path: Path) -> None:
+    files = {
+        "main.tf": (
+            'resource "aws_elasticache_replication_group" "r" {\n  engine_version = var.v\n}\n'
+        ),
+        "variables.tf": 'variable "v" {\n  default = \n}\n',
+    }
+    (c,) = _collect(tmp_path, files)
+    assert c.version is None
+    assert c.unresolved is not None
+    assert "variable v has no default" in c.unresolved
+    assert "variables.tf:2 could not be parsed" in c.unresolved
+
+
+def _whole_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make every HclFile parse whole: the reference the block cut must agree with."""
+    original = _hcl.HclFile.__post_init__
+
+    def uncut(self: _hcl.HclFile) -> None:
+        original(self)
+        self.cut = False
+
+    monkeypatch.setattr(_hcl.HclFile, "__post_init__", uncut)
+
+
+_FILLER = st.sampled_from(
+    [
+        'variable "region" {\n  default = "eu-west-1"\n}\n',
+        'variable "v" {\n  default = "7.1"\n}\n',
+        'variable "engine" {\n  type    = string\n  default = "valkey"\n}\n',
+        'output "endpoint" {\n  value = aws_elasticache_replication_group.r.id\n}\n',
+        'locals {\n  version = "6.2"\n}\n',
+        "# a comment\n\n",
+        'provider "aws" {\n  region = var.region\n}\n',
+        'resource "aws_s3_bucket" "b" {\n  bucket = "x"\n}\n',
+        '  resource "aws_elasticache_cluster" "m" {\n    engine = "memcached"\n  }\n',
+        'output "broken" {\n  value =\n}\n',
+        'resource "aws_elasticache_replication_group" "r" {\n  engine_version = var.v\n}\n',
+        'resource "google_redis_instance" "g" {\n  redis_version = "REDIS_7_2"\n}\n',
+        'resource "aws_elasticache_serverless_cache" "s" {\n'
+        "  engine               = var.engine\n  major_engine_version = local.version\n}\n",
+        'module "cache" {\n  source         = "cloudposse/elasticache-redis/aws"\n'
+        '  engine_version = "7.0"\n}\n',
+    ]
+)
+
+
+def _outcome(path: Path, text: str) -> object:
+    try:
+        return [
+            (c.engine, c.version, c.unresolved, c.location) for c in SOURCE.collect(path, text, "m")
+        ]
+    except InputError as exc:
+        return ("error", exc.line)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(_FILLER, max_size=8), st.lists(_FILLER, max_size=4))
+def test_block_cut_gives_the_same_answer_as_parsing_whole_files(
+    tmp_path_factory: pytest.TempPathFactory, main: list[str], other: list[str]
+) -> None:
+    """Parsing only the blocks that matter is an optimisation: it never changes a result.
+
+    Files with a broken block outside the cache resources are the one allowed
+    difference (the whole-file parse rejects them), so those are compared only when
+    both agree the file is valid.
+    """
+    directory = tmp_path_factory.mktemp("tf")
+    (directory / "main.tf").write_text("".join(main))
+    (directory / "other.tf").write_text("".join(other))
+    text = "".join(main)
+    cut = _outcome(directory / "main.tf", text)
+    with pytest.MonkeyPatch.context() as mp:
+        _whole_file(mp)
+        _hcl._cached.cache_clear()
+        whole = _outcome(directory / "main.tf", text)
+    _hcl._cached.cache_clear()
+    if isinstance(whole, tuple) or any("could not be parsed" in str(r) for r in whole):
+        return
+    assert cut == whole

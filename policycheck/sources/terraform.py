@@ -38,15 +38,12 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import hcl2
-from lark.exceptions import LarkError, UnexpectedInput
-
 from policycheck.errors import InputError
 from policycheck.model import Component, Location
+from policycheck.sources._hcl import HclFile, hcl_file, parse_hcl
 from policycheck.sources.interface import Source
 
 ORIGIN = "terraform"
@@ -54,15 +51,13 @@ AWS = "aws-elasticache"
 GCP = "gcp-memorystore"
 AZURE = "azure-cache"
 ENGINES = {"redis", "valkey", "memcached"}
-_OPTIONS = hcl2.SerializationOptions(
-    with_comments=False, explicit_blocks=False, strip_string_quotes=True
-)
 _REF = re.compile(r"^\$\{\s*((?:var|local)\.[A-Za-z_][\w-]*)\s*\}$")
 _INTERPOLATION = re.compile(r"\$\{\s*([^}]*?)\s*\}")
 _NAMED_REF = re.compile(r"^(var|local)\.([A-Za-z_][\w-]*)$")
 _FAMILY = re.compile(r"^(redis|valkey|memcached)\d", re.IGNORECASE)
 _GCP_VERSION = re.compile(r"^(?:REDIS|VALKEY)_(\d+)_(\d+|X)$", re.IGNORECASE)
 _TOP_BLOCK = re.compile(r"^(resource|data|module|variable|output|locals|provider|terraform)\b")
+_LOCALS = re.compile(r"^\s*locals\s*\{", re.MULTILINE)
 _MAX_DEPTH = 8
 
 
@@ -96,35 +91,25 @@ class TerraformSource(Source):
         return path.name.endswith((".tf", ".tfvars"))
 
     def collect(self, path: Path, text: str, display: str) -> Iterator[Component]:
-        """Yield one provider-managed component per managed cache the file declares."""
-        doc = parse_hcl(text, display)
+        """Yield one provider-managed component per managed cache the file declares.
+
+        Only the blocks that can declare a cache are parsed (see ``_hcl``).
+        """
         if path.name.endswith(".tfvars"):
-            yield from _from_tfvars(path, text, display, doc)
+            yield from _from_tfvars(path, text, display, parse_hcl(text, display))
             return
+        doc = HclFile(text, display).select(_may_declare_cache)
         scope = Scope(path.parent)
         for block in _blocks(doc, text):
             yield from _components(block, scope, text, display)
 
 
-def parse_hcl(text: str, display: str) -> dict[str, Any]:
-    """Parse HCL2 text; malformed input becomes an InputError with the parser's line."""
-    try:
-        result: dict[str, Any] = hcl2.loads(text, serialization_options=_OPTIONS)
-    except UnexpectedInput as exc:
-        raise InputError(
-            "not valid HCL2: " + str(exc).strip().splitlines()[0],
-            display,
-            exc.line if isinstance(exc.line, int) and exc.line > 0 else None,
-            "check the syntax with `terraform fmt` or `terraform validate`",
-        ) from None
-    except (LarkError, ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
-        raise InputError(
-            f"not valid HCL2: {exc}", display, hint="check the syntax with `terraform validate`"
-        ) from None
-    return result
-
-
 # -- blocks ------------------------------------------------------------------------------
+
+
+def _may_declare_cache(block_text: str) -> bool:
+    """Whether a top-level block's text could hold a cache resource or wrapper module."""
+    return "elasticache" in block_text.lower() or any(kind in block_text for kind in _RESOURCES)
 
 
 def _blocks(doc: dict[str, Any], text: str) -> Iterator[Block]:
@@ -184,8 +169,53 @@ class Scope:
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
-        self.defaults, self.locals = _declarations(directory)
         self.auto, self.var_files = _tfvars(directory)
+        self._locals: dict[str, Any] | None = None
+        #: Sibling files that failed to parse, by name: named when a value is missing.
+        self.broken: dict[str, InputError] = {}
+
+    def _select(self, wanted: Callable[[str], bool]) -> Iterator[dict[str, Any]]:
+        """The wanted blocks of every ``.tf`` file of the directory, in lexical order."""
+        for path in _siblings(self.directory, ".tf"):
+            hcl = hcl_file(path)
+            if hcl is None:
+                continue
+            try:
+                yield hcl.select(wanted)
+            except InputError as exc:
+                self.broken[path.name] = exc
+
+    def _broken_note(self) -> str:
+        if not self.broken:
+            return ""
+        name, exc = sorted(self.broken.items())[0]
+        where = f"{name}:{exc.line}" if exc.line else name
+        return f" ({where} could not be parsed: {exc.message})"
+
+    def _default(self, name: str) -> tuple[bool, Any]:
+        """Whether variable ``name`` is declared with a default here, and the default.
+
+        Only the blocks that mention the name are parsed; the last declaration wins,
+        as the files are read in lexical order.
+        """
+        found: tuple[bool, Any] = (False, None)
+        pattern = re.compile(rf'\bvariable\s+"?{re.escape(name)}"?\s*\{{')
+        for doc in self._select(lambda block: pattern.search(block) is not None):
+            for entry in _as_list(doc.get("variable")):
+                body = dict(_items(entry)).get(name)
+                if isinstance(body, dict) and "default" in body:
+                    found = (True, body["default"])
+        return found
+
+    @property
+    def locals(self) -> dict[str, Any]:
+        """Every ``locals`` value of the directory, parsed the first time one is needed."""
+        if self._locals is None:
+            self._locals = {}
+            for doc in self._select(lambda block: _LOCALS.search(block) is not None):
+                for entry in _as_list(doc.get("locals")):
+                    self._locals.update(dict(_items(entry)))
+        return self._locals
 
     def resolve(self, raw: Any, depth: int = 0) -> Value:
         """Resolve an attribute value to text, following var./local. references."""
@@ -211,7 +241,10 @@ class Scope:
         kind, name = m.groups()
         if kind == "local":
             if name not in self.locals:
-                return Value(None, f"local value {ref} is not a literal in this directory")
+                return Value(
+                    None,
+                    f"local value {ref} is not a literal in this directory{self._broken_note()}",
+                )
             inner = self.resolve(self.locals[name], depth + 1)
             return Value(inner.text, inner.why, inner.via or f"{ref}")
         return self._variable(name, depth)
@@ -229,12 +262,13 @@ class Scope:
                     None, f"variable {name} is set to different values in {files} (-var-file)"
                 )
             raw, origin = choices[0]
-        elif name in self.defaults:
-            raw, origin = self.defaults[name], "its default"
+        elif (default := self._default(name))[0]:
+            raw, origin = default[1], "its default"
         else:
             return Value(
                 None,
-                f"variable {name} has no default and no .tfvars file in this directory sets it",
+                f"variable {name} has no default and no .tfvars file in this directory sets it"
+                + self._broken_note(),
             )
         inner = self.resolve(raw, depth + 1)
         return Value(inner.text, inner.why, f"{ref} from {origin}")
@@ -267,38 +301,21 @@ def _siblings(directory: Path, suffix: str) -> list[Path]:
         return []
 
 
-@lru_cache(maxsize=256)
-def _parsed(path: Path, stamp: tuple[int, int]) -> dict[str, Any]:
-    """A sibling file parsed once per version; unreadable or broken files count as empty.
+def _quiet(hcl: HclFile, wanted: Callable[[str], bool] | None = None) -> dict[str, Any]:
+    """A sibling's wanted blocks (or all of it), or nothing when it is broken.
 
-    The walker reports a broken file on its own; here it only fails to contribute values.
+    The walker reports a broken file on its own; here it only fails to contribute.
     """
     try:
-        return parse_hcl(path.read_text("utf-8-sig"), str(path))
-    except (InputError, OSError, UnicodeDecodeError, RecursionError):
+        return hcl.whole() if wanted is None else hcl.select(wanted)
+    except InputError:
         return {}
 
 
 def _load(path: Path) -> dict[str, Any]:
-    try:
-        st = path.stat()
-    except OSError:
-        return {}
-    return _parsed(path, (st.st_mtime_ns, st.st_size))
-
-
-def _declarations(directory: Path) -> tuple[dict[str, Any], dict[str, Any]]:
-    defaults: dict[str, Any] = {}
-    local_values: dict[str, Any] = {}
-    for path in _siblings(directory, ".tf"):
-        doc = _load(path)
-        for entry in _as_list(doc.get("variable")):
-            for name, body in _items(entry):
-                if isinstance(body, dict) and "default" in body:
-                    defaults[name] = body["default"]
-        for entry in _as_list(doc.get("locals")):
-            local_values.update(dict(_items(entry)))
-    return defaults, local_values
+    """A whole sibling file (``.tfvars`` are small), or nothing when unreadable or broken."""
+    hcl = hcl_file(path)
+    return {} if hcl is None else _quiet(hcl)
 
 
 def _tfvars(
@@ -552,8 +569,12 @@ def _top_level_line(text: str, attribute: str) -> int | None:
 
 def _directory_declares_caches(directory: Path) -> bool:
     """Whether a .tf file beside the tfvars declares a cache, which then reports it."""
-    siblings = _siblings(directory, ".tf")
-    return any(next(_blocks(_load(path), ""), None) is not None for path in siblings)
+    for path in _siblings(directory, ".tf"):
+        hcl = hcl_file(path)
+        doc = {} if hcl is None else _quiet(hcl, _may_declare_cache)
+        if next(_blocks(doc, ""), None) is not None:
+            return True
+    return False
 
 
 SOURCE = TerraformSource()
