@@ -25,7 +25,13 @@ from policycheck.formats.html import FORMAT, render_document
 from policycheck.policy import Policy, load_policy
 from policycheck.report import Report
 from tests.conftest import AS_OF
-from tests.test_format_markdown import TARGETS, assert_matches_golden, hostile_report
+from tests.test_format_markdown import (
+    TARGETS,
+    assert_matches_golden,
+    hostile_report,
+    hostile_suggestion_report,
+    waiver_policy,
+)
 
 GOLDEN = Path(__file__).parent / "golden" / "signoff.html"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -92,8 +98,8 @@ def chromium(tmp_path: Path, html_file: Path, *args: str) -> subprocess.Complete
     return subprocess.run(command, capture_output=True, text=True, timeout=60, check=True)
 
 
-def test_golden_signoff_html(default_policy: Policy) -> None:
-    report = check(TARGETS, default_policy, AS_OF)
+def test_golden_signoff_html(tmp_path: Path) -> None:
+    report = check(TARGETS, waiver_policy(tmp_path), AS_OF)
     assert_matches_golden(FORMAT.render(report), GOLDEN)
 
 
@@ -135,6 +141,30 @@ def test_checklists_and_sign_off_are_checkboxes(default_policy: Policy) -> None:
     assert "verdict-allow" in dom.classes
     for label in ("Name", "Role", "Date", "Signature", "Approve with conditions", "Reject"):
         assert label in dom.visible
+
+
+def test_suggestions_and_waivers_are_shown(tmp_path: Path) -> None:
+    page = FORMAT.render(check(TARGETS, waiver_policy(tmp_path), AS_OF))
+    assert '<section id="waivers" class="waivers">\n<h2>Waivers</h2>' in page
+    summary = page.split('<section id="summary"')[1].split("</section>")[0]
+    assert "<h3>What to do instead</h3>" in summary
+    assert (
+        "<tr><td>4</td><td>Redis 7.4.0</td><td>review</td><td>Redis 7.2.14 (allow): the "
+        "newest Redis release that passes this policy<br>KeyDB v6.3.4 (allow): same redis "
+        "lineage and protocol: a drop-in replacement<br>" in summary
+    )
+    visible = parse(page).visible
+    assert "Waiver W-REDIS-8 expired on 2026-10-31 (27 days before the report date)" in visible
+    assert "<tr><td>W-KEYDB</td><td>unused: it matches no component in this report</td>" in page
+    assert "<dt>Approved by</dt><dd>Dana Legal (General Counsel)</dd>" in page
+
+
+def test_suggestion_text_is_escaped_in_html(default_policy: Policy) -> None:
+    page = FORMAT.render(hostile_suggestion_report(default_policy))
+    dom = parse(page)
+    assert "script" not in dom.tags and "b" not in dom.tags
+    assert "evil|<b>x</b> 1|2 (allow): drop-in | <script>alert(1)</script>" in dom.visible
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
 @given(st.text(alphabet=st.characters(exclude_categories=["Cs", "Cc"])))

@@ -14,7 +14,8 @@ section can be read (and printed) on its own.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from policycheck import __version__, expression
@@ -23,7 +24,7 @@ from policycheck.errors import InputError
 from policycheck.expression import AnyOf, ExpressionSyntaxError, Node
 from policycheck.knowledge import Use, UseEffect, knowledge
 from policycheck.model import Finding
-from policycheck.policy import Policy, Verdict
+from policycheck.policy import Policy, Verdict, Waiver
 from policycheck.report import Report
 from policycheck.versions import parse_version
 
@@ -172,6 +173,21 @@ CATEGORY_WORDS = {
     "unknown": "unknown",
 }
 
+SUGGESTED_VERDICT_WORDS = {
+    "allow": "passes this policy",
+    "review": "would still need a lawyer's decision under this policy",
+    "deny": "is forbidden by this policy too",
+}
+
+#: The ledger's status of a waiver, in words; the raw status leads so it matches the
+#: JSON and text reports a reviewer may compare with.
+WAIVER_STATUS_WORDS = {
+    "active": "active: in force",
+    "expiring": "expiring: in force, but expires within the warning period",
+    "expired": "expired: it no longer applies",
+    "unused": "unused: it matches no component in this report",
+}
+
 COMMAND_LINE = "named on the command line"
 UNKNOWN_EFFECTS = "Not known: without a license, its obligations and restrictions cannot be listed."
 
@@ -236,12 +252,79 @@ def where_found(f: Finding) -> str:
 def verdict_cell(f: Finding) -> str:
     """The verdict with what it means, and the waiver that changed it if any."""
     text = f"{f.verdict}: {VERDICT_WORDS[f.verdict]}"
-    if f.waiver and f.waiver.get("status") != "expired":
-        text += (
-            f" (set by waiver {f.waiver.get('id', '')}; "
-            f"without it: {f.waiver.get('original_verdict', '?')})"
-        )
-    return text
+    w = f.waiver
+    if not w:
+        return text
+    wid, expires = w.get("id", ""), w.get("expires", "?")
+    if w.get("status") == "expired":
+        return text + f" (waiver {wid} expired on {expires} and no longer applies)"
+    text += f" (set by waiver {wid}; without it: {w.get('original_verdict', '?')}"
+    if w.get("status") == "expiring":
+        text += f"; the waiver expires soon, on {expires}"
+    return text + ")"
+
+
+def policy_verdict(f: Finding) -> Verdict:
+    """The verdict the policy's rules gave, before a waiver in force replaced it.
+
+    The rule that decided must be named by this verdict: after a waiver set ``allow``, the
+    rule that matters is the one that said ``review``, not a permissive one that also fired.
+    """
+    w = f.waiver
+    if not w or w.get("status") == "expired":
+        return f.verdict
+    try:
+        return Verdict.parse(str(w.get("original_verdict", "")))
+    except KeyError:
+        return f.verdict
+
+
+def engine_label(engine_id: str) -> str:
+    """The catalog's name for an engine id (``valkey`` -> ``Valkey``), else the id."""
+    engine = catalog().get(engine_id)
+    return engine.name if engine else engine_id
+
+
+def expression_label(text: str) -> str:
+    """A single license id with its full name; an expression (``A OR B``) as written."""
+    if not text:
+        return "unknown"
+    return license_label(text) if " " not in text else text
+
+
+def relative_date(as_of: dt.date, date_text: object) -> str:
+    """How far ``date_text`` is from the report date, e.g. ``13 days after the report date``.
+
+    Counting the days saves the reader the arithmetic that decides whether a waiver is
+    about to lapse; an unparsable date gives an empty string rather than a guess.
+    """
+    try:
+        date = dt.date.fromisoformat(str(date_text))
+    except ValueError:
+        return ""
+    days = (date - as_of).days
+    if days == 0:
+        return "the report date"
+    unit = "day" if abs(days) == 1 else "days"
+    side = "after" if days > 0 else "before"
+    return f"{abs(days)} {unit} {side} the report date"
+
+
+def _is_past(as_of: dt.date, date_text: object) -> bool:
+    """True when ``date_text`` is a date before the report date.
+
+    The ledger says only ``unused`` for a waiver that matched nothing, even when it has
+    also expired; the reader should learn both.
+    """
+    try:
+        return dt.date.fromisoformat(str(date_text)) < as_of
+    except ValueError:
+        return False
+
+
+def _with_relative(as_of: dt.date, date_text: object) -> str:
+    rel = relative_date(as_of, date_text)
+    return f"{date_text} ({rel})" if rel else str(date_text)
 
 
 # -- the document --------------------------------------------------------------------------
@@ -253,6 +336,7 @@ def build_document(report: Report) -> Document:
         _overview(report),
         _summary(report),
         _glossary(report),
+        _waivers(report),
         *(_component(i, f, report) for i, f in enumerate(report.findings, start=1)),
         _evidence(report),
     ]
@@ -273,6 +357,11 @@ def _overview(report: Report) -> Section:
         ("Declared uses", uses_in_words(policy)),
         ("Components", counts),
         ("Input errors", str(len(report.errors))),
+        (
+            "Waivers",
+            _waiver_count_text(report.waivers)
+            + ("; see the Waivers section" if report.waivers else ""),
+        ),
         ("Prepared with", f"policycheck {__version__}"),
     )
     intro = Paragraph(
@@ -292,7 +381,57 @@ def _summary(report: Report) -> Section:
     if not rows:
         return Section("summary", "Summary", (Paragraph("No components were found."),))
     table = Table(("No.", "Component", "Where found", "Verdict"), rows)
-    return Section("summary", "Summary", (table,))
+    return Section("summary", "Summary", (table, *_instead_summary(report)))
+
+
+def _instead_summary(report: Report) -> list[Block]:
+    """Right under the verdicts, what would pass instead of each review or deny component.
+
+    A reviewer who reads only the summary should still learn that a way out exists
+    (and which), not only that something failed.
+    """
+    flagged = [(i, f) for i, f in enumerate(report.findings, start=1) if f.verdict != Verdict.ALLOW]
+    blocks: list[Block] = [Heading("What to do instead")]
+    if not flagged:
+        blocks.append(Paragraph("Every component passes the policy; nothing needs replacing."))
+        return blocks
+    blocks.append(
+        Paragraph(
+            "For each component marked review or deny, policycheck checked other catalogued "
+            "releases under the same policy, declared uses and date. Each is listed with its "
+            "verdict and why it fits; the component's own section gives their licenses."
+        )
+    )
+    rows = tuple((str(i), component_name(f), str(f.verdict), _instead_cell(f)) for i, f in flagged)
+    header = ("No.", "Component", "Verdict", "Instead (its verdict under this policy): why")
+    blocks.append(Table(header, rows))
+    return blocks
+
+
+def _instead_cell(f: Finding) -> str:
+    if not f.suggestions:
+        return _no_suggestion(f)
+    return "\n".join(
+        f"{engine_label(s.get('engine', ''))} {s.get('version', '')} "
+        f"({s.get('verdict', '?')}): {_suggestion_reason(f, s)}"
+        for s in f.suggestions
+    )
+
+
+def _no_suggestion(f: Finding) -> str:
+    if catalog().get(f.engine) is None:
+        return (
+            "None: the engine is not in policycheck's catalog, so no alternative could be checked."
+        )
+    return "None: no other catalogued release passes this policy."
+
+
+def _suggestion_reason(f: Finding, s: Mapping[str, str]) -> str:
+    """The advisor's reason, plus the plain consequence when the fix is only a pin."""
+    reason = s.get("reason", "")
+    if not f.pinned and s.get("engine") == f.engine and s.get("version") == f.version:
+        reason += "; it is the release found, so pinning this exact version is enough"
+    return reason
 
 
 def _glossary(report: Report) -> Section:
@@ -311,9 +450,18 @@ def _glossary(report: Report) -> Section:
             f"{EFFECT_WORDS['restriction']}: the use is prohibited by that license.",
             "Judgement call: a reading of a license that reasonable lawyers could dispute; "
             "each is named (J1, J2, ...) and its adopted reading is quoted where it matters.",
+            "Waiver: a recorded decision, approved by a named person until a set date, that "
+            "sets the verdict for matching components; the verdict without it is always shown. "
+            "An expired waiver no longer applies.",
+            "What to do instead: other catalogued releases (a release of the same engine, or "
+            "another engine that speaks the same protocol) that policycheck checked under the "
+            "same policy, declared uses and date.",
         )
     )
-    ids = sorted({lic for f in report.findings for lic in _licenses_named(f)})
+    ids = sorted(
+        {lic for f in report.findings for lic in _licenses_named(f)}
+        | {lic for f in report.findings for lic in _suggested_licenses(f)}
+    )
     blocks: list[Block] = [
         Heading("Verdicts"),
         verdicts,
@@ -360,11 +508,22 @@ def _licenses_named(f: Finding) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+def _suggested_licenses(f: Finding) -> list[str]:
+    """License ids of the suggested alternatives, so the glossary names them too."""
+    found: list[str] = []
+    for s in f.suggestions:
+        node = _parse(s.get("license"))
+        if node is not None:
+            found += [lic.key for lic in expression.licenses_in(node)]
+    return found
+
+
 # -- one component ------------------------------------------------------------------------
 
 
 def _component(index: int, f: Finding, report: Report) -> Section:
     blocks: list[Block] = [Facts(_component_facts(f, report))]
+    blocks += _suggestion_blocks(f)
     blocks += _license_blocks(f, report.policy)
     blocks += _election_blocks(f)
     blocks += _checklists(f, report.policy)
@@ -372,7 +531,7 @@ def _component(index: int, f: Finding, report: Report) -> Section:
     blocks += _conversion_blocks(f)
     blocks += _governance_blocks(f)
     blocks += _rule_blocks(f, report.policy)
-    blocks += _waiver_blocks(f)
+    blocks += _waiver_blocks(f, report.as_of)
     if f.notes:
         blocks += [Heading("Release notes"), Bullets(tuple(f.notes))]
     reasoning = [line for line in f.rationale if line not in f.notes]
@@ -403,6 +562,36 @@ def _component_facts(f: Finding, report: Report) -> tuple[tuple[str, str], ...]:
     if f.converts:
         rows.append(("Converts", f"to {license_label(f.converts['to'])} on {f.converts['date']}"))
     return tuple(rows)
+
+
+def _suggestion_blocks(f: Finding) -> list[Block]:
+    """Releases that pass instead of a review or deny one, with verdict, license and why."""
+    if f.verdict == Verdict.ALLOW:
+        return []
+    blocks: list[Block] = [Heading("What to do instead")]
+    if not f.suggestions:
+        return [*blocks, Paragraph(_no_suggestion(f))]
+    blocks.append(
+        Paragraph(
+            "policycheck checked these releases under the same policy, declared uses and "
+            "date; each would get the verdict shown here if deployed instead."
+        )
+    )
+    rows = tuple(
+        (
+            engine_label(s.get("engine", ""))
+            + (" (the same engine)" if s.get("engine") == f.engine else ""),
+            s.get("version", ""),
+            expression_label(s.get("license", "")),
+            f"{s.get('verdict', '?')}: "
+            + SUGGESTED_VERDICT_WORDS.get(s.get("verdict", ""), "not known"),
+            capitalized(_suggestion_reason(f, s)),
+        )
+        for s in f.suggestions
+    )
+    header = ("Engine", "Version", "License", "Verdict under this policy", "Why it fits")
+    blocks.append(Table(header, rows))
+    return blocks
 
 
 def _version_text(f: Finding) -> str:
@@ -572,7 +761,12 @@ def _confirmations(f: Finding, policy: Policy) -> tuple[str, ...]:
         j = knowledge().judgements.get(jid)
         title = f" ({j.title})" if j else ""
         items.append(f"Judgement call {jid}{title} holds for how the component is used.")
-    if f.waiver:
+    if f.waiver and f.waiver.get("status") == "expired":
+        items.append(
+            f"Expired waiver {f.waiver.get('id', '')} is renewed with a new approval or "
+            "removed from the policy."
+        )
+    elif f.waiver:
         items.append(
             f"Waiver {f.waiver.get('id', '')} is still wanted before it expires on "
             f"{f.waiver.get('expires', '?')}."
@@ -656,7 +850,8 @@ def _governance_blocks(f: Finding) -> list[Block]:
 def _rule_blocks(f: Finding, policy: Policy) -> list[Block]:
     by_id = {r.id: r for r in policy.rules}
     fired = [by_id[r] for r in f.rules if r in by_id]
-    deciding = [r for r in fired if r.verdict == f.verdict] or fired
+    decided = policy_verdict(f)
+    deciding = [r for r in fired if r.verdict == decided] or fired
     items = [f"{r.id} ({r.verdict}): {r.rationale}" for r in deciding]
     items += [
         f"Also matched: {r.id} ({r.verdict}): {r.rationale}" for r in fired if r not in deciding
@@ -664,32 +859,193 @@ def _rule_blocks(f: Finding, policy: Policy) -> list[Block]:
     items += [f"{r}: not a rule of policy {policy.name}." for r in f.rules if r not in by_id]
     if not items:
         default = next((line for line in f.rationale if line.startswith("No rule of policy")), None)
-        items.append(default or _fail_closed(f))
-    if f.waiver and f.waiver.get("status") != "expired":
+        items.append(default or _fail_closed(f, decided))
+    if f.waiver and f.waiver.get("status") == "expired":
+        items.append(
+            f"Waiver {f.waiver.get('id', '')} would have set the verdict, but it has expired "
+            "(below)."
+        )
+    elif f.waiver:
         items.append(f"The verdict was then set by waiver {f.waiver.get('id', '')} (below).")
     return [Heading("Policy rule that decided"), Bullets(tuple(items))]
 
 
-def _fail_closed(f: Finding) -> str:
+def _fail_closed(f: Finding, decided: Verdict) -> str:
     why = f.rationale[0] if f.rationale else "the facts needed were missing"
-    return f"No policy rule applied; policycheck fails closed to {f.verdict}: {why}"
+    return f"No policy rule applied; policycheck fails closed to {decided}: {why}"
 
 
-def _waiver_blocks(f: Finding) -> list[Block]:
+def _waiver_blocks(f: Finding, as_of: dt.date) -> list[Block]:
+    """The waiver that set this verdict, or the expired one that no longer does.
+
+    The sentence says in words who decided, why and until when; the facts below it repeat
+    each field on its own line so the reviewer can check them against the policy file.
+    """
     w = f.waiver
     if not w:
         return []
+    wid, status = w.get("id", ""), w.get("status", "")
+    expires, original = w.get("expires", "?"), w.get("original_verdict", "?")
+    approved = f"approved by {w.get('approved_by', '?')} on {w.get('approved_on', '?')}"
+    because = f"because: {str(w.get('reason', '')).rstrip('.')}."
+    if status == "expired":
+        heading = "Waiver (expired: no longer applies)"
+        lead = (
+            f"Waiver {wid} expired on {_with_relative(as_of, expires)} and no longer applies, "
+            f"so the verdict above is the policy's own. It had been {approved}, {because} "
+            "Renew it with a new approval or remove it from the policy."
+        )
+    else:
+        heading = "Waiver applied"
+        lead = (
+            f"Waiver {wid} changes the verdict from {original} to {w.get('verdict', '?')}. "
+            f"It was {approved}, {because} It applies until {_with_relative(as_of, expires)}."
+        )
+        if status == "expiring":
+            lead += (
+                f" It expires within the warning period: renew it before then, or the "
+                f"verdict returns to {original}."
+            )
+    expired = status == "expired"
     labels = (
         ("id", "Waiver"),
-        ("summary", "Summary"),
         ("status", "Status"),
+        ("verdict", "Verdict it would set" if expired else "Verdict it sets"),
+        ("original_verdict", "Verdict without it"),
         ("reason", "Reason"),
         ("approved_by", "Approved by"),
         ("approved_on", "Approved on"),
-        ("expires", "Expires"),
+        ("expires", "Expired on" if expired else "Expires"),
     )
-    rows = tuple((label, str(w[key])) for key, label in labels if w.get(key) not in (None, ""))
-    return [Heading("Waiver"), Facts(rows)]
+    rows = tuple(
+        (label, _waiver_field(key, w[key])) for key, label in labels if w.get(key) not in (None, "")
+    )
+    return [Heading(heading), Paragraph(lead), Facts(rows)]
+
+
+def _waiver_field(key: str, value: object) -> str:
+    if key == "status":
+        return WAIVER_STATUS_WORDS.get(str(value), str(value))
+    return str(value)
+
+
+# -- the waiver ledger -------------------------------------------------------------------
+
+
+def _waiver_count_text(ledger: Sequence[Mapping[str, object]]) -> str:
+    if not ledger:
+        return "none recorded in the policy"
+    counts = dict.fromkeys(WAIVER_STATUS_WORDS, 0)
+    for entry in ledger:
+        status = str(entry.get("status", ""))
+        counts[status] = counts.get(status, 0) + 1
+    parts = ", ".join(f"{n} {status}" for status, n in counts.items())
+    return f"{len(ledger)} in the policy ({parts})"
+
+
+def _waivers(report: Report) -> Section:
+    """Every waiver in the policy, so decisions nobody renewed or still needs stand out.
+
+    A waiver that expired, is about to, or matches nothing is a stale decision: the
+    reviewer signing today should see it even when no component mentions it.
+    """
+    ledger = report.waivers
+    if not ledger:
+        lead = "The policy records no waivers: every verdict in this report is the policy's own."
+        return Section("waivers", "Waivers", (Paragraph(lead),))
+    by_id = {w.id: w for w in report.policy.waivers}
+    matched: dict[str, list[str]] = {}
+    for i, f in enumerate(report.findings, start=1):
+        if f.waiver:
+            matched.setdefault(str(f.waiver.get("id", "")), []).append(f"{i}. {component_name(f)}")
+    blocks: list[Block] = [
+        Paragraph(
+            "A waiver is a recorded decision that sets the verdict for matching components, "
+            "approved by a named person until a set date. An expired waiver no longer "
+            "applies; an unused one matches nothing in this report. Both are stale decisions "
+            "to renew or remove."
+        ),
+        Paragraph(f"Waivers: {_waiver_count_text(ledger)}."),
+    ]
+    rows = tuple(
+        _ledger_row(entry, by_id.get(str(entry.get("id", ""))), matched, report.as_of)
+        for entry in ledger
+    )
+    header = (
+        "Waiver",
+        "Status",
+        "What it covers",
+        "Approved",
+        "Expires",
+        "Components it matches",
+        "Reason",
+    )
+    blocks.append(Table(header, rows))
+    attention = [item for entry in ledger if (item := _attention(entry, report.as_of)) is not None]
+    if attention:
+        blocks += [Heading("Waivers that need a decision"), Bullets(tuple(attention))]
+    return Section("waivers", "Waivers", tuple(blocks))
+
+
+def _ledger_row(
+    entry: Mapping[str, object],
+    waiver: Waiver | None,
+    matched: Mapping[str, list[str]],
+    as_of: dt.date,
+) -> tuple[str, ...]:
+    wid = str(entry.get("id", ""))
+    status = str(entry.get("status", ""))
+    expires = entry.get("expires", "")
+    words = WAIVER_STATUS_WORDS.get(status, status)
+    if status == "unused" and _is_past(as_of, expires):
+        words += "; it has also expired"
+    approved = f"by {entry.get('approved_by', '?')}"
+    covers, reason = "", ""
+    if waiver is not None:
+        approved += f" on {waiver.approved_on}"
+        covers = _waiver_scope(waiver)
+        reason = waiver.reason
+    return (
+        wid,
+        words,
+        covers,
+        approved,
+        _with_relative(as_of, expires),
+        "\n".join(matched.get(wid, [])) or "none",
+        reason,
+    )
+
+
+def _waiver_scope(w: Waiver) -> str:
+    """Which components a waiver matches, and the verdict it sets, in words."""
+    parts = [engine_label(w.engine)]
+    if w.versions is not None and w.versions.text:
+        parts.append(f"versions {w.versions.text}")
+    if w.path:
+        parts.append(f"files matching {w.path}")
+    if w.rule:
+        parts.append(f"only where rule {w.rule} decided")
+    return ", ".join(parts) + f"; sets the verdict to {w.verdict}"
+
+
+def _attention(entry: Mapping[str, object], as_of: dt.date) -> str | None:
+    wid, status, expires = entry.get("id", ""), entry.get("status", ""), entry.get("expires", "")
+    if status == "expired":
+        return (
+            f"{wid} expired on {_with_relative(as_of, expires)} and no longer applies: renew "
+            "it with a new approval or remove it from the policy."
+        )
+    if status == "expiring":
+        return (
+            f"{wid} expires on {_with_relative(as_of, expires)}: renew it before then, or "
+            "the components it matches return to the policy's own verdict."
+        )
+    if status == "unused":
+        return (
+            f"{wid} matches no component in this report: remove it if what it covered is "
+            "gone, or correct what it names."
+        )
+    return None
 
 
 # -- evidence, errors, sign-off ----------------------------------------------------------
@@ -723,7 +1079,6 @@ def _evidence(report: Report) -> Section:
     else:
         blocks.append(Paragraph("No catalog evidence applies to these components."))
     blocks += _file_blocks(report.files)
-    blocks += _waiver_ledger_blocks(report.waivers)
     return Section("evidence", "Evidence", tuple(blocks))
 
 
@@ -748,23 +1103,6 @@ def _file_blocks(files: dict[str, str]) -> list[Block]:
     rows = tuple((path, sha) for path, sha in sorted(files.items()))
     blocks.append(Table(("File", "SHA-256"), rows))
     return blocks
-
-
-def _waiver_ledger_blocks(waivers: Sequence[dict[str, object]]) -> list[Block]:
-    if not waivers:
-        return []
-    rows = tuple(
-        (
-            str(w.get("id", "")),
-            str(w.get("status", "")),
-            str(w.get("expires", "")),
-            str(w.get("approved_by", "")),
-            str(w.get("matched", "")),
-        )
-        for w in waivers
-    )
-    header = ("Waiver", "Status", "Expires", "Approved by", "Components matched")
-    return [Heading("Waivers in the policy"), Table(header, rows)]
 
 
 def _errors(errors: Sequence[InputError]) -> Section:
