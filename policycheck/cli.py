@@ -237,21 +237,104 @@ def adr(
     return EXIT_OK
 
 
+#: What ``validate`` falls back to when an error carries no hint of its own.
+VALIDATE_HINTS = {
+    "policy": "see policycheck/schemas/policy.schema.json and policies/default.yaml",
+    "matrix": "see policycheck/schemas/matrix.schema.json and policies/adr/in-memory-stores.yaml",
+    "auto": "see policycheck/schemas/policy.schema.json or matrix.schema.json",
+}
+
+
+def _validate_kind(name: str, kind: str) -> str:
+    """``policy`` or ``matrix`` for ``name``: as given, or told apart by top-level keys.
+
+    The keys each schema allows and the other does not decide, so the rule follows the
+    schemas as they grow; a file with keys of both, or of neither, needs ``--kind``.
+    Raises InputError (with file and line) when the file cannot be read or parsed.
+    """
+    if kind != "auto":
+        return kind
+    path = Path(name)
+    if path.exists() and not path.is_file():
+        raise InputError("not a file", name, hint="pass a policy or decision matrix YAML file")
+    if not path.is_file():
+        if path.suffix not in (".yaml", ".yml") and "/" not in name:
+            return "policy"  # a bundled policy name; check_policy says if there is none
+        names = ", ".join(bundled_names())
+        raise InputError(
+            "file not found",
+            name,
+            hint=f"pass a policy or decision matrix YAML file, or a bundled policy ({names})",
+        )
+    from policycheck.data import schema
+    from policycheck.yamlload import load_text, read_text
+
+    doc = load_text(read_text(path, name), name)
+    keys = set(doc.value) if isinstance(doc.value, dict) else set()
+    policy_keys, matrix_keys = (set(schema(n)["properties"]) for n in ("policy", "matrix"))
+    looks_policy = bool(keys & (policy_keys - matrix_keys))
+    looks_matrix = bool(keys & (matrix_keys - policy_keys))
+    if looks_policy != looks_matrix:
+        return "policy" if looks_policy else "matrix"
+    found = "keys of both" if looks_policy else "neither's keys"
+    raise InputError(
+        f"cannot tell whether this is a policy or a decision matrix (it has {found})",
+        name,
+        1,
+        "a policy has top-level uses and rules, a decision matrix drivers and options; "
+        "or pass --kind policy or --kind matrix",
+    )
+
+
+def _validate_one(name: str, kind: str) -> list[InputError] | str:
+    """Every error in one file, or the line to print when it is valid."""
+    from policycheck.adr import Matrix, check_matrix
+
+    if kind == "matrix" and not Path(name).is_file():
+        return [InputError("file not found", name, hint="pass the path of a decision matrix YAML")]
+    if kind == "matrix":
+        matrix = check_matrix(name)
+        if not isinstance(matrix, Matrix):
+            return matrix
+        drivers, options = len(matrix.drivers), len(matrix.options)
+        counts = f"{drivers} driver{'s' * (drivers != 1)}, {options} option{'s' * (options != 1)}"
+        return f"{name}: ok (decision matrix, {counts})"
+    policy = check_policy(name)
+    if isinstance(policy, list):
+        return policy
+    uses = ", ".join(u.value for u in policy.uses)
+    return f"{name}: ok ({len(policy.rules)} rules, uses: {uses})"
+
+
 @cli.command()
-@click.argument("policies", nargs=-1, required=True, metavar="POLICY...")
-def validate(policies: tuple[str, ...]) -> int:
-    """Validate policy files (or bundled policy names); print every error with its line."""
+@click.argument("files", nargs=-1, required=True, metavar="FILE...")
+@click.option(
+    "--kind",
+    type=click.Choice(["auto", "policy", "matrix"]),
+    default="auto",
+    show_default=True,
+    help="What the files are. auto tells them apart by their top-level keys: a policy has "
+    "uses and rules, a decision matrix (for 'adr --matrix') drivers and options.",
+)
+def validate(files: tuple[str, ...], kind: str) -> int:
+    """Validate policy files (or bundled policy names) and ADR decision matrix files;
+    print every error as file:line: message with a hint, and exit 2 if there is one."""
     failed = False
-    for name in policies:
-        result = check_policy(name)
-        if isinstance(result, list):
-            failed = True
-            for err in result:
-                click.echo(f"error: {err}", err=True)
-        else:
-            click.echo(
-                f"{name}: ok ({len(result.rules)} rules, uses: {', '.join(u.value for u in result.uses)})"
-            )
+    for name in files:
+        try:
+            file_kind = _validate_kind(name, kind)
+            result = _validate_one(name, file_kind)
+        except InputError as exc:
+            file_kind, result = kind, [exc]
+        if isinstance(result, str):
+            click.echo(result)
+            continue
+        failed = True
+        for err in sorted(result, key=lambda e: e.line or 0):
+            text = f"error: {err}"
+            if not err.hint:
+                text += f"\n  hint: {VALIDATE_HINTS[file_kind]}"
+            click.echo(text, err=True)
     return EXIT_INPUT if failed else EXIT_OK
 
 
