@@ -179,6 +179,18 @@ def check(
 @output_option
 @fail_on_option
 @exclude_option
+@click.option(
+    "--repo",
+    metavar="DIR",
+    help="Git repository in which BASE and HEAD revisions are resolved (default: the "
+    "current directory). A subdirectory of a checkout compares only that subdirectory. "
+    "BASE or HEAD given as a path stays relative to the current directory.",
+)
+@click.option(
+    "--skip-unparsable",
+    is_flag=True,
+    help="Report unreadable or malformed files as warnings instead of exiting 2.",
+)
 def diff(
     base: str,
     head: str,
@@ -189,21 +201,38 @@ def diff(
     output: str | None,
     fail_on: str,
     exclude: tuple[str, ...],
+    repo: str | None,
+    skip_unparsable: bool,
 ) -> int:
-    """License drift between BASE and HEAD (git revisions of this repository, or paths):
-    every engine whose version, license or verdict changes, plus added and removed ones."""
+    """License drift between BASE and HEAD (git revisions of --repo, or paths): every
+    engine whose version, license or verdict changes, plus added and removed ones.
+
+    Input errors on either side are reported with the side they were met on, and exit 2
+    (unless --skip-unparsable) after the changes found in the other files are printed."""
     import json
 
     from policycheck.diff import diff_revisions, render_text, to_json
 
     policy = _policy(policy_name, uses)
-    result = diff_revisions(base, head, policy, as_of, Verdict.parse(fail_on), exclude)
+    result = diff_revisions(
+        base,
+        head,
+        policy,
+        as_of,
+        Verdict.parse(fail_on),
+        exclude,
+        Path(repo) if repo is not None else None,
+    )
     text = (
         render_text(result)
         if fmt == "text"
         else json.dumps(to_json(result), indent=2, ensure_ascii=False) + "\n"
     )
     _emit(text, output)
+    for line in result.error_lines():
+        click.echo(f"{'warning' if skip_unparsable else 'error'}: {line}", err=True)
+    if result.errors and not skip_unparsable:
+        return EXIT_INPUT
     return EXIT_FINDINGS if result.failed else EXIT_OK
 
 

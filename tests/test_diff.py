@@ -17,7 +17,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import policycheck.walk
+from policycheck.cli import main
+from policycheck.data import schema, validator
 from policycheck.diff import (
+    DIFF_SCHEMA_VERSION,
     DiffReport,
     SideFacts,
     diff_revisions,
@@ -103,7 +106,7 @@ def run_diff(
     head: Path | str,
     policy: Policy,
     fail_on: Verdict = Verdict.DENY,
-    repo: Path = Path("."),
+    repo: Path | None = None,
     exclude: tuple[str, ...] = (),
 ) -> DiffReport:
     return diff_revisions(str(base), str(head), policy, AS_OF, fail_on, exclude, repo)
@@ -117,6 +120,14 @@ def two_dirs(
         (root / "app").mkdir(parents=True)
         (root / "app" / name).write_text(text)
     return base, head
+
+
+def init_repo(parent: Path, name: str = "repo") -> Path:
+    """An empty git repository in ``parent/name``."""
+    repo = parent / name
+    repo.mkdir()
+    git(repo, "init", "-q")
+    return repo
 
 
 def test_git_revisions_tag_bump_is_one_changed_entry(
@@ -296,13 +307,71 @@ def test_bad_revision_is_input_error(tmp_path: Path, default_policy: Policy, spe
     commit_file(repo, "compose.yaml", compose("redis:7.2.4"), "base")
     with pytest.raises(InputError) as caught:
         run_diff(spec, "HEAD", default_policy, repo=repo)
-    assert caught.value.message == "not a path or a git revision"
+    assert caught.value.path == spec
+    assert caught.value.message == (
+        "base is neither an existing file or directory nor a revision of the git "
+        f"repository {repo.resolve()}"
+    )
     assert caught.value.hint
 
 
-def test_not_a_repository_is_input_error(tmp_path: Path, default_policy: Policy) -> None:
-    with pytest.raises(InputError, match="not a path or a git revision"):
-        run_diff("HEAD", "HEAD", default_policy, repo=tmp_path)
+def test_unknown_revision_hint_says_to_fetch(tmp_path: Path, default_policy: Policy) -> None:
+    repo = init_repo(tmp_path)
+    commit_file(repo, "compose.yaml", compose("redis:7.2.4"), "base")
+    with pytest.raises(InputError) as caught:
+        run_diff("HEAD", "origin/main", default_policy, repo=repo)
+    assert caught.value.message.startswith("head is neither")
+    assert caught.value.hint is not None and "git fetch origin main" in caught.value.hint
+
+
+@pytest.fixture
+def no_repo_above(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """``tmp_path``, with git stopped from finding a repository above it."""
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+    return tmp_path
+
+
+def test_not_a_repository_is_input_error(no_repo_above: Path, default_policy: Policy) -> None:
+    with pytest.raises(InputError) as caught:
+        run_diff("HEAD", "HEAD", default_policy, repo=no_repo_above)
+    assert caught.value.path == str(no_repo_above)
+    assert caught.value.message == "--repo: not a git repository"
+    assert caught.value.hint is not None and "--repo" in caught.value.hint
+
+
+def test_missing_repo_directory_is_input_error(tmp_path: Path, default_policy: Policy) -> None:
+    with pytest.raises(InputError) as caught:
+        run_diff("HEAD~1", "HEAD", default_policy, repo=tmp_path / "nope")
+    assert caught.value.message == "--repo: no such directory"
+
+
+def test_default_repo_outside_a_repository_names_the_current_directory(
+    no_repo_above: Path, default_policy: Policy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(no_repo_above)
+    with pytest.raises(InputError) as caught:
+        run_diff("main", "HEAD", default_policy)
+    assert caught.value.path == str(no_repo_above)
+    assert caught.value.message == "current directory (default --repo): not a git repository"
+
+
+def test_two_paths_need_no_repository(
+    no_repo_above: Path, default_policy: Policy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base, head = two_dirs(no_repo_above, compose("redis:7.2.4"), compose("redis:7.4.0"))
+    monkeypatch.chdir(no_repo_above)
+    (change,) = run_diff("base", "head", default_policy).changes
+    assert change.kind == "changed"
+
+
+def test_path_that_does_not_exist_is_input_error(tmp_path: Path, default_policy: Policy) -> None:
+    repo = init_repo(tmp_path)
+    commit_file(repo, "compose.yaml", compose("redis:7.2.4"), "base")
+    missing = str(tmp_path / "deploy" / "compose.yaml")
+    with pytest.raises(InputError) as caught:
+        run_diff("HEAD", missing, default_policy, repo=repo)
+    assert caught.value.path == missing
+    assert caught.value.message.startswith("head is neither an existing file or directory")
 
 
 def test_exclude_applies_to_both_sides(tmp_path: Path, default_policy: Policy) -> None:
@@ -333,6 +402,7 @@ def test_json_is_deterministic_and_ordered(tmp_path: Path, default_policy: Polic
         "failed",
     ]
     assert second["policy"] == {"name": default_policy.name, "sha256": default_policy.sha256}
+    assert not list(validator("diff").iter_errors(second))
     lines = [c["line"] for c in second["changes"]]
     assert lines == sorted(lines)
     assert second["summary"] == {"added": 2, "removed": 1, "changed": 1, "raised": 1}
@@ -368,3 +438,249 @@ def test_reordering_identical_occurrences_is_no_change(
         b is not None and h is not None and b.compared() == h.compared()
         for b, h in pair_group(base, head)
     )
+
+
+# -- --repo, per-side input errors, the CLI -------------------------------------------
+
+BROKEN_COMPOSE = "services:\n  cache:\n    image: valkey/valkey:8.1.1\n    ports: [6379\n"
+
+
+def cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main([*args, "--as-of", AS_OF.isoformat()])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def bump_repo(parent: Path) -> Path:
+    """A repository whose last commit bumps redis 7.2.4 -> 7.4.0 in deploy/compose.yaml."""
+    repo = init_repo(parent)
+    commit_file(repo, "deploy/compose.yaml", compose("redis:7.2.4"), "redis 7.2")
+    commit_file(repo, "deploy/compose.yaml", compose("redis:7.4.0"), "redis 7.4")
+    return repo
+
+
+def broken_head_repo(parent: Path) -> Path:
+    """HEAD~1: a/ has redis 7.2.4, b/ has valkey 8.0.1. HEAD: a/ bumps redis to 7.4.0
+    and b/compose.yaml becomes malformed YAML."""
+    repo = init_repo(parent)
+    (repo / "a").mkdir()
+    (repo / "a" / "compose.yaml").write_text(compose("redis:7.2.4"))
+    commit_file(repo, "b/compose.yaml", compose("valkey/valkey:8.0.1"), "base")
+    (repo / "a" / "compose.yaml").write_text(compose("redis:7.4.0"))
+    commit_file(repo, "b/compose.yaml", BROKEN_COMPOSE, "bump redis, break b")
+    return repo
+
+
+def test_cli_repo_option_resolves_revisions_from_another_directory(
+    no_repo_above: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = bump_repo(no_repo_above)
+    monkeypatch.chdir(no_repo_above)  # not a repository: only --repo can make this work
+    code, out, err = cli(
+        ["diff", "HEAD~1", "HEAD", "--repo", "repo", "--fail-on", "review"], capsys
+    )
+    assert code == 1, err
+    assert "CHANGED redis at deploy/compose.yaml:" in out
+    assert "7.2.4 -> 7.4.0; license BSD-3-Clause -> LicenseRef-scancode-rsalv2 OR SSPL-1.0" in out
+    assert err == ""
+    code, out, _ = cli(["diff", "HEAD~1", "HEAD", "--repo", str(repo), "--format", "json"], capsys)
+    doc = json.loads(out)
+    assert code == 0  # raised to review only; --fail-on deny
+    assert doc["head"]["commit"] == git(repo, "rev-parse", "HEAD")
+    assert not list(validator("diff").iter_errors(doc))
+
+
+def test_repo_subdirectory_compares_only_that_subdirectory(
+    tmp_path: Path, default_policy: Policy
+) -> None:
+    repo = init_repo(tmp_path)
+    (repo / "other").mkdir()
+    (repo / "other" / "compose.yaml").write_text(compose("memcached:1.6.29"))
+    commit_file(repo, "deploy/compose.yaml", compose("redis:7.2.4"), "base")
+    (repo / "other" / "compose.yaml").write_text(compose("valkey/valkey:8.0.1"))
+    commit_file(repo, "deploy/compose.yaml", compose("redis:7.4.0"), "head")
+    diff = run_diff("HEAD~1", "HEAD", default_policy, repo=repo / "deploy")
+    assert [(c.kind, c.engine, c.path) for c in diff.changes] == [
+        ("changed", "redis", "compose.yaml")
+    ]
+    # ...and a path side for the same subdirectory lines up with it.
+    assert run_diff("HEAD", repo / "deploy", default_policy, repo=repo / "deploy").changes == []
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["--repo", "{tmp}"], "{tmp}: --repo: not a git repository\n  hint: give --repo"),
+        (["--repo", "{tmp}/nope"], "{tmp}/nope: --repo: no such directory\n  hint: "),
+    ],
+)
+def test_cli_bad_repo_is_a_clear_error(
+    no_repo_above: Path,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+    expected: str,
+) -> None:
+    args = [a.format(tmp=no_repo_above) for a in argv]
+    code, out, err = cli(["diff", "origin/main", "HEAD", *args], capsys)
+    assert code == 2
+    assert out == ""
+    assert err.startswith("error: " + expected.format(tmp=no_repo_above))
+    assert "Traceback" not in err
+
+
+def test_cli_unknown_revision_and_missing_path_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = bump_repo(tmp_path)
+    code, out, err = cli(["diff", "no-such-branch", "HEAD", "--repo", str(repo)], capsys)
+    assert (code, out) == (2, "")
+    assert err.startswith("error: no-such-branch: base is neither an existing file")
+    assert "hint: check the spelling" in err
+    missing = str(tmp_path / "nope.yaml")
+    code, out, err = cli(["diff", "HEAD", missing, "--repo", str(repo)], capsys)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"error: {missing}: head is neither an existing file")
+    assert f"hint: no such file in {tmp_path}; paths are relative to the current" in err
+
+
+def test_error_in_one_file_is_reported_per_side_and_hides_no_other_change(
+    tmp_path: Path, default_policy: Policy
+) -> None:
+    repo = broken_head_repo(tmp_path)
+    diff = run_diff("HEAD~1", "HEAD", default_policy, Verdict.REVIEW, repo=repo)
+
+    redis = next(c for c in diff.changes if c.engine == "redis")
+    assert (redis.kind, redis.path, redis.errors_on) == ("changed", "a/compose.yaml", ())
+    assert redis.raised and diff.failed
+    valkey = next(c for c in diff.changes if c.engine == "valkey")
+    assert (valkey.kind, valkey.path, valkey.errors_on) == ("removed", "b/compose.yaml", ("head",))
+    ((side, err),) = diff.errors
+    assert (side, err.path, err.line) == ("head", "b/compose.yaml", 5)
+    assert err.message.startswith("YAML syntax error")
+
+    text = render_text(diff)
+    assert f"ERROR   head HEAD: b/compose.yaml:5: {err.message}\n  hint: " in text
+    assert (
+        "REMOVED valkey at b/compose.yaml:3: 8.0.1 (BSD-3-Clause, allow) [input error in this file on head"
+        in text
+    )
+    assert "CHANGED redis at a/compose.yaml:" in text
+    assert text.splitlines()[-2].endswith("1 verdict(s) raised; 1 input error(s)")
+
+    doc = to_json(diff)
+    assert not list(validator("diff").iter_errors(doc))
+    assert doc["errors"] == [
+        {
+            "side": "head",
+            "path": "b/compose.yaml",
+            "line": 5,
+            "message": err.message,
+            "hint": err.hint,
+        }
+    ]
+    assert [c["errors_on"] for c in doc["changes"]] == [[], ["head"]]
+
+
+def test_cli_input_errors_exit_2_unless_skip_unparsable(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = broken_head_repo(tmp_path)
+    args = ["diff", "HEAD~1", "HEAD", "--repo", str(repo), "--fail-on", "review"]
+    code, out, err = cli(args, capsys)
+    assert code == 2  # the input error wins over the failing drift (which alone exits 1)
+    assert "CHANGED redis at a/compose.yaml" in out
+    assert err.startswith("error: head HEAD: b/compose.yaml:5: YAML syntax error")
+
+    code, out, err = cli([*args, "--skip-unparsable"], capsys)
+    assert code == 1
+    assert err.startswith("warning: head HEAD: b/compose.yaml:5: YAML syntax error")
+
+    code, out, err = cli([*args, "--skip-unparsable", "--format", "json"], capsys)
+    doc = json.loads(out)
+    assert code == 1
+    assert [(e["side"], e["path"], e["line"]) for e in doc["errors"]] == [
+        ("head", "b/compose.yaml", 5)
+    ]
+    assert doc["schema_version"] == "1.1"
+    assert not list(validator("diff").iter_errors(doc))
+
+
+def test_errors_on_both_sides_name_each_side_and_file(
+    tmp_path: Path, default_policy: Policy, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old, new = tmp_path / "compose.old.yaml", tmp_path / "compose.new.yaml"
+    old.write_bytes(b"services:\n  cache:\n    image: redis:7.2.4 \xff\n")  # not UTF-8
+    new.write_text(compose("redis:7.4.0", "valkey/valkey:8.0.1"))
+    diff = run_diff(old, new, default_policy, Verdict.REVIEW)
+    assert [(s, e.path, e.line, e.message) for s, e in diff.errors] == [
+        ("base", "compose.old.yaml", 3, "file is not valid UTF-8")
+    ]  # the base file's own name, not the head file's
+    assert {(c.kind, c.engine, c.errors_on) for c in diff.changes} == {
+        ("added", "redis", ("base",)),
+        ("added", "valkey", ("base",)),
+    }
+    assert diff.failed  # an unreadable base must not let a review engine in unnoticed
+    assert f"ERROR   base {old}: compose.old.yaml:3: file is not valid UTF-8" in render_text(diff)
+
+    new.write_text(BROKEN_COMPOSE)
+    code, out, err = cli(["diff", str(old), str(new), "--format", "json"], capsys)
+    doc = json.loads(out)
+    assert code == 2
+    assert [(e["side"], e["path"]) for e in doc["errors"]] == [
+        ("base", "compose.old.yaml"),
+        ("head", "compose.new.yaml"),
+    ]
+    assert doc["changes"] == []
+    assert err.splitlines()[0] == f"error: base {old}: compose.old.yaml:3: file is not valid UTF-8"
+    assert any(
+        line.startswith(f"error: head {new}: compose.new.yaml:5: ") for line in err.splitlines()
+    )
+
+
+def test_schema_version_matches_the_bundled_schema() -> None:
+    assert schema("diff")["properties"]["schema_version"] == {"const": DIFF_SCHEMA_VERSION}
+    assert DIFF_SCHEMA_VERSION == "1.1"
+
+
+def test_schema_rejects_what_the_diff_must_not_emit(tmp_path: Path, default_policy: Policy) -> None:
+    """The schema is a contract, not a rubber stamp: wrong shapes fail it."""
+    base, head = two_dirs(tmp_path, compose("redis:7.2.4"), compose("redis:7.4.0"))
+    doc = to_json(run_diff(base, head, default_policy))
+    assert not list(validator("diff").iter_errors(doc))
+    bad_change = {**doc["changes"][0], "kind": "added"}  # added with a base side
+    bad_error = {"side": "left", "path": None, "line": None, "message": "x", "hint": None}
+    for broken in (
+        {**doc, "changes": [bad_change]},
+        {**doc, "errors": [bad_error]},
+        {**doc, "changes": [{k: v for k, v in doc["changes"][0].items() if k != "errors_on"}]},
+    ):
+        assert list(validator("diff").iter_errors(broken))
+
+
+class ChattySource(FakeComposeSource):
+    """A source whose error message and hint name the file by its display path."""
+
+    def collect(self, path: Path, text: str, display: str) -> Iterator[Component]:
+        if "broken" in text:
+            raise InputError(f"conflicts with {display}", display, 1, f"edit {display}")
+        yield from super().collect(path, text, display)
+
+
+def test_error_text_names_files_relative_to_the_repository(
+    tmp_path: Path, default_policy: Policy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A revision is scanned in a temp dir whose name must not reach messages or JSON."""
+    all_sources.cache_clear()
+    monkeypatch.setattr(policycheck.walk, "all_sources", lambda: (ChattySource(),))
+    repo = init_repo(tmp_path)
+    commit_file(repo, "k8s/compose.yaml", "# broken\n" + compose("redis:7.2.4"), "base")
+    commit_file(repo, "k8s/compose.yaml", compose("redis:7.4.0"), "head")
+    diff = run_diff("HEAD~1", "HEAD", default_policy, repo=repo)
+    ((side, err),) = diff.errors
+    assert (side, str(err)) == (
+        "base",
+        "k8s/compose.yaml:1: conflicts with k8s/compose.yaml\n  hint: edit k8s/compose.yaml",
+    )
+    assert diff.error_lines() == [f"base HEAD~1: {err}"]
+    (change,) = diff.changes
+    assert (change.kind, change.errors_on) == ("added", ("base",))
