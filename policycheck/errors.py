@@ -18,6 +18,10 @@ class InputError(Exception):
     line: int | None = None
     hint: str | None = None
 
+    def __reduce__(self) -> tuple[type[InputError], tuple[str, str | None, int | None, str | None]]:
+        """Pickle by fields, so an error crosses from a scanning worker intact."""
+        return (type(self), (self.message, self.path, self.line, self.hint))
+
     def __str__(self) -> str:
         where = ""
         if self.path:

@@ -10,19 +10,28 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
+import multiprocessing
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from policycheck.errors import InputError
 from policycheck.model import Component
 from policycheck.sources import all_sources
-from policycheck.sources.interface import ENGINE_WORDS, Source
+from policycheck.sources.interface import Source
 
 SKIP_DIRS = frozenset(
     {".git", ".hg", ".svn", "node_modules", "vendor", ".terraform", "__pycache__"}
 )
+
+#: What ``Source.claims`` sees of a file before it is read whole.
+HEAD_BYTES = 4096
+#: Fewer candidate files than this are scanned in this process: workers cost more.
+PARALLEL_MIN_FILES = 1000
+#: Files handed to a worker at a time: large enough to amortise the hand-over.
+CHUNK_FILES = 200
+MAX_PROCESSES = 8
 
 
 @dataclass
@@ -39,51 +48,81 @@ def _excluded(rel: str, name: str, patterns: tuple[str, ...]) -> bool:
 
 
 def iter_files(
-    root: Path, display_root: str, exclude: tuple[str, ...]
-) -> Iterator[tuple[Path, str]]:
-    """Files under ``root`` in sorted order, with the path to display for each."""
-    real_root = root.resolve()
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        rel_dir = os.path.relpath(dirpath, root)
-        rel_dir = "" if rel_dir == "." else rel_dir.replace(os.sep, "/")
-        dirnames[:] = sorted(
-            d
-            for d in dirnames
-            if d not in SKIP_DIRS and not _excluded(f"{rel_dir}/{d}".lstrip("/"), d, exclude)
-        )
-        for name in sorted(filenames):
-            rel = f"{rel_dir}/{name}".lstrip("/")
-            if _excluded(rel, name, exclude):
+    root: Path, display_root: str, exclude: tuple[str, ...], errors: list[InputError] | None = None
+) -> Iterator[tuple[str, str]]:
+    """Files under ``root`` in sorted order (a folder's files, then its subfolders), with
+    the path to display for each.
+
+    ``os.scandir`` entries carry their type, so a walk costs one ``stat`` per symlink,
+    not per file. A folder that cannot be listed is an error (in ``errors``), not a
+    silent gap in the scan.
+    """
+    real_root = Path(os.path.realpath(root))
+    prefix = "" if display_root == "." else display_root.rstrip("/") + "/"
+    pending: list[tuple[str, str]] = [(os.fspath(root), "")]
+    while pending:
+        directory, rel_dir = pending.pop()
+        try:
+            with os.scandir(directory) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError as exc:
+            if errors is not None:
+                shown = f"{prefix}{rel_dir}".rstrip("/") or display_root
+                errors.append(InputError(f"cannot list folder: {exc.strerror or exc}", shown))
+            continue
+        subdirs: list[tuple[str, str]] = []
+        for entry in entries:
+            rel = rel_dir + entry.name
+            if exclude and _excluded(rel, entry.name, exclude):
                 continue
-            path = Path(dirpath) / name
-            if path.is_symlink():
-                try:
-                    target = path.resolve(strict=True)
-                except OSError:
-                    continue
-                if not target.is_relative_to(real_root) or not target.is_file():
-                    continue
-            elif not path.is_file():
-                continue
-            yield path, f"{display_root.rstrip('/')}/{rel}" if display_root != "." else rel
+            if entry.is_dir(follow_symlinks=False):
+                if entry.name not in SKIP_DIRS:
+                    subdirs.append((entry.path, rel + "/"))
+            elif entry.is_file(follow_symlinks=False) or (
+                entry.is_symlink() and _inside(entry.path, real_root)
+            ):
+                yield entry.path, prefix + rel
+        pending.extend(reversed(subdirs))
+
+
+def _inside(link: str, real_root: Path) -> bool:
+    """Whether a symlink points at a regular file inside the scanned root."""
+    try:
+        target = Path(link).resolve(strict=True)
+    except (OSError, RuntimeError):
+        return False
+    return target.is_relative_to(real_root) and target.is_file()
 
 
 def _claimant(path: Path, head: bytes, sources: Iterable[Source]) -> Source | None:
     return next((s for s in sources if s.claims(path, head)), None)
 
 
-def scan_file(path: Path, display: str, result: ScanResult) -> None:
-    """Parse one file with the source that claims it, recording components or an error."""
+def scan_file(
+    file: str | Path, display: str, result: ScanResult, sources: Sequence[Source] | None = None
+) -> None:
+    """Parse one file with the source that claims it, recording components or an error.
+
+    The cheap questions come first (see ``Source``): a file no source may claim by
+    name is never opened, and a claimed one is read whole only after its first 4 KiB
+    convinced a source.
+    """
+    name = os.path.basename(file).lower()
+    candidates = [s for s in (sources or all_sources()) if s.may_claim(name)]
+    if not candidates:
+        return  # not a kind of file any scanner reads (README, code, ...): nothing deployed
+    path = Path(file)
     try:
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            head = handle.read(HEAD_BYTES)
+            source = _claimant(path, head, candidates)
+            if source is None:
+                return
+            data = head + handle.read() if len(head) == HEAD_BYTES else head
     except OSError as exc:
         result.errors.append(InputError(f"cannot read file: {exc.strerror or exc}", display))
         return
-    head = data[:4096]
-    source = _claimant(path, head, all_sources())
-    if source is None:
-        return  # not a kind of file any scanner reads (README, code, ...): nothing deployed
-    if source.needs_prefilter() and not ENGINE_WORDS.search(data):
+    if not source.worth_parsing(data.lower()):
         return
     if b"\x00" in head:
         result.errors.append(InputError("binary file, expected text", display))
@@ -107,16 +146,65 @@ def scan_file(path: Path, display: str, result: ScanResult) -> None:
         result.errors.append(InputError("input nests too deeply to parse", display))
 
 
-def scan_paths(targets: Iterable[str], exclude: tuple[str, ...] = ()) -> ScanResult:
-    """Scan files and directories given on the command line."""
+def scan_paths(
+    targets: Iterable[str], exclude: tuple[str, ...] = (), jobs: int | None = None
+) -> ScanResult:
+    """Scan files and directories given on the command line.
+
+    The walk runs here; the files some source may claim are then scanned in ``jobs``
+    processes (default: one per available CPU) when there are enough of them to pay
+    for the processes. Chunks are contiguous and merged in order, so the result is the
+    same, byte for byte, whatever the number of processes.
+    """
     result = ScanResult()
+    sources = all_sources()
+    work: list[tuple[str, str]] = []
     for target in targets:
         path = Path(target)
         if path.is_dir():
-            for file, display in iter_files(path, target, exclude):
-                scan_file(file, display, result)
+            for file, display in iter_files(path, target, exclude, result.errors):
+                name = os.path.basename(file).lower()
+                if any(s.may_claim(name) for s in sources):
+                    work.append((file, display))
         elif path.is_file():
-            scan_file(path, target, result)
+            work.append((target, target))
         else:
             result.errors.append(InputError("no such file or directory", target))
+    for part in _scan_all(work, _processes(jobs, len(work))):
+        result.components.extend(part.components)
+        result.errors.extend(part.errors)
+        result.files.update(part.files)
     return result
+
+
+def _processes(jobs: int | None, files: int) -> int:
+    if jobs is not None:
+        return max(1, jobs)
+    if files < PARALLEL_MIN_FILES or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    try:
+        return max(1, min(len(os.sched_getaffinity(0)), MAX_PROCESSES))
+    except AttributeError:  # not on Linux
+        return max(1, min(os.cpu_count() or 1, MAX_PROCESSES))
+
+
+def _scan_chunk(chunk: list[tuple[str, str]]) -> ScanResult:
+    result = ScanResult()
+    for file, display in chunk:
+        scan_file(file, display, result)
+    return result
+
+
+def _scan_all(work: list[tuple[str, str]], processes: int) -> Iterator[ScanResult]:
+    """Scan results for ``work`` in its order, in one process or several.
+
+    ``fork`` lets the workers start with the catalog and parsers already loaded;
+    where it is not available the scan stays in this process.
+    """
+    if processes <= 1 or len(work) <= CHUNK_FILES:
+        yield _scan_chunk(work)
+        return
+    chunks = [work[i : i + CHUNK_FILES] for i in range(0, len(work), CHUNK_FILES)]
+    context = multiprocessing.get_context("fork")
+    with context.Pool(processes) as pool:
+        yield from pool.imap(_scan_chunk, chunks)

@@ -22,7 +22,7 @@ from typing import Any
 from policycheck.errors import InputError
 from policycheck.images import component_for_image, engine_for_image, parse_image
 from policycheck.model import Component, Location
-from policycheck.sources.interface import Source
+from policycheck.sources.interface import Source, mentions_engine
 from policycheck.yamlload import Located, PathKey, iter_documents, read_text
 
 #: Stands in for the value of a variable that has none, so that callers can tell
@@ -292,14 +292,20 @@ class ComposeSource(Source):
             return False
         if "docker-compose" in name or any(fnmatch.fnmatch(name, p) for p in _COMPOSE_NAMES):
             return True
+        if b"services" not in head and b"x-" not in head:
+            return False  # the common case, decided without a regular expression
         keys = {m.group(1) for m in _TOP_LEVEL_KEY.finditer(head)}
         if keys & _NOT_COMPOSE_KEYS:
             return False
         return b"services" in keys or any(k.startswith(b"x-") for k in keys)
 
-    def needs_prefilter(self) -> bool:
-        """Parse even without an engine word: ``image: ${CACHE_IMAGE}`` may come from .env."""
-        return False
+    def may_claim(self, name: str) -> bool:
+        """Only YAML files."""
+        return name.endswith((".yml", ".yaml"))
+
+    def worth_parsing(self, lowered: bytes) -> bool:
+        """An engine word, or an interpolation: ``image: ${CACHE_IMAGE}`` may come from .env."""
+        return b"${" in lowered or mentions_engine(lowered)
 
     def collect(self, path: Path, text: str, display: str) -> Iterator[Component]:
         """Yield a Component for every service whose image runs an engine."""

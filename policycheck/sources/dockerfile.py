@@ -186,7 +186,10 @@ class DockerfileSource(Source):
 
     def claims(self, path: Path, head: bytes) -> bool:
         """``Dockerfile``, ``Dockerfile.*``, ``*.Dockerfile``, ``Containerfile``."""
-        name = path.name.lower()
+        return self.may_claim(path.name.lower())
+
+    def may_claim(self, name: str) -> bool:
+        """The name decides alone."""
         if name.endswith(".dockerignore"):
             return False
         return (

@@ -219,11 +219,14 @@ class HelmSource(Source):
         (``bitnami-redis-values.yaml``), because exported values files are rarely
         named exactly ``values.yaml``.
         """
-        if path.suffix.lower() not in (".yaml", ".yml"):
-            return False
-        if not _VALUES_NAME.search(path.stem):
+        if not self.may_claim(path.name.lower()):
             return False
         return not all(pattern.search(head) for pattern in _MANIFEST_HEAD)
+
+    def may_claim(self, name: str) -> bool:
+        """YAML files with ``values`` as a word of their name."""
+        stem, dot, suffix = name.rpartition(".")
+        return bool(dot) and suffix in ("yaml", "yml") and _VALUES_NAME.search(stem) is not None
 
     def collect(self, path: Path, text: str, display: str) -> Iterator[Component]:
         """One component per enabled engine image in the values file."""

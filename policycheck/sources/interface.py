@@ -2,26 +2,47 @@
 
 from __future__ import annotations
 
-import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from pathlib import Path
 
 from policycheck.model import Component
 
-#: Cheap prefilter: a file that mentions none of these words cannot deploy an engine.
-ENGINE_WORDS = re.compile(
-    rb"redis|valkey|dragonfly|keydb|garnet|kvrocks|memcache|elasticache|memorystore|loadmodule",
-    re.IGNORECASE,
+#: A file that mentions none of these words (in any case) cannot deploy an engine.
+ENGINE_WORDS: tuple[bytes, ...] = (
+    b"redis",
+    b"valkey",
+    b"dragonfly",
+    b"keydb",
+    b"garnet",
+    b"kvrocks",
+    b"memcache",
+    b"elasticache",
+    b"memorystore",
+    b"loadmodule",
 )
+
+
+def mentions_engine(lowered: bytes) -> bool:
+    """Whether lower-cased file content names an engine at all.
+
+    Plain substring tests on bytes lowered once run at memory speed, about ten times
+    faster than one case-insensitive regular expression over the same bytes.
+    """
+    for word in ENGINE_WORDS:  # noqa: SIM110 - a loop, not any(): no generator per file
+        if word in lowered:
+            return True
+    return False
 
 
 class Source(ABC):
     """Finds deployed engines in one kind of file.
 
-    ``claims`` must be cheap (file name, extension, a look at the first bytes): the
-    walker calls it for every file. ``collect`` parses one claimed file and yields
-    Components with locations; it raises ``InputError`` (path, line, what to fix) for
+    The walker asks, cheapest first, and stops at the first no: ``may_claim`` (the
+    file name alone; most files of a monorepo are never opened), ``claims`` (the name
+    and the first 4 KiB), ``worth_parsing`` (the whole content, lower-cased, without
+    parsing it), and only then ``collect``, which parses the file and yields Components
+    with locations. ``collect`` raises ``InputError`` (path, line, what to fix) for
     malformed input and never lets a library exception escape.
     """
 
@@ -29,6 +50,11 @@ class Source(ABC):
     name: str = ""
     #: Lower claims first: specific kinds (compose, Helm values) before generic YAML.
     priority: int = 50
+
+    def may_claim(self, name: str) -> bool:
+        """False when ``claims`` is false for a file of this lower-cased name, whatever
+        its content; the default (True) is always safe."""
+        return True
 
     @abstractmethod
     def claims(self, path: Path, head: bytes) -> bool:
@@ -38,6 +64,10 @@ class Source(ABC):
     def collect(self, path: Path, text: str, display: str) -> Iterator[Component]:
         """Yield the engines deployed by the file; ``display`` is the path to report."""
 
-    def needs_prefilter(self) -> bool:
-        """Whether files without an engine word can be skipped unparsed (true for most)."""
-        return True
+    def worth_parsing(self, lowered: bytes) -> bool:
+        """False when parsing the file (its bytes, lower-cased) cannot yield a component.
+
+        The default asks for an engine word anywhere; a source may ask for more (where
+        the word must stand) or less (when values can come from other files).
+        """
+        return mentions_engine(lowered)

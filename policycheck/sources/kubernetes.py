@@ -30,9 +30,17 @@ from policycheck.errors import InputError
 from policycheck.images import component_for_image
 from policycheck.model import Component, Location
 from policycheck.sources.helm import values_engine_at
-from policycheck.sources.interface import Source
+from policycheck.sources.interface import Source, mentions_engine
 from policycheck.yamlload import Located, PathKey, iter_documents
 
+#: Where an engine must be named for a manifest to be worth parsing: an ``image:``
+#: value (or one YAML could fill from elsewhere: empty, an alias, a block scalar, a
+#: template), or an operator resource's ``kind:``. Matched on lower-cased bytes.
+_WORTH_PARSING = re.compile(
+    rb"""image["']?[ \t]*:[ \t]*(?:$|[*&!|>]|[^\n]*(?:redis|valkey|dragonfly|keydb|garnet|"""
+    rb"""kvrocks|memcache|\{\{))|kind["']?[ \t]*:[^\n]*(?:redis|valkey|dragonfly|keydb)""",
+    re.MULTILINE,
+)
 _HEAD_API_VERSION = re.compile(rb"""(?m)^[ \t-]*["']?apiVersion["']?[ \t]*:""")
 _HEAD_KIND = re.compile(rb"""(?m)^[ \t-]*["']?kind["']?[ \t]*:""")
 
@@ -258,6 +266,17 @@ class KubernetesSource(Source):
     name = "kubernetes"
     #: Runs after the helm source: a values file is never a manifest.
     priority = 30
+
+    def may_claim(self, name: str) -> bool:
+        """Only YAML files."""
+        return name.endswith((".yml", ".yaml"))
+
+    def worth_parsing(self, lowered: bytes) -> bool:
+        """An engine named where a manifest deploys one, not in an env var or a comment.
+
+        Application manifests often say ``REDIS_HOST``; parsing them finds nothing.
+        """
+        return mentions_engine(lowered) and _WORTH_PARSING.search(lowered) is not None
 
     def claims(self, path: Path, head: bytes) -> bool:
         """A YAML file whose first bytes carry ``apiVersion`` and ``kind`` keys."""

@@ -50,7 +50,12 @@ class RedisConfSource(Source):
 
     def claims(self, path: Path, head: bytes) -> bool:
         """redis.conf, valkey.conf, redis-stack.conf, redis-*.conf and *.redis.conf."""
-        name = path.name.lower()
+        return self.may_claim(path.name.lower())
+
+    def may_claim(self, name: str) -> bool:
+        """The name decides alone."""
+        if not name.endswith(".conf"):
+            return False  # every name below ends so: most files are decided here
         return name in _NAMES or any(fnmatch.fnmatch(name, p) for p in _PATTERNS)
 
     def collect(self, path: Path, text: str, display: str) -> Iterator[Component]:

@@ -121,6 +121,10 @@ class SpdxSource(Source):
             return True
         return name.endswith(".json") and b"spdxVersion" in head
 
+    def may_claim(self, name: str) -> bool:
+        """SPDX names and any JSON file (whose head then decides)."""
+        return name.endswith((*_SUFFIXES, ".json"))
+
     def collect(self, path: Path, text: str, display: str) -> Iterator[Component]:
         """One Component per package that is a catalogued engine; nothing else."""
         document = parse_document(path, text, display)

@@ -90,6 +90,10 @@ class TerraformSource(Source):
         """``*.tf`` and ``*.tfvars`` files by name."""
         return path.name.endswith((".tf", ".tfvars"))
 
+    def may_claim(self, name: str) -> bool:
+        """The name decides alone (lower-cased here, as ``claims`` is not)."""
+        return name.endswith((".tf", ".tfvars"))
+
     def collect(self, path: Path, text: str, display: str) -> Iterator[Component]:
         """Yield one provider-managed component per managed cache the file declares.
 

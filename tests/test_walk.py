@@ -1,0 +1,167 @@
+"""The walker: safe walks, the cheap questions before parsing, and parallel scans."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import shutil
+from pathlib import Path
+
+import pytest
+
+from policycheck import walk
+from policycheck.catalog import catalog
+from policycheck.errors import InputError
+from policycheck.sources.interface import mentions_engine
+from policycheck.sources.kubernetes import OPERATOR_KINDS
+from policycheck.sources.kubernetes import SOURCE as KUBERNETES
+
+FIXTURES = Path(__file__).parent / "fixtures"
+DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: cache
+spec:
+  template:
+    spec:
+      containers:
+        - name: cache
+          image: redis:7.2.4
+"""
+
+
+def _paths(result: walk.ScanResult) -> list[str]:
+    return [c.location.path for c in result.components if c.location is not None]
+
+
+def test_skips_vcs_and_dependency_folders_and_excludes(tmp_path: Path) -> None:
+    for folder in ("deploy", ".git", "node_modules", "vendor", "old"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "cache.yaml").write_text(DEPLOYMENT)
+    result = walk.scan_paths([str(tmp_path)], exclude=("old",))
+    assert [Path(p).parent.name for p in _paths(result)] == ["deploy"]
+    result = walk.scan_paths([str(tmp_path)], exclude=("deploy/*.yaml",))
+    assert [Path(p).parent.name for p in _paths(result)] == ["old"]
+
+
+def test_symlinks_are_followed_inside_the_root_only(tmp_path: Path) -> None:
+    root, outside = tmp_path / "root", tmp_path / "outside"
+    root.mkdir()
+    outside.mkdir()
+    (outside / "cache.yaml").write_text(DEPLOYMENT)
+    (root / "real.yaml").write_text(DEPLOYMENT)
+    (root / "inside-link.yaml").symlink_to(root / "real.yaml")
+    (root / "outside-link.yaml").symlink_to(outside / "cache.yaml")
+    (root / "dir-link").symlink_to(outside, target_is_directory=True)
+    (root / "dangling.yaml").symlink_to(root / "missing.yaml")
+    result = walk.scan_paths([str(root)])
+    assert sorted(Path(p).name for p in _paths(result)) == ["inside-link.yaml", "real.yaml"]
+    assert result.errors == []
+
+
+def test_display_paths_keep_the_target_as_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "k8s").mkdir()
+    (tmp_path / "k8s" / "cache.yaml").write_text(DEPLOYMENT)
+    monkeypatch.chdir(tmp_path)
+    assert _paths(walk.scan_paths(["."])) == ["k8s/cache.yaml"]
+    assert _paths(walk.scan_paths(["k8s/"])) == ["k8s/cache.yaml"]
+    assert _paths(walk.scan_paths(["k8s/cache.yaml"])) == ["k8s/cache.yaml"]
+
+
+def test_a_folder_that_cannot_be_listed_is_an_error_not_a_gap(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "open").mkdir()
+    (tmp_path / "open" / "cache.yaml").write_text(DEPLOYMENT)
+    real_scandir = os.scandir
+
+    def scandir(path: str) -> object:
+        if str(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied")
+        return real_scandir(path)
+
+    monkeypatch.setattr(walk.os, "scandir", scandir)
+    result = walk.scan_paths([str(tmp_path)])
+    assert len(result.components) == 1
+    (error,) = result.errors
+    assert error.path == f"{tmp_path}/locked"
+    assert "cannot list folder" in error.message
+
+
+def test_files_no_source_reads_are_never_opened(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The name decides first: code and docs that mention redis are not even read."""
+    (tmp_path / "README.md").write_text("We run redis:7.4.0 in production.\n")
+    (tmp_path / "client.py").write_text('REDIS = "redis:7.4.0"\n')
+    (tmp_path / "cache.yaml").write_text(DEPLOYMENT)
+    opened: list[str] = []
+    real_open = Path.open
+
+    def spy(self: Path, *args: object, **kwargs: object) -> object:
+        opened.append(self.name)
+        return real_open(self, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(Path, "open", spy)
+    result = walk.scan_paths([str(tmp_path)])
+    assert opened == ["cache.yaml"]
+    assert len(result.components) == 1
+
+
+def test_manifest_mentioning_an_engine_only_in_env_is_not_parsed() -> None:
+    app = DEPLOYMENT.replace("redis:7.2.4", "acme/api:1.0") + (
+        "          env:\n            - name: REDIS_HOST\n              value: cache\n"
+    )
+    assert mentions_engine(app.lower().encode())
+    assert not KUBERNETES.worth_parsing(app.lower().encode())
+    for image_line in (
+        "image: redis:7.2.4",
+        "image: *cacheImage",
+        "image:",
+        'image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"',
+        "kind: RedisCluster",
+        '"image": "valkey/valkey:8.1"',
+    ):
+        text = f"{app}# and\n{image_line}\n".lower().encode()
+        assert KUBERNETES.worth_parsing(text), image_line
+
+
+def test_prefilter_cannot_hide_a_catalogued_image_or_operator() -> None:
+    """Every image and operator kind the scanners recognise contains an engine word,
+    so skipping files without one can never skip a deployment."""
+    for engine in catalog().engines.values():
+        for image in (*engine.images, *engine.derived_images):
+            assert mentions_engine(image.lower().encode()), image
+    for _group, kind in OPERATOR_KINDS:
+        assert mentions_engine(kind.lower().encode()), kind
+
+
+def test_input_error_survives_pickling_between_processes() -> None:
+    error = InputError("not valid HCL2", "infra/main.tf", 7, "run terraform fmt")
+    copy = pickle.loads(pickle.dumps(error))
+    assert (copy.message, copy.path, copy.line, copy.hint) == (
+        "not valid HCL2",
+        "infra/main.tf",
+        7,
+        "run terraform fmt",
+    )
+
+
+def test_parallel_scan_gives_the_same_result_as_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tree = tmp_path / "fixtures"
+    shutil.copytree(FIXTURES, tree, symlinks=True)
+    (tree / "broken.yaml").write_text(DEPLOYMENT + "          ports: [6379\n")
+    sequential = walk.scan_paths([str(tree)], jobs=1)
+    monkeypatch.setattr(walk, "CHUNK_FILES", 3)
+    parallel = walk.scan_paths([str(tree)], jobs=2)
+    assert len(sequential.components) > 10
+    assert any(e.path and e.path.endswith("broken.yaml") for e in sequential.errors)
+    assert parallel.components == sequential.components
+    assert [str(e) for e in parallel.errors] == [str(e) for e in sequential.errors]
+    assert parallel.files == sequential.files
