@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
+import itertools
 import multiprocessing
 import os
 from collections.abc import Iterable, Iterator, Sequence
@@ -151,36 +152,53 @@ def scan_paths(
 ) -> ScanResult:
     """Scan files and directories given on the command line.
 
-    The walk runs here; the files some source may claim are then scanned in ``jobs``
-    processes (default: one per available CPU) when there are enough of them to pay
-    for the processes. Chunks are contiguous and merged in order, so the result is the
-    same, byte for byte, whatever the number of processes.
+    The walk runs here and streams the files some source may claim to ``jobs``
+    processes (default: one per available CPU) once there are enough of them to pay
+    for the processes, so walking and parsing overlap. Chunks are contiguous and
+    merged in order: the result is the same, byte for byte, whatever the number of
+    processes.
     """
     result = ScanResult()
-    sources = all_sources()
-    work: list[tuple[str, str]] = []
-    for target in targets:
-        path = Path(target)
-        if path.is_dir():
-            for file, display in iter_files(path, target, exclude, result.errors):
-                name = os.path.basename(file).lower()
-                if any(s.may_claim(name) for s in sources):
-                    work.append((file, display))
-        elif path.is_file():
-            work.append((target, target))
-        else:
-            result.errors.append(InputError("no such file or directory", target))
-    for part in _scan_all(work, _processes(jobs, len(work))):
+    walk_errors: list[InputError] = []  # filled as the walk proceeds, reported after
+    work = _candidates(targets, exclude, walk_errors)
+    first = list(itertools.islice(work, PARALLEL_MIN_FILES))
+    if len(first) == PARALLEL_MIN_FILES:
+        work = itertools.chain(first, work)
+        processes = _processes(jobs)
+    else:
+        work = iter(first)
+        processes = 1 if jobs is None else max(1, jobs)
+    for part in _scan_all(work, processes):
         result.components.extend(part.components)
         result.errors.extend(part.errors)
         result.files.update(part.files)
+    result.errors.extend(walk_errors)
     return result
 
 
-def _processes(jobs: int | None, files: int) -> int:
+def _candidates(
+    targets: Iterable[str], exclude: tuple[str, ...], errors: list[InputError]
+) -> Iterator[tuple[str, str]]:
+    """Files to scan with their display paths: named files, and walked files whose name
+    some source may claim."""
+    sources = all_sources()
+    for target in targets:
+        path = Path(target)
+        if path.is_dir():
+            for file, display in iter_files(path, target, exclude, errors):
+                name = os.path.basename(file).lower()
+                if any(s.may_claim(name) for s in sources):
+                    yield file, display
+        elif path.is_file():
+            yield target, target
+        else:
+            errors.append(InputError("no such file or directory", target))
+
+
+def _processes(jobs: int | None) -> int:
     if jobs is not None:
         return max(1, jobs)
-    if files < PARALLEL_MIN_FILES or "fork" not in multiprocessing.get_all_start_methods():
+    if "fork" not in multiprocessing.get_all_start_methods():
         return 1
     try:
         return max(1, min(len(os.sched_getaffinity(0)), MAX_PROCESSES))
@@ -195,16 +213,20 @@ def _scan_chunk(chunk: list[tuple[str, str]]) -> ScanResult:
     return result
 
 
-def _scan_all(work: list[tuple[str, str]], processes: int) -> Iterator[ScanResult]:
+def _chunks(work: Iterator[tuple[str, str]]) -> Iterator[list[tuple[str, str]]]:
+    while chunk := list(itertools.islice(work, CHUNK_FILES)):
+        yield chunk
+
+
+def _scan_all(work: Iterator[tuple[str, str]], processes: int) -> Iterator[ScanResult]:
     """Scan results for ``work`` in its order, in one process or several.
 
     ``fork`` lets the workers start with the catalog and parsers already loaded;
     where it is not available the scan stays in this process.
     """
-    if processes <= 1 or len(work) <= CHUNK_FILES:
-        yield _scan_chunk(work)
+    if processes <= 1:
+        yield _scan_chunk(list(work))
         return
-    chunks = [work[i : i + CHUNK_FILES] for i in range(0, len(work), CHUNK_FILES)]
     context = multiprocessing.get_context("fork")
     with context.Pool(processes) as pool:
-        yield from pool.imap(_scan_chunk, chunks)
+        yield from pool.imap(_scan_chunk, _chunks(work))

@@ -85,8 +85,17 @@ def _build(node: yaml.Node, path: PathKey, lines: dict[PathKey, int], source: st
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
 
 
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
 def _scalar(node: yaml.Node) -> Any:
-    """Construct a scalar; dates stay ISO strings so JSON Schema sees what the user wrote."""
+    """Construct a scalar; dates stay ISO strings so JSON Schema sees what the user wrote.
+
+    Strings, most scalars of a manifest, are taken as they are: the resolver already
+    decided their tag, and the constructor would only hand back the same text.
+    """
+    if node.tag == _STR_TAG:
+        return node.value
     value = _CONSTRUCTOR.construct_object(node, deep=True)
     _CONSTRUCTOR.constructed_objects.clear()
     if isinstance(value, datetime.date):

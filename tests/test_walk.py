@@ -165,3 +165,26 @@ def test_parallel_scan_gives_the_same_result_as_one_process(
     assert parallel.components == sequential.components
     assert [str(e) for e in parallel.errors] == [str(e) for e in sequential.errors]
     assert parallel.files == sequential.files
+
+
+def test_large_tree_streams_to_workers_with_the_same_result(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the threshold the walk feeds worker processes; nothing is lost or reordered."""
+    for index in range(30):
+        folder = tmp_path / f"svc-{index:02d}"
+        folder.mkdir()
+        version = f"7.2.{index % 5}"
+        (folder / "cache.yaml").write_text(DEPLOYMENT.replace("7.2.4", version))
+        (folder / "notes.md").write_text("redis everywhere\n")
+    (tmp_path / "svc-07" / "cache.yaml").write_text(DEPLOYMENT + "          ports: [6379\n")
+    sequential = walk.scan_paths([str(tmp_path)], jobs=1)
+    monkeypatch.setattr(walk, "PARALLEL_MIN_FILES", 5)
+    monkeypatch.setattr(walk, "CHUNK_FILES", 4)
+    monkeypatch.setattr(walk, "_processes", lambda jobs: 2)
+    streamed = walk.scan_paths([str(tmp_path)])
+    assert [c.version for c in streamed.components] == [c.version for c in sequential.components]
+    assert len(streamed.components) == 29
+    assert streamed.components == sequential.components
+    assert [str(e) for e in streamed.errors] == [str(e) for e in sequential.errors]
+    assert len(streamed.errors) == 1
