@@ -83,6 +83,12 @@ def _derived_table() -> dict[str, str]:
     return table
 
 
+def warm_up() -> None:
+    """Load the catalog and build the image tables now (see ``Source.prepare``)."""
+    _image_table()
+    _derived_table()
+
+
 def engine_for_image(ref: ImageRef) -> Engine | None:
     """The catalogued engine an image runs, matched on the whole repository name only."""
     engine_id = _image_table().get(ref.name)

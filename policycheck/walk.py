@@ -165,6 +165,8 @@ def scan_paths(
     if len(first) == PARALLEL_MIN_FILES:
         work = itertools.chain(first, work)
         processes = _processes(jobs)
+        if processes > 1:
+            _prepare(name for _, name in first)
     else:
         work = iter(first)
         processes = 1 if jobs is None else max(1, jobs)
@@ -174,6 +176,17 @@ def scan_paths(
         result.files.update(part.files)
     result.errors.extend(walk_errors)
     return result
+
+
+def _prepare(names: Iterable[str]) -> None:
+    """Let the sources the first files call for load their parsers before the fork."""
+    sources = all_sources()
+    wanted: set[Source] = set()
+    for name in names:
+        wanted.update(s for s in sources if s.may_claim(os.path.basename(name).lower()))
+    for source in sources:
+        if source in wanted:
+            source.prepare()
 
 
 def _candidates(

@@ -18,18 +18,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-import hcl2
-from lark.exceptions import LarkError, UnexpectedInput
-
 from policycheck.errors import InputError
 
-_OPTIONS = hcl2.SerializationOptions(
-    with_comments=False, explicit_blocks=False, strip_string_quotes=True
-)
 _KEYWORDS = (
     "resource|data|module|variable|output|locals|provider|terraform|check|import|moved|removed"
 )
@@ -37,10 +31,36 @@ _BLOCK_START = re.compile(rf"^(?:{_KEYWORDS})\b", re.MULTILINE)
 _SYNTAX_HINT = "check the syntax with `terraform fmt` or `terraform validate`"
 
 
+@cache
+def _parser() -> Callable[[str], dict[str, Any]]:
+    """python-hcl2, imported and its grammar built on first use (about 0.15 s): scans
+    without Terraform files never pay for it."""
+    import hcl2
+
+    options = hcl2.SerializationOptions(
+        with_comments=False, explicit_blocks=False, strip_string_quotes=True
+    )
+    hcl2.loads("warm = 1\n", serialization_options=options)
+
+    def parse(text: str) -> dict[str, Any]:
+        result: dict[str, Any] = hcl2.loads(text, serialization_options=options)
+        return result
+
+    return parse
+
+
+def warm_up() -> None:
+    """Build the parser now, e.g. before forking workers that would each build it."""
+    _parser()
+
+
 def parse_hcl(text: str, display: str) -> dict[str, Any]:
     """Parse HCL2 text; malformed input becomes an InputError with the parser's line."""
+    from lark.exceptions import LarkError, UnexpectedInput
+
+    parse = _parser()
     try:
-        result: dict[str, Any] = hcl2.loads(text, serialization_options=_OPTIONS)
+        result = parse(text)
     except UnexpectedInput as exc:
         raise InputError(
             "not valid HCL2: " + str(exc).strip().splitlines()[0],

@@ -6,6 +6,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from pathlib import Path
 
+from policycheck import images
 from policycheck.model import Component
 
 #: A file that mentions none of these words (in any case) cannot deploy an engine.
@@ -63,6 +64,14 @@ class Source(ABC):
     @abstractmethod
     def collect(self, path: Path, text: str, display: str) -> Iterator[Component]:
         """Yield the engines deployed by the file; ``display`` is the path to report."""
+
+    def prepare(self) -> None:
+        """Load what ``collect`` needs (parsers, catalog indexes) ahead of time.
+
+        The walker calls this before it forks scanning workers, so that each worker
+        does not pay again for it; sequential scans load lazily as they go.
+        """
+        images.warm_up()
 
     def worth_parsing(self, lowered: bytes) -> bool:
         """False when parsing the file (its bytes, lower-cased) cannot yield a component.

@@ -43,7 +43,7 @@ from typing import Any
 
 from policycheck.errors import InputError
 from policycheck.model import Component, Location
-from policycheck.sources._hcl import HclFile, hcl_file, parse_hcl
+from policycheck.sources._hcl import HclFile, hcl_file, parse_hcl, warm_up
 from policycheck.sources.interface import Source
 
 ORIGIN = "terraform"
@@ -89,6 +89,11 @@ class TerraformSource(Source):
     def claims(self, path: Path, head: bytes) -> bool:
         """``*.tf`` and ``*.tfvars`` files by name."""
         return path.name.endswith((".tf", ".tfvars"))
+
+    def prepare(self) -> None:
+        """Build the HCL parser before workers fork."""
+        super().prepare()
+        warm_up()
 
     def may_claim(self, name: str) -> bool:
         """The name decides alone (lower-cased here, as ``claims`` is not)."""
