@@ -9,7 +9,11 @@ from policycheck.policy import load_policy
 
 
 def test_denied_redis_gets_valkey_first_and_the_last_passing_redis() -> None:
-    report = check(["redis@7.4.0", "valkey@8.1.1"], load_policy("managed-service-provider"), dt.date(2026, 11, 27))
+    report = check(
+        ["redis@7.4.0", "valkey@8.1.1"],
+        load_policy("managed-service-provider"),
+        dt.date(2026, 11, 27),
+    )
     redis = next(f for f in report.findings if f.engine == "redis")
     valkey = next(f for f in report.findings if f.engine == "valkey")
     assert valkey.suggestions == []  # allowed: nothing to suggest

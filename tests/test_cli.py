@@ -38,14 +38,26 @@ def test_deny_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_use_option_replaces_policy_uses(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(["check", "redis@7.4.0", "--use", "managed-service", "--format", "json"], capsys)
+    code, out, _ = run(
+        ["check", "redis@7.4.0", "--use", "managed-service", "--format", "json"], capsys
+    )
     data = json.loads(out)
     assert data["uses"] == ["managed-service"]
     assert data["findings"][0]["verdict"] == "deny" and code == 1
 
 
 def test_json_is_valid_and_deterministic(capsys: pytest.CaptureFixture[str]) -> None:
-    args = ["check", "dragonfly@v1.25.0", "redis@8.2.1", "valkey@8", "nope@1", "--format", "json", "--as-of", "2026-11-27"]
+    args = [
+        "check",
+        "dragonfly@v1.25.0",
+        "redis@8.2.1",
+        "valkey@8",
+        "nope@1",
+        "--format",
+        "json",
+        "--as-of",
+        "2026-11-27",
+    ]
     _, first, _ = run(args, capsys)
     _, second, _ = run(args, capsys)
     assert first == second
@@ -59,7 +71,9 @@ def test_json_is_valid_and_deterministic(capsys: pytest.CaptureFixture[str]) -> 
 
 def test_output_file_written_atomically(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     target = tmp_path / "report.json"
-    code, out, _ = run(["check", "valkey@8.1.1", "--format", "json", "--output", str(target)], capsys)
+    code, out, _ = run(
+        ["check", "valkey@8.1.1", "--format", "json", "--output", str(target)], capsys
+    )
     assert code == 0 and out == ""
     assert json.loads(target.read_text())["findings"][0]["verdict"] == "allow"
     assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
@@ -74,10 +88,15 @@ def test_output_file_written_atomically(tmp_path: Path, capsys: pytest.CaptureFi
         (["check", "redis@7.4.0", "--format", "pdf"], "Invalid value for '--format'"),
         (["licenses", "WTFPL-9"], "unknown license"),
         (["engines", "redict"], "unknown engine"),
-        (["check", "redis@7.4.0", "-o", "/nonexistent-dir/x.json"], "output directory does not exist"),
+        (
+            ["check", "redis@7.4.0", "-o", "/nonexistent-dir/x.json"],
+            "output directory does not exist",
+        ),
     ],
 )
-def test_usage_and_input_errors_exit_2(args: list[str], fragment: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_usage_and_input_errors_exit_2(
+    args: list[str], fragment: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, _, err = run(args, capsys)
     assert code == 2
     assert fragment in err
@@ -86,7 +105,9 @@ def test_usage_and_input_errors_exit_2(args: list[str], fragment: str, capsys: p
 
 def test_validate_reports_every_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "p.yaml"
-    bad.write_text("schema_version: 1\nname: x\nuses: [internal]\nrules:\n  - id: a\n    when: {license: NOPE}\n    verdict: deny\n    rationale: r\n  - id: a\n    when: {engine: nope}\n    verdict: deny\n    rationale: r\n")
+    bad.write_text(
+        "schema_version: 1\nname: x\nuses: [internal]\nrules:\n  - id: a\n    when: {license: NOPE}\n    verdict: deny\n    rationale: r\n  - id: a\n    when: {engine: nope}\n    verdict: deny\n    rationale: r\n"
+    )
     code, _, err = run(["validate", str(bad), "default"], capsys)
     assert code == 2
     assert f"{bad}:6: unknown license id 'NOPE'" in err
@@ -117,7 +138,16 @@ def test_version_flag(capsys: pytest.CaptureFixture[str]) -> None:
 def test_installed_console_script_runs_from_another_directory(tmp_path: Path) -> None:
     exe = shutil.which("policycheck") or str(Path(sys.executable).parent / "policycheck")
     proc = subprocess.run(
-        [exe, "check", "redis@7.2.4", "redis@7.4.0", "--policy", "managed-service-provider", "--format", "json"],
+        [
+            exe,
+            "check",
+            "redis@7.2.4",
+            "redis@7.4.0",
+            "--policy",
+            "managed-service-provider",
+            "--format",
+            "json",
+        ],
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -129,13 +159,33 @@ def test_installed_console_script_runs_from_another_directory(tmp_path: Path) ->
 
 
 def test_python_dash_m(tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "policycheck", "--version"], cwd=tmp_path, capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "policycheck", "--version"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0 and "policycheck" in proc.stdout
 
 
 def test_adr_command_reproduces_the_seed_matrix(capsys: pytest.CaptureFixture[str]) -> None:
     matrix = str(Path(__file__).resolve().parents[1] / "policies" / "adr" / "in-memory-stores.yaml")
-    code, out, _ = run(["adr", "valkey@latest", "redis@latest", "dragonfly@latest", "--matrix", matrix, "--as-of", "2026-11-27", "--format", "json"], capsys)
+    code, out, _ = run(
+        [
+            "adr",
+            "valkey@latest",
+            "redis@latest",
+            "dragonfly@latest",
+            "--matrix",
+            matrix,
+            "--as-of",
+            "2026-11-27",
+            "--format",
+            "json",
+        ],
+        capsys,
+    )
     data = json.loads(out)
     assert code == 0
     # 0.25*5 + 0.20*4 + 0.15*5 + 0.15*5 + 0.10*4 + 0.10*4 + 0.05*4
@@ -146,8 +196,21 @@ def test_adr_command_reproduces_the_seed_matrix(capsys: pytest.CaptureFixture[st
 def test_diff_command_between_two_paths(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     for side, tag in (("a", "7.2.4"), ("b", "7.4.0")):
         (tmp_path / side).mkdir()
-        (tmp_path / side / "docker-compose.yml").write_text(f"services:\n  cache:\n    image: redis:{tag}\n")
-    code, out, _ = run(["diff", str(tmp_path / "a"), str(tmp_path / "b"), "--fail-on", "review", "--as-of", "2026-11-27"], capsys)
+        (tmp_path / side / "docker-compose.yml").write_text(
+            f"services:\n  cache:\n    image: redis:{tag}\n"
+        )
+    code, out, _ = run(
+        [
+            "diff",
+            str(tmp_path / "a"),
+            str(tmp_path / "b"),
+            "--fail-on",
+            "review",
+            "--as-of",
+            "2026-11-27",
+        ],
+        capsys,
+    )
     assert code == 1
     assert "7.2.4 -> 7.4.0" in out and "allow -> review" in out
 

@@ -119,7 +119,12 @@ def test_add_years_handles_leap_day() -> None:
 
 @pytest.mark.parametrize(
     ("version", "license"),
-    [("2.0.6", "BSD-3-Clause"), ("2.1.0", "Apache-2.0"), ("2.10.1", "Apache-2.0"), ("1.2.0", "MIT")],
+    [
+        ("2.0.6", "BSD-3-Clause"),
+        ("2.1.0", "Apache-2.0"),
+        ("2.10.1", "Apache-2.0"),
+        ("1.2.0", "MIT"),
+    ],
 )
 def test_kvrocks_eras(version: str, license: str) -> None:
     assert run("kvrocks", version).license == license
@@ -164,7 +169,11 @@ def test_every_bundled_policy_on_every_catalogued_release(policy: str, engine: s
         assert f.rules or any("default applies" in r for r in f.rationale)
         if policy == "permissive-only" and f.verdict == Verdict.ALLOW:
             assert f.effective_license in ("BSD-3-Clause", "MIT", "Apache-2.0")
-        if policy == "managed-service-provider" and f.effective_license and f.effective_license == "SSPL-1.0":
+        if (
+            policy == "managed-service-provider"
+            and f.effective_license
+            and f.effective_license == "SSPL-1.0"
+        ):
             assert f.verdict == Verdict.DENY
 
 

@@ -13,7 +13,17 @@ from policycheck.evaluate import Evaluator, ReleaseFacts
 from policycheck.expression import AllOf, AnyOf, ExpressionSyntaxError, Lic, Node, parse
 from policycheck.policy import Verdict, load_policy
 
-KNOWN = ["BSD-3-Clause", "MIT", "Apache-2.0", "AGPL-3.0-only", "SSPL-1.0", "LicenseRef-scancode-rsalv2", "BUSL-1.1", "GPL-3.0-only", "MPL-2.0"]
+KNOWN = [
+    "BSD-3-Clause",
+    "MIT",
+    "Apache-2.0",
+    "AGPL-3.0-only",
+    "SSPL-1.0",
+    "LicenseRef-scancode-rsalv2",
+    "BUSL-1.1",
+    "GPL-3.0-only",
+    "MPL-2.0",
+]
 
 
 def test_aliases_normalise_to_record_ids() -> None:

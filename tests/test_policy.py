@@ -58,7 +58,9 @@ def test_good_policy_loads(tmp_path: Path) -> None:
         ("uses: [internal, saas]", "uses: [internal, saas", 4, "YAML syntax error"),
     ],
 )
-def test_errors_name_the_line(tmp_path: Path, replace: str, by: str, line: int, fragment: str) -> None:
+def test_errors_name_the_line(
+    tmp_path: Path, replace: str, by: str, line: int, fragment: str
+) -> None:
     errors = errors_of(tmp_path, GOOD.replace(replace, by))
     first = errors[0]
     assert first.path and first.path.endswith("policy.yaml")
@@ -76,7 +78,10 @@ def test_bad_date_in_waiver(tmp_path: Path) -> None:
 
 
 def test_missing_expiry_is_a_schema_error(tmp_path: Path) -> None:
-    text = GOOD + "waivers:\n  - id: W\n    engine: redis\n    verdict: allow\n    reason: r\n    approved_by: me\n    approved_on: '2026-01-01'\n"
+    text = (
+        GOOD
+        + "waivers:\n  - id: W\n    engine: redis\n    verdict: allow\n    reason: r\n    approved_by: me\n    approved_on: '2026-01-01'\n"
+    )
     errors = errors_of(tmp_path, text)
     assert "'expires' is a required property" in errors[0].message
     assert errors[0].line == 10
