@@ -7,17 +7,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from policycheck.alternatives import Advisor
 from policycheck.errors import InputError
 from policycheck.evaluate import Evaluator
-from policycheck.model import Component
+from policycheck.model import Component, Finding
 from policycheck.policy import Policy, Verdict
 from policycheck.report import Report
 from policycheck.waivers import WaiverLedger
-from policycheck.walk import ScanResult, scan_paths
+from policycheck.walk import ScanResult, iter_scan
 
 _ENGINE_TARGET = re.compile(r"^(?P<engine>[A-Za-z0-9][A-Za-z0-9_.-]*)@(?P<version>[^@\s]+)$")
 
@@ -30,9 +30,22 @@ def parse_engine_target(text: str) -> Component | None:
     return Component(m["engine"].lower(), m["version"], None, origin="target")
 
 
-def collect(targets: Sequence[str], exclude: tuple[str, ...] = ()) -> ScanResult:
+def collect(
+    targets: Sequence[str], exclude: tuple[str, ...] = (), jobs: int | None = None
+) -> ScanResult:
     """Components for every target: ``engine@version`` texts, files and directories."""
     result = ScanResult()
+    for part in iter_collect(targets, exclude, jobs):
+        result.extend(part)
+    return result
+
+
+def iter_collect(
+    targets: Sequence[str], exclude: tuple[str, ...] = (), jobs: int | None = None
+) -> Iterator[ScanResult]:
+    """``collect`` part by part: the ``engine@version`` targets, then scan results as
+    they arrive (see ``walk.iter_scan``)."""
+    named = ScanResult()
     paths: list[str] = []
     for target in targets:
         if Path(target).exists():
@@ -40,19 +53,17 @@ def collect(targets: Sequence[str], exclude: tuple[str, ...] = ()) -> ScanResult
             continue
         component = parse_engine_target(target)
         if component is None:
-            result.errors.append(
+            named.errors.append(
                 InputError(
                     f"{target!r} is neither a file, a directory nor ENGINE@VERSION",
                     hint="write e.g. redis@7.4.0, or a path to a manifest or directory",
                 )
             )
             continue
-        result.components.append(component)
-    scanned = scan_paths(paths, exclude)
-    result.components.extend(scanned.components)
-    result.errors.extend(scanned.errors)
-    result.files.update(scanned.files)
-    return result
+        named.components.append(component)
+    yield named
+    if paths:
+        yield from iter_scan(paths, exclude, jobs)
 
 
 def check(
@@ -62,15 +73,27 @@ def check(
     fail_on: Verdict = Verdict.DENY,
     exclude: tuple[str, ...] = (),
     warn_expiring: int = 30,
+    jobs: int | None = None,
 ) -> Report:
-    """Evaluate every target under ``policy`` as of ``as_of``, then apply waivers."""
-    scanned = collect(targets, exclude)
+    """Evaluate every target under ``policy`` as of ``as_of``, then apply waivers.
+
+    Components are evaluated as scan results arrive, while workers parse the rest.
+    Alternatives are suggested from the policy's own verdict, before any waiver: a
+    waiver is a dated exception, and whoever renews it should know what else passes.
+    """
     evaluator = Evaluator(policy, as_of)
     ledger = WaiverLedger(policy, as_of, warn_expiring)
     advisor = Advisor(evaluator)
-    findings = [ledger.apply(evaluator.evaluate(c)) for c in scanned.components]
-    for finding in findings:
-        finding.suggestions = [s.to_json() for s in advisor.suggest(finding)]
-    report = Report(policy, as_of, findings, scanned.errors, scanned.files, fail_on)
+    findings: list[Finding] = []
+    errors: list[InputError] = []
+    files: dict[str, str] = {}
+    for part in iter_collect(targets, exclude, jobs):
+        errors.extend(part.errors)
+        files.update(part.files)
+        for component in part.components:
+            finding = evaluator.evaluate(component)
+            finding.suggestions = [s.to_json() for s in advisor.suggest(finding)]
+            findings.append(ledger.apply(finding))
+    report = Report(policy, as_of, findings, errors, files, fail_on)
     report.waivers = ledger.summary()
     return report

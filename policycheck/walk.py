@@ -43,6 +43,12 @@ class ScanResult:
     errors: list[InputError] = field(default_factory=list)
     files: dict[str, str] = field(default_factory=dict)
 
+    def extend(self, other: ScanResult) -> None:
+        """Append ``other``'s components, errors and files to this result."""
+        self.components.extend(other.components)
+        self.errors.extend(other.errors)
+        self.files.update(other.files)
+
 
 def _excluded(rel: str, name: str, patterns: tuple[str, ...]) -> bool:
     return any(fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(name, p) for p in patterns)
@@ -150,15 +156,24 @@ def scan_file(
 def scan_paths(
     targets: Iterable[str], exclude: tuple[str, ...] = (), jobs: int | None = None
 ) -> ScanResult:
-    """Scan files and directories given on the command line.
+    """Scan files and directories given on the command line (see ``iter_scan``)."""
+    result = ScanResult()
+    for part in iter_scan(targets, exclude, jobs):
+        result.extend(part)
+    return result
+
+
+def iter_scan(
+    targets: Iterable[str], exclude: tuple[str, ...] = (), jobs: int | None = None
+) -> Iterator[ScanResult]:
+    """Scan results part by part, in walk order, so callers can work as they arrive.
 
     The walk runs here and streams the files some source may claim to ``jobs``
     processes (default: one per available CPU) once there are enough of them to pay
     for the processes, so walking and parsing overlap. Chunks are contiguous and
-    merged in order: the result is the same, byte for byte, whatever the number of
-    processes.
+    yielded in order: the merged result is the same, byte for byte, whatever the
+    number of processes. Errors of the walk itself come in the last part.
     """
-    result = ScanResult()
     walk_errors: list[InputError] = []  # filled as the walk proceeds, reported after
     work = _candidates(targets, exclude, walk_errors)
     first = list(itertools.islice(work, PARALLEL_MIN_FILES))
@@ -170,12 +185,8 @@ def scan_paths(
     else:
         work = iter(first)
         processes = 1 if jobs is None else max(1, jobs)
-    for part in _scan_all(work, processes):
-        result.components.extend(part.components)
-        result.errors.extend(part.errors)
-        result.files.update(part.files)
-    result.errors.extend(walk_errors)
-    return result
+    yield from _scan_all(work, processes)
+    yield ScanResult(errors=walk_errors)
 
 
 def _prepare(names: Iterable[str]) -> None:
