@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from policycheck.alternatives import Advisor
 from policycheck.errors import InputError
 from policycheck.evaluate import Evaluator
-from policycheck.model import Component, Finding
+from policycheck.model import Component, Finding, Location
 from policycheck.policy import Policy, Verdict
 from policycheck.report import Report
 from policycheck.waivers import WaiverLedger
@@ -37,7 +37,19 @@ def collect(
     result = ScanResult()
     for part in iter_collect(targets, exclude, jobs):
         result.extend(part)
+    declared = _declared_at(c.location for c in result.components)
+    result.components = [c for c in result.components if not _duplicate(c, declared)]
     return result
+
+
+def _declared_at(locations: Iterable[Location | None]) -> set[tuple[str, int | None]]:
+    return {(loc.path, loc.line) for loc in locations if loc is not None}
+
+
+def _duplicate(component: Component, declared: set[tuple[str, int | None]]) -> bool:
+    """A templated image whose values.yaml entry was scanned and reported itself."""
+    same = component.same_as
+    return same is not None and (same.path, same.line) in declared
 
 
 def iter_collect(
@@ -84,7 +96,7 @@ def check(
     evaluator = Evaluator(policy, as_of)
     ledger = WaiverLedger(policy, as_of, warn_expiring)
     advisor = Advisor(evaluator)
-    findings: list[Finding] = []
+    evaluated: list[tuple[Component, Finding]] = []
     errors: list[InputError] = []
     files: dict[str, str] = {}
     for part in iter_collect(targets, exclude, jobs):
@@ -93,7 +105,9 @@ def check(
         for component in part.components:
             finding = evaluator.evaluate(component)
             finding.suggestions = [s.to_json() for s in advisor.suggest(finding)]
-            findings.append(ledger.apply(finding))
+            evaluated.append((component, finding))
+    declared = _declared_at(c.location for c, _ in evaluated)
+    findings = [ledger.apply(f) for c, f in evaluated if not _duplicate(c, declared)]
     report = Report(policy, as_of, findings, errors, files, fail_on)
     report.waivers = ledger.summary()
     return report

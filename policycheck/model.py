@@ -31,6 +31,9 @@ class Component:
     ``version`` is the text to resolve (``7.4.2``, ``7.2``, ``latest``) or None when it
     cannot be known from the input; ``unresolved`` then says why. ``provider`` names a
     cloud offering that runs the engine for you (e.g. ``aws-elasticache``).
+    ``same_as`` is where the same deployment is declared with more detail (a chart's
+    values.yaml for a templated image): when that place is scanned too, this component
+    is a duplicate and is left out of the report.
     """
 
     engine: str
@@ -41,6 +44,7 @@ class Component:
     provider: str | None = None
     declared_license: str | None = None
     origin: str = "target"
+    same_as: Location | None = None
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import textwrap
 from pathlib import Path
 
@@ -9,8 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from policycheck import core
 from policycheck.errors import InputError
 from policycheck.model import Component
+from policycheck.policy import load_policy
 from policycheck.sources.helm import SOURCE
 from policycheck.walk import scan_paths
 
@@ -237,3 +240,52 @@ def test_composed_reference_always_resolves_the_tag(
     directory = tmp_path_factory.mktemp("helm")
     found = list(SOURCE.collect(directory / "values.yaml", text, "values.yaml"))
     assert summary(found) == [("valkey", tag, 3)]
+
+
+CHART_TEMPLATE = """\
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: {{ include "cache.fullname" . }}
+spec:
+  template:
+    spec:
+      containers:
+        - name: cache
+          image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"
+"""
+
+
+def _chart(root: Path) -> Path:
+    chart = root / "charts" / "cache"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: cache\nversion: 1.0.0\n")
+    (chart / "values.yaml").write_text("image:\n  repository: bitnami/redis\n  tag: 7.2.4\n")
+    (chart / "templates" / "statefulset.yaml").write_text(CHART_TEMPLATE)
+    return chart
+
+
+def test_chart_folder_reports_its_engine_once_from_values(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The template's image is the values.yaml image: one deployment, one finding."""
+    _chart(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    found = core.collect(["charts"]).components
+    assert [(c.engine, c.version, c.location.path if c.location else None) for c in found] == [
+        ("redis", "7.2.4", "charts/cache/values.yaml")
+    ]
+    report = core.check(["charts"], load_policy("default"), dt.date(2026, 11, 27))
+    assert [(f.engine, f.version) for f in report.findings] == [("redis", "7.2.4")]
+
+
+def test_template_scanned_alone_is_still_reported_unresolved(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _chart(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    (template,) = core.collect(["charts/cache/templates"]).components
+    assert (template.engine, template.version) == ("redis", None)
+    assert template.unresolved is not None and "templated" in template.unresolved
+    assert template.same_as is not None
+    assert (template.same_as.path, template.same_as.line) == ("charts/cache/values.yaml", 2)

@@ -25,6 +25,7 @@ import dataclasses
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -177,20 +178,37 @@ def _component_for_spot(spot: ImageSpot, path: Path, display: str) -> Component 
     return dataclasses.replace(component, version=None, floating=False, unresolved=_NO_APP_VERSION)
 
 
-def values_engine_at(values_path: Path, keys: tuple[str, ...]) -> str | None:
-    """The engine of the image under ``.Values.<keys>`` in a chart's values file.
+def _load_values(path: Path) -> tuple[str, list[Located]] | None:
+    """A values file's text and documents, parsed once per version of the file: every
+    templated image of a chart asks about the same values.yaml."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return _parsed_values(path, st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=64)
+def _parsed_values(path: Path, _mtime: int, _size: int) -> tuple[str, list[Located]] | None:
+    try:
+        text = read_text(path)
+        docs = list(iter_documents(text, str(path)))
+    except InputError:
+        return None
+    return (text, docs) if docs else None
+
+
+def values_image_at(values_path: Path, keys: tuple[str, ...]) -> tuple[str, int | None] | None:
+    """The engine and line of the image under ``.Values.<keys>`` in a chart's values file.
 
     Used by the Kubernetes source to tell which engine a templated ``image:`` line
     deploys. A values file that cannot be read or parsed answers None: the helm source
     reports its errors when it scans that file itself.
     """
-    try:
-        text = read_text(values_path)
-        docs = list(iter_documents(text, str(values_path)))
-    except InputError:
+    loaded = _load_values(values_path)
+    if loaded is None:
         return None
-    if not docs:
-        return None
+    text, docs = loaded
     owner: Any = docs[0].value
     for key in keys:
         if not isinstance(owner, Mapping) or is_disabled(owner):
@@ -202,7 +220,7 @@ def values_engine_at(values_path: Path, keys: tuple[str, ...]) -> str | None:
     if spot is None:
         return None
     component = component_for_image(spot.reference(""), Location(str(values_path), spot.line))
-    return component.engine if component else None
+    return (component.engine, spot.line) if component else None
 
 
 class HelmSource(Source):

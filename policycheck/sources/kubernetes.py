@@ -22,14 +22,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from functools import cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from policycheck.catalog import catalog
 from policycheck.errors import InputError
 from policycheck.images import component_for_image
 from policycheck.model import Component, Location
-from policycheck.sources.helm import values_engine_at
+from policycheck.sources.helm import values_image_at
 from policycheck.sources.interface import Source, mentions_engine
 from policycheck.yamlload import Located, PathKey, iter_documents
 
@@ -108,8 +108,20 @@ def _chart_values(path: Path) -> Path | None:
     return None
 
 
-def templated_engine(value: str, path: Path) -> str | None:
-    """The engine a templated image value deploys, when the template says so plainly.
+def _values_display(display: str) -> str | None:
+    """The display path of the values.yaml of the chart whose template is ``display``."""
+    parts = PurePosixPath(display).parts
+    if "templates" not in parts:
+        return None
+    index = len(parts) - 1 - parts[::-1].index("templates")
+    return str(PurePosixPath(*parts[:index], "values.yaml"))
+
+
+def templated_engine(
+    value: str, path: Path, display: str = ""
+) -> tuple[str, Location | None] | None:
+    """The engine a templated image value deploys, when the template says so plainly,
+    and where the chart's values.yaml declares that image, when it does.
 
     ``{{ template "redis.image" . }}`` names the chart's main image helper;
     ``{{ .Values.image.repository }}`` points into values.yaml, whose image decides.
@@ -118,17 +130,27 @@ def templated_engine(value: str, path: Path) -> str | None:
     for helper in _HELPER_NAME.finditer(value):
         stem, _, last = helper.group("name").rpartition(".")
         if last == "image" and stem in _engine_ids():
-            return stem
+            return stem, None
     match = _VALUES_IMAGE.search(value)
     values = _chart_values(path) if match else None
     if match is None or values is None:
         return None
     keys = tuple(k for k in match.group("keys").split(".") if k)
-    return values_engine_at(values, keys)
+    found = values_image_at(values, keys)
+    if found is None:
+        return None
+    engine, line = found
+    values_display = _values_display(display)
+    return engine, Location(values_display, line) if values_display else None
 
 
 def _templated_component(
-    engine: str, value: str, display: str, line: int | None, origin: str = "image"
+    engine: str,
+    value: str,
+    display: str,
+    line: int | None,
+    origin: str = "image",
+    same_as: Location | None = None,
 ) -> Component:
     return Component(
         engine,
@@ -136,14 +158,18 @@ def _templated_component(
         Location(display, line, value),
         unresolved=f"image is templated ({value}); render the chart or scan its values.yaml",
         origin=origin,
+        same_as=same_as,
     )
 
 
 def _image_component(value: str, path: Path, display: str, line: int | None) -> Component | None:
     """The engine an ``image:`` value runs, literal or templated; None for other images."""
     if "{{" in value:
-        engine = templated_engine(value, path)
-        return _templated_component(engine, value, display, line) if engine else None
+        found = templated_engine(value, path, display)
+        if found is None:
+            return None
+        engine, same_as = found
+        return _templated_component(engine, value, display, line, same_as=same_as)
     return component_for_image(value, Location(display, line, value.strip().strip("\"'")))
 
 
@@ -272,11 +298,15 @@ class KubernetesSource(Source):
         return name.endswith((".yml", ".yaml"))
 
     def worth_parsing(self, lowered: bytes) -> bool:
-        """An engine named where a manifest deploys one, not in an env var or a comment.
+        """An engine named where a manifest deploys one, not in an env var or a comment,
+        or a templated image, which the chart's values.yaml may tie to an engine.
 
         Application manifests often say ``REDIS_HOST``; parsing them finds nothing.
+        The substring tests decide most files before the regular expression runs.
         """
-        return mentions_engine(lowered) and _WORTH_PARSING.search(lowered) is not None
+        if not mentions_engine(lowered) and b"{{" not in lowered:
+            return False
+        return _WORTH_PARSING.search(lowered) is not None
 
     def claims(self, path: Path, head: bytes) -> bool:
         """A YAML file whose first bytes carry ``apiVersion`` and ``kind`` keys."""
