@@ -259,9 +259,7 @@ class Evaluator:
         f.notes = notes
         f.rationale = lines + [n for n in notes if not n.startswith("The input declares")]
         if c.declared_license:
-            from policycheck.sources.spdx import license_disagreement
-
-            clash = license_disagreement(c.declared_license, lic_range.license)
+            clash = expression.license_disagreement(c.declared_license, lic_range.license)
             if clash:
                 f.rationale.append(f"{engine.name} {f.version}: {clash}")
                 f.notes.append(clash)

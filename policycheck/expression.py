@@ -139,3 +139,42 @@ def licenses_in(node: Node) -> list[Lic]:
 def is_spdx_id(key: str) -> bool:
     """True when ``key`` is an id on the SPDX list or ScanCode's LicenseRef namespace."""
     return not get_spdx_licensing().validate(key).errors
+
+
+# --- comparing a declared license with the catalog's -------------------------------------
+
+
+def license_disagreement(declared: str, catalog_expr: str) -> str | None:
+    """A sentence when the SBOM's license set differs from the catalog's, else None.
+
+    Sets, not trees, are compared: ``RSALv2 OR SSPL-1.0`` and ``SSPL-1.0 OR
+    LicenseRef-scancode-rsalv2`` agree (aliases are normalised by the parser), while
+    ``BSD-3-Clause`` for Redis 7.4.0 (catalog: RSALv2 OR SSPL) does not. It lives here,
+    not in the SBOM source, because the evaluator makes the comparison for any component
+    that declares a license; the sentences name the SBOM, today the only input that does.
+    """
+    catalog_set = _license_set(catalog_expr)
+    try:
+        declared_set = _license_set(declared)
+    except ExpressionSyntaxError:
+        return (
+            f"the SBOM declares {declared!r}, which is not a valid SPDX license expression; "
+            f"the catalog records {catalog_expr}"
+        )
+    if declared_set.keys() == catalog_set.keys():
+        return None
+    only_sbom = _listed(declared_set, catalog_set)
+    only_catalog = _listed(catalog_set, declared_set)
+    return (
+        f"the SBOM declares {declared} but the catalog records {catalog_expr} "
+        f"(only in the SBOM: {only_sbom}; only in the catalog: {only_catalog})"
+    )
+
+
+def _license_set(expression: str) -> dict[str, str]:
+    """Licenses of an expression keyed case-insensitively (SPDX ids are case-insensitive)."""
+    return {str(lic).casefold(): str(lic) for lic in licenses_in(parse(expression))}
+
+
+def _listed(these: dict[str, str], others: dict[str, str]) -> str:
+    return ", ".join(sorted(these[k] for k in these.keys() - others.keys())) or "nothing"

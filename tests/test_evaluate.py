@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
@@ -205,3 +207,44 @@ def test_sbom_license_that_disagrees_with_the_catalog_is_called_out() -> None:
     assert clash.notes and "BSD-3-Clause" in clash.notes[-1]
     assert any(line.startswith("Redis 7.4.0:") for line in clash.rationale)
     assert any("agrees with the catalog" in line for line in agree.rationale)
+
+
+def _policycheck_imports(path: Path) -> set[str]:
+    """Every policycheck module a file imports, at top level or inside a function."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+        elif isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        else:
+            continue
+        found.update(n for n in names if n.startswith("policycheck"))
+    return found
+
+
+def test_the_evaluator_depends_on_no_input_source() -> None:
+    """The core judges Components; which file format they came from must not matter to it.
+
+    Follows every import (lazy ones too) from evaluate.py through the package, so a helper
+    borrowed from a source, directly or through another core module, fails here.
+    """
+    package = Path(__file__).resolve().parents[1] / "policycheck"
+    seen: set[str] = set()
+    reached: set[str] = set()
+    todo = ["policycheck.evaluate"]
+    while todo:
+        module = todo.pop()
+        if module in seen:
+            continue
+        seen.add(module)
+        parts = module.split(".")[1:]
+        for candidate in (
+            package.joinpath(*parts).with_suffix(".py"),
+            package.joinpath(*parts, "__init__.py"),
+        ):
+            if candidate.is_file():
+                reached.add(module)
+                todo.extend(_policycheck_imports(candidate))
+    assert {"policycheck.expression", "policycheck.catalog"} <= reached
+    assert not {m for m in reached if m.startswith("policycheck.sources")}, sorted(reached)

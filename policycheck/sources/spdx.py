@@ -29,7 +29,10 @@ import yaml
 
 from policycheck.catalog import Engine, catalog
 from policycheck.errors import InputError
-from policycheck.expression import ExpressionSyntaxError, licenses_in, parse
+
+# The comparison of a declared license with the catalog's lives in the core (the evaluator
+# makes it); it stays importable from here, where the declared license is read.
+from policycheck.expression import license_disagreement as license_disagreement
 from policycheck.images import engine_for_image, parse_image, version_from_tag
 from policycheck.model import Component, Location
 from policycheck.sources.interface import Source
@@ -437,43 +440,6 @@ def _purl_text(purl: Purl, package: Package) -> str:
         if parse_purl(locator) == purl:
             return locator
     return f"pkg:{purl.type}/{purl.path}"
-
-
-# --- comparison with the catalog ---------------------------------------------------------
-
-
-def license_disagreement(declared: str, catalog_expr: str) -> str | None:
-    """A sentence when the SBOM's license set differs from the catalog's, else None.
-
-    Sets, not trees, are compared: ``RSALv2 OR SSPL-1.0`` and ``SSPL-1.0 OR
-    LicenseRef-scancode-rsalv2`` agree (aliases are normalised by the parser), while
-    ``BSD-3-Clause`` for Redis 7.4.0 (catalog: RSALv2 OR SSPL) does not.
-    """
-    catalog_set = _license_set(catalog_expr)
-    try:
-        declared_set = _license_set(declared)
-    except ExpressionSyntaxError:
-        return (
-            f"the SBOM declares {declared!r}, which is not a valid SPDX license expression; "
-            f"the catalog records {catalog_expr}"
-        )
-    if declared_set.keys() == catalog_set.keys():
-        return None
-    only_sbom = _listed(declared_set, catalog_set)
-    only_catalog = _listed(catalog_set, declared_set)
-    return (
-        f"the SBOM declares {declared} but the catalog records {catalog_expr} "
-        f"(only in the SBOM: {only_sbom}; only in the catalog: {only_catalog})"
-    )
-
-
-def _license_set(expression: str) -> dict[str, str]:
-    """Licenses of an expression keyed case-insensitively (SPDX ids are case-insensitive)."""
-    return {str(lic).casefold(): str(lic) for lic in licenses_in(parse(expression))}
-
-
-def _listed(these: dict[str, str], others: dict[str, str]) -> str:
-    return ", ".join(sorted(these[k] for k in these.keys() - others.keys())) or "nothing"
 
 
 SOURCE = SpdxSource()
