@@ -133,6 +133,14 @@ def cli() -> None:
     is_flag=True,
     help="Report unreadable or malformed files as warnings instead of exiting 2.",
 )
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Processes that parse files in large trees (default: one per CPU; 1: no workers).",
+)
 def check(
     targets: tuple[str, ...],
     policy_name: str,
@@ -145,11 +153,12 @@ def check(
     skip_unparsable: bool,
     warn_expiring: int,
     sarif_include_allow: bool,
+    jobs: int | None,
 ) -> int:
     """Check TARGETs: ENGINE@VERSION (redis@7.4.0, valkey@8.1, dragonfly@v1.25.0),
     manifest files or directories."""
     policy = _policy(policy_name, uses)
-    report = run_check(targets, policy, as_of, Verdict.parse(fail_on), exclude, warn_expiring)
+    report = run_check(targets, policy, as_of, Verdict.parse(fail_on), exclude, warn_expiring, jobs)
     formatter = all_formats()[fmt]
     if fmt == "sarif" and sarif_include_allow:
         from policycheck.formats.sarif import with_allow

@@ -188,3 +188,19 @@ def test_large_tree_streams_to_workers_with_the_same_result(
     assert streamed.components == sequential.components
     assert [str(e) for e in streamed.errors] == [str(e) for e in sequential.errors]
     assert len(streamed.errors) == 1
+
+
+def test_jobs_option_gives_the_same_report_bytes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from policycheck.cli import main
+
+    args = ["check", str(FIXTURES), "--format", "json", "--as-of", "2026-11-27"]
+    outputs = []
+    for jobs in ("1", "2"):
+        code = main([*args, "--jobs", jobs])
+        outputs.append((code, capsys.readouterr().out))
+    assert outputs[0] == outputs[1]
+    assert '"findings"' in outputs[0][1]
+    assert main([*args, "--jobs", "0"]) == 2
+    assert "--jobs" in capsys.readouterr().err
