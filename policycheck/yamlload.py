@@ -1,15 +1,15 @@
 """YAML loading that remembers where every value came from.
 
 JSON Schema reports errors by path (``rules/3/verdict``); users need a line number.
-We compose the YAML node tree once, build plain Python values from it and keep a map
-from each path to the line of its node, so schema errors can point at the line.
+We compose the YAML node tree once, build plain Python values from it and keep the
+tree, so the line of any path (a schema error's, a container image's) can be found.
 """
 
 from __future__ import annotations
 
 import datetime
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,39 +27,75 @@ PathKey = tuple[str | int, ...]
 
 @dataclass
 class Located:
-    """A loaded YAML document with the 1-based line of every path inside it."""
+    """A loaded YAML document that can tell the 1-based line of any path inside it.
+
+    Lines are looked up in the node tree on demand: scanners ask for a handful of
+    paths (the image of each container), so recording the line of every node while
+    building the value would cost more than all the lookups.
+    """
 
     value: Any
     source: str
-    lines: dict[PathKey, int] = field(default_factory=dict)
+    root: yaml.Node | None = None
 
     def line_of(self, path: PathKey) -> int | None:
-        """The line of ``path``, or of its nearest ancestor that has one."""
-        p = tuple(path)
-        while True:
-            if p in self.lines:
-                return self.lines[p]
-            if not p:
-                return None
-            p = p[:-1]
+        """The line of ``path``, or of its nearest ancestor that has one.
+
+        A mapping entry's line is its key's line; a path through a merge key (``<<``)
+        stops at the mapping that merges, as the merged entries live elsewhere.
+        """
+        node = self.root
+        if node is None:
+            return None
+        line: int = node.start_mark.line + 1
+        for part in path:
+            if isinstance(node, yaml.MappingNode):
+                entry = _entry(node, part)
+                if entry is None:
+                    return line
+                key_node, node = entry
+                line = key_node.start_mark.line + 1
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+                if not 0 <= part < len(node.value):
+                    return line
+                node = node.value[part]
+                line = node.start_mark.line + 1
+            else:
+                return line
+        return line
 
 
-def _build(node: yaml.Node, path: PathKey, lines: dict[PathKey, int], source: str) -> Any:
-    lines[path] = node.start_mark.line + 1
+def _key(key_node: yaml.Node) -> Any:
+    """A mapping key as ``_build`` stores it: str and int as they are, others as text."""
+    key = _scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else None
+    return key if isinstance(key, str | int) else str(key)
+
+
+def _entry(node: yaml.MappingNode, part: str | int) -> tuple[yaml.Node, yaml.Node] | None:
+    for key_node, value_node in node.value:
+        if key_node.tag != _MERGE_TAG and _key(key_node) == part:
+            return key_node, value_node
+    return None
+
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+def _build(node: yaml.Node, source: str) -> Any:
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         merged: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
+            if key_node.tag == _MERGE_TAG:
                 sources = (
                     value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
                 )
                 for src in sources:
-                    built = _build(src, path, {}, source)
+                    built = _build(src, source)
                     if isinstance(built, dict):
                         merged = {**built, **merged}
                 continue
-            key = _build(key_node, (*path, "<key>"), {}, source)
+            key = _build(key_node, source)
             if not isinstance(key, str | int | float | bool) and key is not None:
                 raise InputError(
                     "mapping keys must be plain scalars",
@@ -74,11 +110,10 @@ def _build(node: yaml.Node, path: PathKey, lines: dict[PathKey, int], source: st
                     "remove one of the two entries",
                 )
             k = key if isinstance(key, str | int) else str(key)
-            out[k] = _build(value_node, (*path, k), lines, source)
-            lines[(*path, k)] = key_node.start_mark.line + 1
+            out[k] = _build(value_node, source)
         return {**merged, **out} if merged else out
     if isinstance(node, yaml.SequenceNode):
-        return [_build(child, (*path, i), lines, source) for i, child in enumerate(node.value)]
+        return [_build(child, source) for child in node.value]
     return _scalar(node)
 
 
@@ -119,7 +154,7 @@ def load_text(text: str, source: str) -> Located:
     """Load a single YAML document from text."""
     docs = list(iter_documents(text, source))
     if not docs:
-        return Located(None, source, {})
+        return Located(None, source)
     if len(docs) > 1:
         raise InputError("expected one YAML document, found several", source, None)
     return docs[0]
@@ -131,8 +166,7 @@ def iter_documents(text: str, source: str) -> Iterator[Located]:
         for node in yaml.compose_all(text, Loader=_Loader):
             if node is None:
                 continue
-            lines: dict[PathKey, int] = {}
-            yield Located(_build(node, (), lines, source), source, lines)
+            yield Located(_build(node, source), source, node)
     except yaml.YAMLError as exc:
         raise _syntax_error(exc, source) from None
 
