@@ -3,11 +3,14 @@
 Loaded once, lazily, from ``licenses/engines/*.yaml``. Version lookup answers three
 questions the evaluator must keep apart: is this a version at all, does a catalogued
 range cover it, and is it newer than anything verified (then the license is assumed).
+An engine that publishes numbered builds of a release (Redis Stack ``7.4.0-v3``) says so
+with ``build_suffix``; the catalog records the release, and every build carries its license.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -111,6 +114,47 @@ class ReleaseNote:
 
 
 @dataclass(frozen=True)
+class BuildSuffix:
+    """How an engine numbers rebuilds of one release: ``7.4.0-v3`` is build 3 of ``7.4.0``.
+
+    The catalog records releases, not builds, and a build carries the license of the
+    release it rebuilds; so the suffix is split off before a version is compared with the
+    ranges. Only engines whose catalog entry declares the suffix get this reading: for any
+    other engine ``7.4.0-v3`` stays "not a version" (fail closed).
+    """
+
+    pattern: re.Pattern[str]
+    meaning: str
+    evidence: Evidence
+
+    def split(self, text: str) -> tuple[str, str] | None:
+        """``('7.4.0', '3')`` for ``7.4.0-v3``: the release and the build; None without a suffix.
+
+        The suffix must end the text; the build is the pattern's ``build`` group, or the
+        whole suffix when the pattern has none.
+        """
+        for start in range(1, len(text)):
+            m = self.pattern.fullmatch(text, start)
+            if m is not None:
+                return text[:start], _build_label(m)
+        return None
+
+    def match_at(self, text: str, start: int) -> re.Match[str] | None:
+        """The suffix starting at ``text[start]`` when it ends the text or a variant follows.
+
+        Image tags put variants after the build (``7.4.0-v3-arm64``); ``-v3x`` is no build.
+        """
+        m = self.pattern.match(text, start)
+        if m is None or m.end() == start:
+            return None
+        return m if m.end() == len(text) or text[m.end()] in "-_+" else None
+
+
+def _build_label(m: re.Match[str]) -> str:
+    return m.groupdict().get("build") or m.group(0)
+
+
+@dataclass(frozen=True)
 class Engine:
     """One catalogued engine, module or distribution."""
 
@@ -129,6 +173,7 @@ class Engine:
     ranges: tuple[LicenseRange, ...]
     releases: tuple[tuple[Release, dt.date], ...]
     release_notes: tuple[ReleaseNote, ...]
+    build_suffix: BuildSuffix | None = None
 
     def range_for(self, v: Version) -> LicenseRange | None:
         """The range holding ``v``; ranges must not overlap (checked at load)."""
@@ -266,9 +311,51 @@ def _engine(d: dict[str, Any], source: str) -> Engine:
             )
             for n in d.get("release_notes", [])
         ),
+        build_suffix=_build_suffix(
+            d.get("build_suffix"),
+            _version_texts(d),
+            source,
+        ),
     )
     _check_ranges(engine, source)
     return engine
+
+
+def _version_texts(d: dict[str, Any]) -> list[str]:
+    """Every version the entry writes: releases, newest_known and the bounds of its ranges."""
+    texts = [str(r["version"]) for r in d["releases"]] + [str(d["newest_known"])]
+    for key in ("ranges", "release_notes"):
+        for r in d.get(key, []):
+            texts += [p.strip().lstrip("<>=!").strip() for p in r["versions"].split(",")]
+    return [t for t in texts if t]
+
+
+def _build_suffix(d: dict[str, Any] | None, versions: list[str], source: str) -> BuildSuffix | None:
+    """The engine's build suffix, refused when it could swallow a version the entry writes.
+
+    A pattern that matched the ``-rc2`` of ``7.0.6-rc2`` would judge that release
+    candidate as 7.0.6, a different license era; catalogued versions must not read as builds.
+    """
+    if d is None:
+        return None
+    try:
+        pattern = re.compile(d["pattern"], re.IGNORECASE)
+    except re.error as exc:
+        raise DataError(
+            f"build_suffix pattern {d['pattern']!r} is not a regular expression: {exc}", source
+        ) from None
+    if pattern.fullmatch(""):
+        raise DataError(f"build_suffix pattern {d['pattern']!r} matches the empty string", source)
+    suffix = BuildSuffix(pattern, d["meaning"], _evidence(d["evidence"]))
+    for text in versions:
+        found = suffix.split(text)
+        if found is not None:
+            raise DataError(
+                f"build_suffix pattern {d['pattern']!r} reads version {text!r} as build "
+                f"{found[1]!r} of {found[0]!r}",
+                source,
+            )
+    return suffix
 
 
 def _check_ranges(engine: Engine, source: str) -> None:

@@ -423,6 +423,12 @@ def engines(name: str | None) -> int:
     click.echo(f"governance: {g.model}, steward {g.steward}; CLA: {g.cla or 'not verified'}")
     for date, event, _ in g.history:
         click.echo(f"  {date}  {event}")
+    if engine.build_suffix is not None:
+        b = engine.build_suffix
+        click.echo(
+            f"builds: a version ending in a suffix matching {b.pattern.pattern} is a build of the "
+            f"release before it and carries its license. {b.meaning} (evidence: {b.evidence.cite()})"
+        )
     click.echo("versions:")
     for r in engine.ranges:
         line = f"  {str(r.versions):24} {r.license}"

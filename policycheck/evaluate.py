@@ -1,10 +1,11 @@
 """The core: a component, a policy and a date in, a reasoned verdict out.
 
 The order of reasoning is fixed and every step leaves a sentence in the rationale:
-identify the engine, resolve the version to a catalogued license range, apply BUSL
-conversion for the as-of date, evaluate the license expression under the declared
-uses (electing the best side of each OR, the worst of each AND), then fail closed on
-anything that was assumed rather than known.
+identify the engine, resolve the version to a catalogued license range (a numbered build
+such as Redis Stack ``7.4.0-v3`` resolves to its release when the catalog says the engine
+publishes builds), apply BUSL conversion for the as-of date, evaluate the license
+expression under the declared uses (electing the best side of each OR, the worst of each
+AND), then fail closed on anything that was assumed rather than known.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class ReleaseFacts:
     range: LicenseRange
     pinned: bool
     provider: str | None
+    build: str | None = None
 
 
 @dataclass
@@ -129,6 +131,7 @@ class Evaluator:
         notes: list[str] = []
         version: Version | None
         lic_range: LicenseRange | None
+        split: tuple[str, str] | None = None  # (release, build) of a numbered build
         if text.lower() in ("latest", "stable", ""):
             release = engine.newest_known
             version = release.version
@@ -166,11 +169,27 @@ class Evaluator:
                     f"the {text} line spans license eras ({' / '.join(spans) or 'none catalogued'})",
                 )
         else:
-            version = parse_version(text)
+            # A declared build suffix is split off first: data says it is a build, even
+            # where the text would also parse as a version (7.4.0-1 as a post-release).
+            split = engine.build_suffix.split(text) if engine.build_suffix else None
+            release_text = split[0] if split else text
+            version = parse_version(release_text)
             if version is None:
-                return self._unresolved(base, engine, f"{text!r} is not a version")
+                why = f"{text!r} is not a version"
+                if engine.build_suffix is not None:
+                    why += (
+                        f", nor a release followed by a {engine.name} build suffix "
+                        f"(one matching {engine.build_suffix.pattern.pattern})"
+                    )
+                return self._unresolved(base, engine, why)
             lic_range = engine.range_for(version)
-            base.version = text
+            base.version = release_text
+            if split is not None and engine.build_suffix is not None:
+                notes.append(
+                    f"'{text}' is build {split[1]} of the {engine.name} {release_text} line and "
+                    f"carries that line's license. {engine.build_suffix.meaning} Tag scheme: "
+                    f"{engine.build_suffix.evidence.cite()}."
+                )
         base.pinned = pinned
         if lic_range is None:
             base.verdict = Verdict.REVIEW
@@ -187,7 +206,9 @@ class Evaluator:
                 f"tag ({engine.newest_known}); the license {lic_range.license} is assumed "
                 "from the latest catalogued range, so a person must confirm it."
             )
-        facts = ReleaseFacts(engine, version, lic_range, pinned, c.provider)
+        facts = ReleaseFacts(
+            engine, version, lic_range, pinned, c.provider, build=split[1] if split else None
+        )
         finding = self._evaluate_release(base, facts, notes, c)
         if assumed and finding.verdict < Verdict.REVIEW:
             finding.verdict = Verdict.REVIEW
@@ -272,7 +293,13 @@ class Evaluator:
     def _busl(self, tree: Node, facts: ReleaseFacts) -> tuple[Node, str, dict[str, str] | None]:
         busl = facts.range.busl
         assert busl is not None
-        released = facts.engine.release_date(facts.version) if facts.version else None
+        # The catalog dates releases, not builds: a later build of a release is not as old as
+        # the release, so its anniversary is unknown and only the Change Date can be trusted.
+        released = (
+            facts.engine.release_date(facts.version)
+            if facts.version is not None and facts.build is None
+            else None
+        )
         if released is not None:
             anniversary = add_years(released, busl.anniversary_years)
             date = min(busl.change_date, anniversary)

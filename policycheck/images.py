@@ -3,6 +3,8 @@
 The image table is data (``images`` in each engine's catalog entry); this module only
 knows the grammar of ``registry/repository:tag@digest`` and how engine images tag
 their releases (``7.4.2-alpine``, ``8.2.1-debian-12-r0``, ``v7.0.15``, ``7.2``, ``latest``).
+Engines whose catalog entry declares a ``build_suffix`` tag numbered builds of a release
+(Redis Stack ``7.4.0-v3``, ``7.4.0-v3-arm64``); their tags keep the build for the evaluator.
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from policycheck.catalog import Engine, catalog
+from policycheck.catalog import BuildSuffix, Engine, catalog
 from policycheck.model import Component, Location
+from policycheck.versions import parse_version
 
 _DOCKER_HUB = ("docker.io", "index.docker.io", "registry-1.docker.io")
 _VERSION_TAG = re.compile(r"^v?(\d+(?:\.\d+){0,2}(?:-?(?:rc|alpha|beta|m)\d*)?)(?:[-_+].*)?$", re.I)
@@ -95,11 +98,18 @@ def engine_for_image(ref: ImageRef) -> Engine | None:
     return catalog().engines[engine_id] if engine_id else None
 
 
-def version_from_tag(tag: str | None) -> tuple[str | None, bool, str | None]:
+def version_from_tag(
+    tag: str | None, build: BuildSuffix | None = None
+) -> tuple[str | None, bool, str | None]:
     """(version text, floating, unresolved reason) for an engine image tag.
 
     ``7.4.2-alpine`` -> 7.4.2, pinned; ``7.2`` / ``8`` -> a release line, floating;
     ``latest`` or no tag -> latest, floating; ``e2e`` -> unresolved.
+
+    With the engine's ``build``, ``7.4.0-v3-arm64`` -> 7.4.0-v3 (the evaluator reads the
+    build). Text after a final release that is not a build (``7.4.0-vfoo``) leaves the tag
+    unresolved: where upstream writes the build, a variant cannot be told from a mistyped
+    build. A pre-release (``7.0.6-rc2``) is complete without a build, so variants may follow.
     """
     if tag is None:
         return "latest", True, None
@@ -110,9 +120,27 @@ def version_from_tag(tag: str | None) -> tuple[str | None, bool, str | None]:
     if not m:
         return None, False, f"image tag {tag!r} is not a version"
     version = m.group(1)
+    end = m.end(1)
+    if build is not None and end < len(tag):
+        suffix = build.match_at(tag, end)
+        if suffix is not None:
+            version += tag[end : suffix.end()]
+        elif not _is_prerelease(version):
+            return (
+                None,
+                False,
+                f"image tag {tag!r} is not a version: this engine writes the build right "
+                f"after a release (a suffix matching {build.pattern.pattern}), and "
+                f"{tag[end:]!r} is not one",
+            )
     core = re.match(r"\d+(?:\.\d+)*", version)
     floating = core is not None and core.group(0).count(".") < 2
     return version, floating, None
+
+
+def _is_prerelease(text: str) -> bool:
+    v = parse_version(text)
+    return v is not None and v.is_prerelease
 
 
 def component_for_image(text: str, location: Location) -> Component | None:
@@ -141,7 +169,7 @@ def component_for_image(text: str, location: Location) -> Component | None:
             unresolved=f"image {text!r} is pinned by digest only; the digest does not say which release it is",
             origin="image",
         )
-    version, floating, why = version_from_tag(ref.tag)
+    version, floating, why = version_from_tag(ref.tag, engine.build_suffix)
     return Component(
         engine.id, version, location, unresolved=why, floating=floating, origin="image"
     )

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from policycheck.catalog import catalog
+from policycheck.catalog import BuildSuffix, Evidence, catalog
 from policycheck.evaluate import Evaluator, add_years
 from policycheck.model import Component, Finding
 from policycheck.policy import Verdict, load_policy
@@ -248,3 +250,45 @@ def test_the_evaluator_depends_on_no_input_source() -> None:
                 todo.extend(_policycheck_imports(candidate))
     assert {"policycheck.expression", "policycheck.catalog"} <= reached
     assert not {m for m in reached if m.startswith("policycheck.sources")}, sorted(reached)
+
+
+def test_a_build_is_not_dated_like_its_release(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The catalog dates releases, not builds: a BUSL build converts by its Change Date only.
+
+    Dragonfly v0.1.0 (2022-05-30) converts on its fifth anniversary, 2027-05-30, two days
+    before the Change Date. A later build of it (given a build suffix for the test) is
+    younger than the release, so on 2027-05-31 it must not be called converted yet.
+    """
+    engine = catalog().engines["dragonfly"]
+    suffix = BuildSuffix(
+        re.compile("-b(?P<build>[0-9]+)"),
+        "A rebuild of the release.",
+        Evidence(repo="example/example", file="release.yml"),
+    )
+    monkeypatch.setitem(catalog().engines, "dragonfly", replace(engine, build_suffix=suffix))
+    day = dt.date(2027, 5, 31)
+    release = run("dragonfly", "v0.1.0", as_of=day)
+    build = run("dragonfly", "v0.1.0-b2", as_of=day)
+    assert release.converts is None and release.effective_license == "Apache-2.0"
+    assert build.version == "v0.1.0" and build.requested == "v0.1.0-b2"
+    assert build.converts == {"date": "2027-06-01", "to": "Apache-2.0"}
+    assert build.effective_license == "BUSL-1.1"
+
+
+def test_a_declared_build_suffix_wins_over_a_post_release_reading(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``8.1.0-1`` parses as the post-release 8.1.0.post1; where the catalog declares ``-N``
+    a build, it is build 1 of 8.1.0 and judged exactly as 8.1.0."""
+    engine = catalog().engines["valkey"]
+    suffix = BuildSuffix(
+        re.compile("-(?P<build>[0-9]+)"),
+        "A rebuild of the release.",
+        Evidence(repo="example/example", file="release.yml"),
+    )
+    monkeypatch.setitem(catalog().engines, "valkey", replace(engine, build_suffix=suffix))
+    build = run("valkey", "8.1.0-1")
+    assert build.version == "8.1.0" and build.requested == "8.1.0-1"
+    assert any(
+        line.startswith("'8.1.0-1' is build 1 of the Valkey 8.1.0 line") for line in build.rationale
+    )

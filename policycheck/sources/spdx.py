@@ -295,7 +295,7 @@ def component_for_package(package: Package, text: str, display: str) -> Componen
     match = match_package(package)
     if match is None:
         return None
-    version, floating, unresolved = _version(package, match.purl)
+    version, floating, unresolved = _version(package, match.purl, match.engine)
     return Component(
         match.engine.id,
         version,
@@ -370,12 +370,14 @@ def engine_for_name(name: str) -> Engine | None:
 # --- versions, licenses, lines -----------------------------------------------------------
 
 
-def _version(package: Package, purl: Purl | None) -> tuple[str | None, bool, str | None]:
+def _version(
+    package: Package, purl: Purl | None, engine: Engine
+) -> tuple[str | None, bool, str | None]:
     """(version, floating, unresolved reason) from versionInfo, else the purl."""
     if purl is not None and purl.type in _IMAGE_PURL_TYPES:
-        return _image_version(package, purl)
+        return _image_version(package, purl, engine)
     if purl is None and package.name and parse_image(package.name) and "/" in package.name:
-        return _image_version(package, None)
+        return _image_version(package, None, engine)
     text = package.version or (purl.version if purl else None)
     if not text:
         return None, False, f"the SBOM gives no versionInfo for package {package.name!r}"
@@ -384,14 +386,16 @@ def _version(package: Package, purl: Purl | None) -> tuple[str | None, bool, str
     return text, False, None
 
 
-def _image_version(package: Package, purl: Purl | None) -> tuple[str | None, bool, str | None]:
-    """An image's version is its tag; a digest alone does not say which release it is."""
+def _image_version(
+    package: Package, purl: Purl | None, engine: Engine
+) -> tuple[str | None, bool, str | None]:
+    """An image's version is its tag (builds read as the engine tags them); a digest is not."""
     candidates = [package.version]
     if purl is not None:
         candidates += [purl.version, purl.qualifiers.get("tag")]
     tags = [c for c in candidates if c and not _DIGEST.match(c)]
     if tags:
-        return version_from_tag(tags[0])
+        return version_from_tag(tags[0], engine.build_suffix)
     if any(candidates):
         why = f"image {package.name!r} is pinned by digest only; the digest does not say which release it is"
         return None, False, why
