@@ -205,14 +205,16 @@ def _candidates(
 ) -> Iterator[tuple[str, str]]:
     """Files to scan with their display paths: named files, and walked files whose name
     some source may claim."""
-    sources = all_sources()
+    name_tests = tuple(s.may_claim for s in all_sources())
     for target in targets:
         path = Path(target)
         if path.is_dir():
             for file, display in iter_files(path, target, exclude, errors):
                 name = os.path.basename(file).lower()
-                if any(s.may_claim(name) for s in sources):
-                    yield file, display
+                for may_claim in name_tests:  # a loop, not any(): no generator per file
+                    if may_claim(name):
+                        yield file, display
+                        break
         elif path.is_file():
             yield target, target
         else:

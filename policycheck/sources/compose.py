@@ -12,7 +12,6 @@ are never consulted.
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -31,7 +30,8 @@ MISSING = "\ue000"
 
 _NAME = re.compile(r"[_A-Za-z][_A-Za-z0-9]*")
 _BRACED = re.compile(r"([_A-Za-z][_A-Za-z0-9]*)(:?[-?+])?")
-_COMPOSE_NAMES = ("docker-compose*.yml", "docker-compose*.yaml", "compose*.yml", "compose*.yaml")
+#: Compose's own file names: ``docker-compose*.y(a)ml`` and ``compose*.y(a)ml``.
+_COMPOSE_PREFIXES = ("docker-compose", "compose")
 _TOP_LEVEL_KEY = re.compile(rb"^([A-Za-z][\w.-]*):", re.MULTILINE)
 #: Top-level keys that mark other YAML with ``services:`` or ``x-`` keys: Kubernetes,
 #: CI pipelines (GitLab, Drone, Woodpecker list service containers), OpenAPI.
@@ -290,7 +290,7 @@ class ComposeSource(Source):
         name = path.name.lower()
         if not name.endswith((".yml", ".yaml")):
             return False
-        if "docker-compose" in name or any(fnmatch.fnmatch(name, p) for p in _COMPOSE_NAMES):
+        if "docker-compose" in name or name.startswith(_COMPOSE_PREFIXES):
             return True
         if b"services" not in head and b"x-" not in head:
             return False  # the common case, decided without a regular expression
