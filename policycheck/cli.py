@@ -85,6 +85,21 @@ fail_on_option = click.option(
 exclude_option = click.option(
     "--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB while walking."
 )
+skip_unparsable_option = click.option(
+    "--skip-unparsable",
+    is_flag=True,
+    help="Report unreadable or malformed files as warnings instead of exiting 2.",
+)
+
+
+def _finish(errors: Sequence[object], skip_unparsable: bool, failed: bool) -> int:
+    """Print input errors (as warnings under --skip-unparsable) and choose the exit code:
+    2 for input errors unless skipped, else 1 when something reached --fail-on."""
+    for err in errors:
+        click.echo(f"{'warning' if skip_unparsable else 'error'}: {err}", err=True)
+    if errors and not skip_unparsable:
+        return EXIT_INPUT
+    return EXIT_FINDINGS if failed else EXIT_OK
 
 
 def format_option(choices: list[str], default: str) -> Callable[[F], F]:
@@ -128,11 +143,7 @@ def cli() -> None:
     metavar="DAYS",
     help="Flag waivers that expire within DAYS.",
 )
-@click.option(
-    "--skip-unparsable",
-    is_flag=True,
-    help="Report unreadable or malformed files as warnings instead of exiting 2.",
-)
+@skip_unparsable_option
 @click.option(
     "--jobs",
     "-j",
@@ -170,12 +181,7 @@ def check(
             click.echo(
                 f"warning: waiver {w['id']} is {w['status']} (expires {w['expires']})", err=True
             )
-    for err in report.errors:
-        prefix = "warning" if skip_unparsable else "error"
-        click.echo(f"{prefix}: {err}", err=True)
-    if report.errors and not skip_unparsable:
-        return EXIT_INPUT
-    return EXIT_FINDINGS if report.failed else EXIT_OK
+    return _finish(report.errors, skip_unparsable, report.failed)
 
 
 @cli.command()
@@ -195,11 +201,7 @@ def check(
     "current directory). A subdirectory of a checkout compares only that subdirectory. "
     "BASE or HEAD given as a path stays relative to the current directory.",
 )
-@click.option(
-    "--skip-unparsable",
-    is_flag=True,
-    help="Report unreadable or malformed files as warnings instead of exiting 2.",
-)
+@skip_unparsable_option
 def diff(
     base: str,
     head: str,
@@ -238,11 +240,7 @@ def diff(
         else json.dumps(to_json(result), indent=2, ensure_ascii=False) + "\n"
     )
     _emit(text, output)
-    for line in result.error_lines():
-        click.echo(f"{'warning' if skip_unparsable else 'error'}: {line}", err=True)
-    if result.errors and not skip_unparsable:
-        return EXIT_INPUT
-    return EXIT_FINDINGS if result.failed else EXIT_OK
+    return _finish(result.error_lines(), skip_unparsable, result.failed)
 
 
 @cli.command()
