@@ -13,7 +13,7 @@ import hashlib
 import itertools
 import multiprocessing
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -105,9 +105,7 @@ def _claimant(path: Path, head: bytes, sources: Iterable[Source]) -> Source | No
     return next((s for s in sources if s.claims(path, head)), None)
 
 
-def scan_file(
-    file: str | Path, display: str, result: ScanResult, sources: Sequence[Source] | None = None
-) -> None:
+def scan_file(file: str | Path, display: str, result: ScanResult) -> None:
     """Parse one file with the source that claims it, recording components or an error.
 
     The cheap questions come first (see ``Source``): a file no source may claim by
@@ -115,7 +113,7 @@ def scan_file(
     convinced a source.
     """
     name = os.path.basename(file).lower()
-    candidates = [s for s in (sources or all_sources()) if s.may_claim(name)]
+    candidates = [s for s in all_sources() if s.may_claim(name)]
     if not candidates:
         return  # not a kind of file any scanner reads (README, code, ...): nothing deployed
     path = Path(file)
