@@ -222,15 +222,17 @@ def test_literal_versions_round_trip(
     assert c.location is not None and c.location.line == 3
 
 
-def test_broken_block_that_declares_no_cache_does_not_hide_the_cache(tmp_path: Path) -> None:
-    """Only blocks that can declare a cache are parsed; a broken output is not one."""
+def test_broken_block_anywhere_in_the_file_is_an_input_error(tmp_path: Path) -> None:
+    """The whole file is parsed (tree-sitter makes that cheap), so a broken block that
+    declares no cache still makes the file an input error, at the broken line."""
     text = (
         'output "x" {\n  value =\n}\n'
         'resource "aws_elasticache_replication_group" "r" {\n  engine_version = "7.1"\n}\n'
     )
-    (c,) = _collect(tmp_path, {"main.tf": text})
-    assert (c.engine, c.version) == ("redis", "7.1")
-    assert c.location is not None and c.location.line == 5
+    with pytest.raises(InputError) as info:
+        _collect(tmp_path, {"main.tf": text})
+    assert info.value.line == 2
+    assert info.value.message.startswith("not valid HCL2")
 
 
 def test_unparsable_variable_is_named_in_the_reason(tmp_path: Path) -> None:
@@ -248,14 +250,8 @@ def test_unparsable_variable_is_named_in_the_reason(tmp_path: Path) -> None:
 
 
 def _whole_file(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make every HclFile parse whole: the reference the block cut must agree with."""
-    original = _hcl.HclFile.__post_init__
-
-    def uncut(self: _hcl.HclFile) -> None:
-        original(self)
-        self.cut = False
-
-    monkeypatch.setattr(_hcl.HclFile, "__post_init__", uncut)
+    """Make every HclFile convert the whole file: the reference selection must match."""
+    monkeypatch.setattr(_hcl.HclFile, "select", lambda self, wanted: self.whole())
 
 
 _FILLER = st.sampled_from(
@@ -291,25 +287,19 @@ def _outcome(path: Path, text: str) -> object:
 
 @settings(max_examples=80, deadline=None)
 @given(st.lists(_FILLER, max_size=8), st.lists(_FILLER, max_size=4))
-def test_block_cut_gives_the_same_answer_as_parsing_whole_files(
+def test_block_selection_gives_the_same_answer_as_converting_whole_files(
     tmp_path_factory: pytest.TempPathFactory, main: list[str], other: list[str]
 ) -> None:
-    """Parsing only the blocks that matter is an optimisation: it never changes a result.
-
-    Files with a broken block outside the cache resources are the one allowed
-    difference (the whole-file parse rejects them), so those are compared only when
-    both agree the file is valid.
-    """
+    """Converting only the blocks that matter is an optimisation: it never changes a
+    result, broken files included (both ways the whole file is parsed and checked)."""
     directory = tmp_path_factory.mktemp("tf")
     (directory / "main.tf").write_text("".join(main))
     (directory / "other.tf").write_text("".join(other))
     text = "".join(main)
-    cut = _outcome(directory / "main.tf", text)
+    selected = _outcome(directory / "main.tf", text)
     with pytest.MonkeyPatch.context() as mp:
         _whole_file(mp)
         _hcl._cached.cache_clear()
         whole = _outcome(directory / "main.tf", text)
     _hcl._cached.cache_clear()
-    if isinstance(whole, tuple) or any("could not be parsed" in str(r) for r in whole):
-        return
-    assert cut == whole
+    assert selected == whole

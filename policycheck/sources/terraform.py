@@ -2,9 +2,10 @@
 
 A managed cache is declared by a resource (``aws_elasticache_replication_group``,
 ``google_redis_instance``, ...) whose engine and version are attributes, often set
-through ``var.x``. We parse with python-hcl2 (the real HCL2 grammar) and resolve
-``var.`` and ``local.`` references the way ``terraform plan`` would for this one
-directory: ``variable`` defaults, overridden by ``terraform.tfvars`` and then
+through ``var.x``. We parse with tree-sitter-hcl (a C parser, fast enough to read
+every file whole; ``_hcl`` gives its values python-hcl2's shape, and python-hcl2 checks
+that in the tests) and resolve ``var.`` and ``local.`` references the way
+``terraform plan`` would for this one directory: ``variable`` defaults, overridden by ``terraform.tfvars`` and then
 ``*.auto.tfvars`` (lexical order). Other ``*.tfvars`` files are only used with
 ``-var-file``; one such value is used, conflicting values leave the version unresolved.
 Anything that needs Terraform itself (data sources, functions, module outputs) is
@@ -91,7 +92,7 @@ class TerraformSource(Source):
         return path.name.endswith((".tf", ".tfvars"))
 
     def prepare(self) -> None:
-        """Build the HCL parser before workers fork."""
+        """Load the tree-sitter HCL language (about 10 ms) once, before workers fork."""
         super().prepare()
         warm_up()
 
@@ -102,7 +103,8 @@ class TerraformSource(Source):
     def collect(self, path: Path, text: str, display: str) -> Iterator[Component]:
         """Yield one provider-managed component per managed cache the file declares.
 
-        Only the blocks that can declare a cache are parsed (see ``_hcl``).
+        The file is parsed whole; only the blocks that can declare a cache are turned
+        into values (see ``_hcl``).
         """
         if path.name.endswith(".tfvars"):
             yield from _from_tfvars(path, text, display, parse_hcl(text, display))
