@@ -14,6 +14,8 @@ import itertools
 import multiprocessing
 import os
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -246,11 +248,23 @@ def _scan_all(work: Iterator[tuple[str, str]], processes: int) -> Iterator[ScanR
     """Scan results for ``work`` in its order, in one process or several.
 
     ``fork`` lets the workers start with the catalog and parsers already loaded;
-    where it is not available the scan stays in this process.
+    where it is not available the scan stays in this process. Chunks are handed out
+    as the walk finds them. A worker that dies (a crash in a parser's C code, the
+    out-of-memory killer) breaks the pool; its chunk and every later one are then
+    scanned here, so the scan neither hangs nor loses files.
     """
     if processes <= 1:
         yield _scan_chunk(list(work))
         return
     context = multiprocessing.get_context("fork")
-    with context.Pool(processes) as pool:
-        yield from pool.imap(_scan_chunk, _chunks(work))
+    with ProcessPoolExecutor(processes, mp_context=context) as pool:
+        submitted = [(chunk, pool.submit(_scan_chunk, chunk)) for chunk in _chunks(work)]
+        broken = False
+        for chunk, future in submitted:
+            if not broken:
+                try:
+                    yield future.result()
+                    continue
+                except BrokenProcessPool:
+                    broken = True
+            yield _scan_chunk(chunk)

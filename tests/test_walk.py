@@ -204,3 +204,26 @@ def test_jobs_option_gives_the_same_report_bytes(
     assert '"findings"' in outputs[0][1]
     assert main([*args, "--jobs", "0"]) == 2
     assert "--jobs" in capsys.readouterr().err
+
+
+def test_a_worker_that_dies_does_not_hang_or_lose_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A crash in a worker (a parser's C code, the OOM killer) breaks the pool; the
+    broken chunks are scanned again in this process, and nothing is lost."""
+    for index in range(12):
+        (tmp_path / f"svc-{index:02d}.yaml").write_text(DEPLOYMENT)
+    (tmp_path / "svc-05.yaml").write_text(DEPLOYMENT.replace("7.2.4", "7.4.0"))
+    parent = os.getpid()
+    real_scan_file = walk.scan_file
+
+    def crash_in_workers(file: str | Path, display: str, result: walk.ScanResult) -> None:
+        if os.getpid() != parent and str(file).endswith("svc-05.yaml"):
+            os._exit(1)
+        real_scan_file(file, display, result)
+
+    monkeypatch.setattr(walk, "scan_file", crash_in_workers)
+    monkeypatch.setattr(walk, "CHUNK_FILES", 2)
+    result = walk.scan_paths([str(tmp_path)], jobs=2)
+    assert [c.version for c in result.components] == ["7.2.4"] * 5 + ["7.4.0"] + ["7.2.4"] * 6
+    assert result.errors == []
