@@ -276,7 +276,8 @@ def _scan_all(work: Iterator[tuple[str, str]], processes: int) -> Iterator[ScanR
 
 
 def _worker_setup() -> None:
-    """Tune the cyclic garbage collector for a scanning worker (7-15% faster scans).
+    """Tune the cyclic garbage collector for a scanning worker (2-15% faster scans in
+    the benchmark, depending on the machine's load).
 
     The parent froze its objects before forking, so the collector in a worker never
     walks them, which would touch, and so copy, their memory pages. Parsing YAML makes
