@@ -168,8 +168,15 @@ def check(
 ) -> int:
     """Check TARGETs: ENGINE@VERSION (redis@7.4.0, valkey@8.1, dragonfly@v1.25.0),
     manifest files or directories."""
-    policy = _policy(policy_name, uses)
-    report = run_check(targets, policy, as_of, Verdict.parse(fail_on), exclude, warn_expiring, jobs)
+    report = run_check(
+        targets,
+        lambda: _policy(policy_name, uses),  # loaded while scanning workers start
+        as_of,
+        Verdict.parse(fail_on),
+        exclude,
+        warn_expiring,
+        jobs,
+    )
     formatter = all_formats()[fmt]
     if fmt == "sarif" and sarif_include_allow:
         from policycheck.formats.sarif import with_allow

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from policycheck.alternatives import Advisor
+from policycheck.data import check_bundled
 from policycheck.errors import InputError
 from policycheck.evaluate import Evaluator
 from policycheck.model import Component, Finding, Location
@@ -80,7 +81,7 @@ def iter_collect(
 
 def check(
     targets: Sequence[str],
-    policy: Policy,
+    policy: Policy | Callable[[], Policy],
     as_of: dt.date,
     fail_on: Verdict = Verdict.DENY,
     exclude: tuple[str, ...] = (),
@@ -89,25 +90,50 @@ def check(
 ) -> Report:
     """Evaluate every target under ``policy`` as of ``as_of``, then apply waivers.
 
-    Components are evaluated as scan results arrive, while workers parse the rest.
-    Alternatives are suggested from the policy's own verdict, before any waiver: a
-    waiver is a dated exception, and whoever renews it should know what else passes.
+    ``policy`` may be a function that loads it. It is then called, and the bundled data
+    checked against its schemas, once the first scan results are in: with worker
+    processes that is while they parse the rest, not before they start. Components are
+    evaluated as results arrive. Alternatives are suggested from the policy's own
+    verdict, before any waiver: a waiver is a dated exception, and whoever renews it
+    should know what else passes.
     """
-    evaluator = Evaluator(policy, as_of)
-    ledger = WaiverLedger(policy, as_of, warn_expiring)
-    advisor = Advisor(evaluator)
+    pending: list[Component] = []
     evaluated: list[tuple[Component, Finding]] = []
     errors: list[InputError] = []
     files: dict[str, str] = {}
-    for part in iter_collect(targets, exclude, jobs):
+    judge: _Judge | None = None
+    for index, part in enumerate(iter_collect(targets, exclude, jobs)):
         errors.extend(part.errors)
         files.update(part.files)
-        for component in part.components:
-            finding = evaluator.evaluate(component)
-            finding.suggestions = [s.to_json() for s in advisor.suggest(finding)]
-            evaluated.append((component, finding))
+        pending.extend(part.components)
+        if index == 0:
+            continue  # the ENGINE@VERSION targets: any scan starts after them
+        judge = judge or _Judge(policy, as_of, warn_expiring)
+        evaluated.extend((c, judge.evaluate(c)) for c in pending)
+        pending.clear()
+    judge = judge or _Judge(policy, as_of, warn_expiring)
+    evaluated.extend((c, judge.evaluate(c)) for c in pending)
     declared = _declared_at(c.location for c, _ in evaluated)
-    findings = [ledger.apply(f) for c, f in evaluated if not _duplicate(c, declared)]
-    report = Report(policy, as_of, findings, errors, files, fail_on)
-    report.waivers = ledger.summary()
+    findings = [judge.ledger.apply(f) for c, f in evaluated if not _duplicate(c, declared)]
+    report = Report(judge.policy, as_of, findings, errors, files, fail_on)
+    report.waivers = judge.ledger.summary()
     return report
+
+
+class _Judge:
+    """The policy with its evaluator, advisor and waiver ledger, made when first needed."""
+
+    def __init__(
+        self, policy: Policy | Callable[[], Policy], as_of: dt.date, warn_expiring: int
+    ) -> None:
+        check_bundled()
+        self.policy = policy if isinstance(policy, Policy) else policy()
+        self.evaluator = Evaluator(self.policy, as_of)
+        self.advisor = Advisor(self.evaluator)
+        self.ledger = WaiverLedger(self.policy, as_of, warn_expiring)
+
+    def evaluate(self, component: Component) -> Finding:
+        """The finding for ``component``, with alternatives to its own verdict."""
+        finding = self.evaluator.evaluate(component)
+        finding.suggestions = [s.to_json() for s in self.advisor.suggest(finding)]
+        return finding

@@ -1,8 +1,12 @@
-"""Where the bundled data lives, and loading it validated against its schema.
+"""Where the bundled data lives, and validating YAML against its JSON Schema.
 
 ``licenses/`` and ``policies/`` sit at the top of the repository so that people
 review them as data; the wheel carries them as ``policycheck/_data/``. Running from a
 source checkout falls back to the repository directories.
+
+jsonschema is imported on first use: importing it and validating the bundled catalog
+cost about 0.1 s, which ``check`` spends while worker processes already parse files
+(see ``check_bundled``), not before they start.
 """
 
 from __future__ import annotations
@@ -10,13 +14,20 @@ from __future__ import annotations
 import json
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
-from referencing import Registry, Resource
-
-from policycheck.errors import InputError
+from policycheck.errors import DataError, InputError
 from policycheck.yamlload import Located, PathKey, load_file
+
+if TYPE_CHECKING:
+    import jsonschema
+    from referencing import Registry
+
+#: Bundled data files by glob under ``licenses/``, and the schema each must satisfy.
+BUNDLED: tuple[tuple[str, str], ...] = (
+    ("licenses/*.yaml", "license"),
+    ("engines/*.yaml", "engine"),
+)
 
 _PACKAGE = Path(__file__).resolve().parent
 SCHEMA_DIR = _PACKAGE / "schemas"
@@ -39,6 +50,8 @@ def schema(name: str) -> dict[str, Any]:
 
 @cache
 def _registry() -> Registry:
+    from referencing import Registry, Resource
+
     resources = []
     for path in sorted(SCHEMA_DIR.glob("*.schema.json")):
         contents = json.loads(path.read_text("utf-8"))
@@ -49,6 +62,8 @@ def _registry() -> Registry:
 @cache
 def validator(name: str) -> jsonschema.Draft202012Validator:
     """A validator for schema ``name`` that resolves references to sibling schemas."""
+    import jsonschema
+
     return jsonschema.Draft202012Validator(
         schema(name),
         registry=_registry(),
@@ -104,3 +119,21 @@ def load_validated(path: Path, schema_name: str, display: str | None = None) -> 
     if errors:
         raise errors[0]
     return doc
+
+
+@cache
+def check_bundled() -> None:
+    """Validate every bundled license and engine file against its schema, once.
+
+    The loaders read these files without a schema walk, so that the catalog is ready
+    before the scanning workers fork; ``check`` calls this while they work, and the
+    test suite calls it too. A violation is a defect of the package: DataError, with
+    file and line.
+    """
+    root = data_dir("licenses")
+    for pattern, schema_name in BUNDLED:
+        for path in sorted(root.glob(pattern)):
+            errors = schema_errors(load_file(path), schema_name)
+            if errors:
+                first = errors[0]
+                raise DataError(first.message, first.path, first.line, "reinstall policycheck")

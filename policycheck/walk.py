@@ -263,14 +263,18 @@ def _scan_all(work: Iterator[tuple[str, str]], processes: int) -> Iterator[ScanR
         with ProcessPoolExecutor(processes, mp_context=context, initializer=_worker_setup) as pool:
             submitted = [(chunk, pool.submit(_scan_chunk, chunk)) for chunk in _chunks(work)]
             broken = False
-            for chunk, future in submitted:
-                if not broken:
-                    try:
-                        yield future.result()
-                        continue
-                    except BrokenProcessPool:
-                        broken = True
-                yield _scan_chunk(chunk)
+            try:
+                for chunk, future in submitted:
+                    if not broken:
+                        try:
+                            yield future.result()
+                            continue
+                        except BrokenProcessPool:
+                            broken = True
+                    yield _scan_chunk(chunk)
+            except GeneratorExit:  # the caller gave up (e.g. a bad policy): stop the rest
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
     finally:
         gc.unfreeze()
 

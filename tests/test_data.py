@@ -1,0 +1,71 @@
+"""Bundled data: checked against its schemas, and loaded without jsonschema."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from policycheck import data
+from policycheck.cli import main
+from policycheck.errors import DataError
+
+
+def test_every_bundled_file_satisfies_its_schema() -> None:
+    data.check_bundled.cache_clear()
+    data.check_bundled()  # raises DataError otherwise
+    root = data.data_dir("licenses")
+    assert len(list(root.glob("engines/*.yaml"))) >= 10
+    assert len(list(root.glob("licenses/*.yaml"))) >= 10
+
+
+def test_a_schema_violation_in_bundled_data_is_a_data_error_with_its_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copy = tmp_path / "licenses"
+    shutil.copytree(data.data_dir("licenses"), copy)
+    engine = copy / "engines" / "valkey.yaml"
+    engine.write_text(engine.read_text() + "unexpected_key: 1\n")
+    monkeypatch.setattr(data, "data_dir", lambda name: tmp_path / name)
+    data.check_bundled.cache_clear()
+    try:
+        with pytest.raises(DataError) as info:
+            data.check_bundled()
+    finally:
+        data.check_bundled.cache_clear()
+    assert info.value.path is not None and info.value.path.endswith("valkey.yaml")
+    assert info.value.line == len(engine.read_text().splitlines())
+    assert "unexpected_key" in info.value.message
+
+
+def test_catalog_and_knowledge_load_without_importing_jsonschema() -> None:
+    """What workers need is ready before jsonschema (about 0.05 s) is imported."""
+    code = (
+        "import sys\n"
+        "import policycheck.cli\n"
+        "from policycheck.catalog import catalog\n"
+        "from policycheck.images import warm_up\n"
+        "catalog(); warm_up()\n"
+        "print('jsonschema' in sys.modules, 'referencing' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.split() == ["False", "False"]
+
+
+def test_bad_policy_is_reported_even_when_loaded_during_a_scan(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "compose.yaml").write_text("services:\n  cache:\n    image: redis:7.4.0\n")
+    policy = tmp_path / "bad.yaml"
+    policy.write_text("schema_version: 1\nname: bad\nuses: [internal]\nrules: 7\n")
+    code = main(["check", str(tree), "--policy", str(policy), "--jobs", "2"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"{policy}:4" in err
