@@ -17,6 +17,7 @@ import click
 from policycheck import __version__
 from policycheck.catalog import catalog
 from policycheck.core import check as run_check
+from policycheck.data import check_bundled
 from policycheck.errors import InputError
 from policycheck.formats import all_formats
 from policycheck.knowledge import Use, knowledge
@@ -44,7 +45,12 @@ def _emit(text: str, output: str | None) -> None:
 
 
 def _policy(policy_name: str, uses: tuple[str, ...]) -> Policy:
-    """The named policy, with ``--use`` replacing its declared uses when given."""
+    """The named policy, with ``--use`` replacing its declared uses when given.
+
+    Every command that judges licenses comes here, so the bundled data's schema check
+    (once per run) happens here too.
+    """
+    check_bundled()
     policy = load_policy(policy_name)
     if uses:
         return policy.with_uses(tuple(dict.fromkeys(Use(u) for u in uses)))
@@ -275,7 +281,7 @@ def adr(
     from policycheck.adr import build_adr
     from policycheck.adr_render import RENDERERS
 
-    result = build_adr(list(candidates), load_policy(policy_name), matrix, as_of)
+    result = build_adr(list(candidates), _policy(policy_name, ()), matrix, as_of)
     _emit(RENDERERS[fmt](result), output)
     return EXIT_OK
 
