@@ -1,9 +1,11 @@
 """Walking targets safely and handing each file to the source that claims it.
 
 Directory walks skip VCS and dependency folders and ``--exclude`` globs, never follow a
-symlink out of the root, and read every file once. A file that no source claims, or
-that mentions no engine at all, is skipped without parsing: most files in a monorepo
-have nothing to do with data stores.
+symlink out of the root, and read every file once. Most files in a monorepo have
+nothing to do with data stores, so each is asked the cheap questions first (see
+``Source``): its name, then its first 4 KiB, then whether its bytes name an engine, and
+only then is it parsed. Large trees are parsed by worker processes while the walk goes
+on; the result does not depend on how many.
 """
 
 from __future__ import annotations
