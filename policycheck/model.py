@@ -34,6 +34,12 @@ class Component:
     ``same_as`` is where the same deployment is declared with more detail (a chart's
     values.yaml for a templated image): when that place is scanned too, this component
     is a duplicate and is left out of the report.
+    ``context`` says where the engine runs when that is not the deployment itself
+    (``"ci"``: a CI job's service container), so a policy can treat it apart.
+    ``disabled`` says why a declared component does not run by default (a chart value
+    such as ``sentinel.enabled: false``); it is still reported, since one setting
+    deploys it. ``notes`` are facts about how the component was found (pulled through a
+    mirror, built from source, reached through a module call) that the finding repeats.
     """
 
     engine: str
@@ -45,6 +51,9 @@ class Component:
     declared_license: str | None = None
     origin: str = "target"
     same_as: Location | None = None
+    context: str | None = None
+    disabled: str | None = None
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
