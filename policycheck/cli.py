@@ -91,6 +91,15 @@ fail_on_option = click.option(
 exclude_option = click.option(
     "--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB while walking."
 )
+default_excludes_option = click.option(
+    "--no-default-excludes",
+    "default_excludes",
+    flag_value=False,
+    default=True,
+    help="Also walk folders skipped by default: version control, installed dependencies "
+    "(node_modules, vendor, site-packages), virtual environments (.venv, venv, any folder "
+    "with a pyvenv.cfg), caches and .terraform.",
+)
 skip_unparsable_option = click.option(
     "--skip-unparsable",
     is_flag=True,
@@ -149,6 +158,7 @@ def cli() -> None:
     metavar="DAYS",
     help="Flag waivers that expire within DAYS.",
 )
+@default_excludes_option
 @skip_unparsable_option
 @click.option(
     "--jobs",
@@ -167,6 +177,7 @@ def check(
     output: str | None,
     fail_on: str,
     exclude: tuple[str, ...],
+    default_excludes: bool,
     skip_unparsable: bool,
     warn_expiring: int,
     sarif_include_allow: bool,
@@ -182,6 +193,7 @@ def check(
         exclude,
         warn_expiring,
         jobs,
+        default_excludes,
     )
     formatter = all_formats()[fmt]
     if fmt == "sarif" and sarif_include_allow:
@@ -189,6 +201,8 @@ def check(
 
         formatter = with_allow()
     _emit(formatter.render(report), output)
+    for warning in report.scan.warnings if report.scan else ():
+        click.echo(f"warning: {warning}", err=True)
     for w in report.waivers:
         if w["status"] in ("expiring", "expired", "unused"):
             click.echo(

@@ -18,7 +18,7 @@ from policycheck.model import Component, Finding, Location
 from policycheck.policy import Policy, Verdict
 from policycheck.report import Report
 from policycheck.waivers import WaiverLedger
-from policycheck.walk import ScanResult, iter_scan
+from policycheck.walk import ScanResult, ScanStats, iter_scan
 
 _ENGINE_TARGET = re.compile(r"^(?P<engine>[A-Za-z0-9][A-Za-z0-9_.-]*)@(?P<version>[^@\s]+)$")
 
@@ -32,11 +32,14 @@ def parse_engine_target(text: str) -> Component | None:
 
 
 def collect(
-    targets: Sequence[str], exclude: tuple[str, ...] = (), jobs: int | None = None
+    targets: Sequence[str],
+    exclude: tuple[str, ...] = (),
+    jobs: int | None = None,
+    default_excludes: bool = True,
 ) -> ScanResult:
     """Components for every target: ``engine@version`` texts, files and directories."""
     result = ScanResult()
-    for part in iter_collect(targets, exclude, jobs):
+    for part in iter_collect(targets, exclude, jobs, default_excludes):
         result.extend(part)
     declared = _declared_at(c.location for c in result.components)
     result.components = [c for c in result.components if not _duplicate(c, declared)]
@@ -54,13 +57,24 @@ def _duplicate(component: Component, declared: set[tuple[str, int | None]]) -> b
 
 
 def iter_collect(
-    targets: Sequence[str], exclude: tuple[str, ...] = (), jobs: int | None = None
+    targets: Sequence[str],
+    exclude: tuple[str, ...] = (),
+    jobs: int | None = None,
+    default_excludes: bool = True,
 ) -> Iterator[ScanResult]:
     """``collect`` part by part: the ``engine@version`` targets, then scan results as
     they arrive (see ``walk.iter_scan``)."""
     named = ScanResult()
     paths: list[str] = []
     for target in targets:
+        if not target.strip():
+            named.errors.append(
+                InputError(
+                    "an empty target names nothing",
+                    hint="give a path (use . for the current folder) or ENGINE@VERSION",
+                )
+            )
+            continue
         if Path(target).exists():
             paths.append(target)
             continue
@@ -76,7 +90,7 @@ def iter_collect(
         named.components.append(component)
     yield named
     if paths:
-        yield from iter_scan(paths, exclude, jobs)
+        yield from iter_scan(paths, exclude, jobs, default_excludes)
 
 
 def check(
@@ -87,6 +101,7 @@ def check(
     exclude: tuple[str, ...] = (),
     warn_expiring: int = 30,
     jobs: int | None = None,
+    default_excludes: bool = True,
 ) -> Report:
     """Evaluate every target under ``policy`` as of ``as_of``, then apply waivers.
 
@@ -101,10 +116,12 @@ def check(
     evaluated: list[tuple[Component, Finding]] = []
     errors: list[InputError] = []
     files: dict[str, str] = {}
+    stats = ScanStats()
     judge: _Judge | None = None
-    for index, part in enumerate(iter_collect(targets, exclude, jobs)):
+    for index, part in enumerate(iter_collect(targets, exclude, jobs, default_excludes)):
         errors.extend(part.errors)
         files.update(part.files)
+        stats.extend(part.stats)
         pending.extend(part.components)
         if index == 0:
             continue  # the ENGINE@VERSION targets: any scan starts after them
@@ -115,7 +132,7 @@ def check(
     evaluated.extend((c, judge.evaluate(c)) for c in pending)
     declared = _declared_at(c.location for c, _ in evaluated)
     findings = [judge.ledger.apply(f) for c, f in evaluated if not _duplicate(c, declared)]
-    report = Report(judge.policy, as_of, findings, errors, files, fail_on)
+    report = Report(judge.policy, as_of, findings, errors, files, fail_on, scan=stats)
     report.waivers = judge.ledger.summary()
     return report
 

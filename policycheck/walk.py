@@ -27,9 +27,27 @@ from policycheck.model import Component
 from policycheck.sources import all_sources
 from policycheck.sources.interface import Source
 
-SKIP_DIRS = frozenset(
-    {".git", ".hg", ".svn", "node_modules", "vendor", ".terraform", "__pycache__"}
-)
+#: Folders that are not the repository's own infrastructure, skipped unless
+#: ``--no-default-excludes``, each with the reason the scan summary gives.
+DEFAULT_EXCLUDES: dict[str, str] = {
+    ".git": "version control",
+    ".hg": "version control",
+    ".svn": "version control",
+    "node_modules": "installed dependencies",
+    "vendor": "installed dependencies",
+    "site-packages": "installed dependencies",
+    ".venv": "Python virtual environment",
+    "venv": "Python virtual environment",
+    ".tox": "Python virtual environment",
+    ".nox": "Python virtual environment",
+    ".terraform": "Terraform module cache",
+    "__pycache__": "cache",
+    ".mypy_cache": "cache",
+    ".pytest_cache": "cache",
+    ".ruff_cache": "cache",
+}
+#: A folder holding this file is a Python virtual environment whatever its name.
+VENV_MARKER = "pyvenv.cfg"
 
 #: What ``Source.claims`` sees of a file before it is read whole.
 HEAD_BYTES = 4096
@@ -41,18 +59,55 @@ MAX_PROCESSES = 8
 
 
 @dataclass
+class ScanStats:
+    """What the scan looked at, so "nothing found" can be told from "nothing looked at".
+
+    ``files`` counts every file the walk met (and each file named on the command line);
+    ``parsed`` those a source parsed; ``skipped`` the files and folders left out, by reason;
+    ``warnings`` what the user should know (a named file nothing reads, an empty folder).
+    """
+
+    files: int = 0
+    parsed: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def skip(self, reason: str, count: int = 1) -> None:
+        """Count ``count`` files or folders left out for ``reason``."""
+        self.skipped[reason] = self.skipped.get(reason, 0) + count
+
+    def extend(self, other: ScanStats) -> None:
+        """Add ``other``'s counts and warnings to these."""
+        self.files += other.files
+        self.parsed += other.parsed
+        for reason, count in other.skipped.items():
+            self.skip(reason, count)
+        self.warnings.extend(other.warnings)
+
+
+@dataclass
 class ScanResult:
-    """Components found, errors met, and the sha256 of every file parsed."""
+    """Components found, errors met, the sha256 of every file parsed, and what was seen."""
 
     components: list[Component] = field(default_factory=list)
     errors: list[InputError] = field(default_factory=list)
     files: dict[str, str] = field(default_factory=dict)
+    stats: ScanStats = field(default_factory=ScanStats)
 
     def extend(self, other: ScanResult) -> None:
-        """Append ``other``'s components, errors and files to this result."""
+        """Append ``other``'s components, errors, files and counts to this result."""
         self.components.extend(other.components)
         self.errors.extend(other.errors)
         self.files.update(other.files)
+        self.stats.extend(other.stats)
+
+
+#: Reasons a file or folder is left out, as the scan summary names them.
+SKIP_NAME = "no manifest kind has this file name"
+SKIP_CONTENT = "no manifest kind claims its content"
+SKIP_NO_ENGINE = "names no engine"
+SKIP_EXCLUDED = "excluded by --exclude"
+SKIP_SYMLINK = "symlink leaving the scanned folder"
 
 
 def _excluded(rel: str, name: str, patterns: tuple[str, ...]) -> bool:
@@ -60,15 +115,21 @@ def _excluded(rel: str, name: str, patterns: tuple[str, ...]) -> bool:
 
 
 def iter_files(
-    root: Path, display_root: str, exclude: tuple[str, ...], errors: list[InputError] | None = None
+    root: Path,
+    display_root: str,
+    exclude: tuple[str, ...],
+    errors: list[InputError] | None = None,
+    stats: ScanStats | None = None,
+    default_excludes: bool = True,
 ) -> Iterator[tuple[str, str]]:
     """Files under ``root`` in sorted order (a folder's files, then its subfolders), with
     the path to display for each.
 
     ``os.scandir`` entries carry their type, so a walk costs one ``stat`` per symlink,
     not per file. A folder that cannot be listed is an error (in ``errors``), not a
-    silent gap in the scan.
+    silent gap in the scan. What is left out is counted in ``stats``.
     """
+    stats = stats if stats is not None else ScanStats()
     real_root = Path(os.path.realpath(root))
     prefix = "" if display_root == "." else display_root.rstrip("/") + "/"
     pending: list[tuple[str, str]] = [(os.fspath(root), "")]
@@ -82,18 +143,28 @@ def iter_files(
                 shown = f"{prefix}{rel_dir}".rstrip("/") or display_root
                 errors.append(InputError(f"cannot list folder: {exc.strerror or exc}", shown))
             continue
+        if default_excludes and rel_dir and any(e.name == VENV_MARKER for e in entries):
+            stats.skip("folder: Python virtual environment")
+            continue
         subdirs: list[tuple[str, str]] = []
         for entry in entries:
             rel = rel_dir + entry.name
             if exclude and _excluded(rel, entry.name, exclude):
+                stats.skip(SKIP_EXCLUDED)
                 continue
             if entry.is_dir(follow_symlinks=False):
-                if entry.name not in SKIP_DIRS:
+                reason = DEFAULT_EXCLUDES.get(entry.name) if default_excludes else None
+                if reason is None:
                     subdirs.append((entry.path, rel + "/"))
-            elif entry.is_file(follow_symlinks=False) or (
-                entry.is_symlink() and _inside(entry.path, real_root)
-            ):
+                else:
+                    stats.skip(f"folder: {reason}")
+            elif entry.is_file(follow_symlinks=False):
                 yield entry.path, prefix + rel
+            elif entry.is_symlink():
+                if _inside(entry.path, real_root):
+                    yield entry.path, prefix + rel
+                else:
+                    stats.skip(SKIP_SYMLINK)
         pending.extend(reversed(subdirs))
 
 
@@ -110,16 +181,20 @@ def _claimant(path: Path, head: bytes, sources: Iterable[Source]) -> Source | No
     return next((s for s in sources if s.claims(path, head)), None)
 
 
-def scan_file(file: str | Path, display: str, result: ScanResult) -> None:
+def scan_file(file: str | Path, display: str, result: ScanResult, named: bool = False) -> None:
     """Parse one file with the source that claims it, recording components or an error.
 
     The cheap questions come first (see ``Source``): a file no source may claim by
     name is never opened, and a claimed one is read whole only after its first 4 KiB
-    convinced a source.
+    convinced a source. A file ``named`` on the command line that is left out gets a
+    warning saying why: the user asked for it.
     """
+    stats = result.stats
+    stats.files += 1
     name = os.path.basename(file).lower()
     candidates = [s for s in all_sources() if s.may_claim(name)]
     if not candidates:
+        _skipped(result, SKIP_NAME, display, named)
         return  # not a kind of file any scanner reads (README, code, ...): nothing deployed
     path = Path(file)
     try:
@@ -127,12 +202,14 @@ def scan_file(file: str | Path, display: str, result: ScanResult) -> None:
             head = handle.read(HEAD_BYTES)
             source = _claimant(path, head, candidates)
             if source is None:
+                _skipped(result, SKIP_CONTENT, display, named)
                 return
             data = head + handle.read() if len(head) == HEAD_BYTES else head
     except OSError as exc:
         result.errors.append(InputError(f"cannot read file: {exc.strerror or exc}", display))
         return
     if not source.worth_parsing(data.lower()):
+        _skipped(result, SKIP_NO_ENGINE, display, named)
         return
     if b"\x00" in head:
         result.errors.append(InputError("binary file, expected text", display))
@@ -145,6 +222,7 @@ def scan_file(file: str | Path, display: str, result: ScanResult) -> None:
             InputError("file is not valid UTF-8", display, line, "save it as UTF-8")
         )
         return
+    stats.parsed += 1
     result.files[display] = hashlib.sha256(data).hexdigest()
     try:
         result.components.extend(source.collect(path, text, display))
@@ -156,18 +234,34 @@ def scan_file(file: str | Path, display: str, result: ScanResult) -> None:
         result.errors.append(InputError("input nests too deeply to parse", display))
 
 
+def _skipped(result: ScanResult, reason: str, display: str, named: bool) -> None:
+    result.stats.skip(reason)
+    if named:
+        result.stats.warnings.append(f"{display}: not checked: {reason}")
+
+
 def scan_paths(
-    targets: Iterable[str], exclude: tuple[str, ...] = (), jobs: int | None = None
+    targets: Iterable[str],
+    exclude: tuple[str, ...] = (),
+    jobs: int | None = None,
+    default_excludes: bool = True,
 ) -> ScanResult:
     """Scan files and directories given on the command line (see ``iter_scan``)."""
     result = ScanResult()
-    for part in iter_scan(targets, exclude, jobs):
+    for part in iter_scan(targets, exclude, jobs, default_excludes):
         result.extend(part)
     return result
 
 
+#: A file to scan: its path, the path to display, and whether the user named it.
+Work = tuple[str, str, bool]
+
+
 def iter_scan(
-    targets: Iterable[str], exclude: tuple[str, ...] = (), jobs: int | None = None
+    targets: Iterable[str],
+    exclude: tuple[str, ...] = (),
+    jobs: int | None = None,
+    default_excludes: bool = True,
 ) -> Iterator[ScanResult]:
     """Scan results part by part, in walk order, so callers can work as they arrive.
 
@@ -175,21 +269,21 @@ def iter_scan(
     processes (default: one per available CPU) once there are enough of them to pay
     for the processes, so walking and parsing overlap. Chunks are contiguous and
     yielded in order: the merged result is the same, byte for byte, whatever the
-    number of processes. Errors of the walk itself come in the last part.
+    number of processes. Errors and counts of the walk itself come in the last part.
     """
-    walk_errors: list[InputError] = []  # filled as the walk proceeds, reported after
-    work = _candidates(targets, exclude, walk_errors)
+    walked = ScanResult()  # filled as the walk proceeds, reported after
+    work = _candidates(targets, exclude, walked, default_excludes)
     first = list(itertools.islice(work, PARALLEL_MIN_FILES))
     if len(first) == PARALLEL_MIN_FILES:
         work = itertools.chain(first, work)
         processes = _processes(jobs)
         if processes > 1:
-            _prepare(name for _, name in first)
+            _prepare(name for _, name, _ in first)
     else:
         work = iter(first)
         processes = 1 if jobs is None else max(1, jobs)
     yield from _scan_all(work, processes)
-    yield ScanResult(errors=walk_errors)
+    yield walked
 
 
 def _prepare(names: Iterable[str]) -> None:
@@ -204,24 +298,37 @@ def _prepare(names: Iterable[str]) -> None:
 
 
 def _candidates(
-    targets: Iterable[str], exclude: tuple[str, ...], errors: list[InputError]
-) -> Iterator[tuple[str, str]]:
+    targets: Iterable[str], exclude: tuple[str, ...], walked: ScanResult, default_excludes: bool
+) -> Iterator[Work]:
     """Files to scan with their display paths: named files, and walked files whose name
-    some source may claim."""
+    some source may claim. Walked files left out by name are counted in ``walked``."""
     name_tests = tuple(s.may_claim for s in all_sources())
+    stats = walked.stats
     for target in targets:
         path = Path(target)
         if path.is_dir():
-            for file, display in iter_files(path, target, exclude, errors):
+            found = 0
+            for file, display in iter_files(
+                path, target, exclude, walked.errors, stats, default_excludes
+            ):
                 name = os.path.basename(file).lower()
                 for may_claim in name_tests:  # a loop, not any(): no generator per file
                     if may_claim(name):
-                        yield file, display
+                        found += 1
+                        yield file, display, False
                         break
+                else:
+                    stats.files += 1
+                    stats.skip(SKIP_NAME)
+            if not found:
+                stats.warnings.append(
+                    f"{target}: no file in this folder is of a kind policycheck reads; "
+                    "nothing was checked there"
+                )
         elif path.is_file():
-            yield target, target
+            yield target, target, True
         else:
-            errors.append(InputError("no such file or directory", target))
+            walked.errors.append(InputError("no such file or directory", target))
 
 
 def _processes(jobs: int | None) -> int:
@@ -235,19 +342,19 @@ def _processes(jobs: int | None) -> int:
         return max(1, min(os.cpu_count() or 1, MAX_PROCESSES))
 
 
-def _scan_chunk(chunk: list[tuple[str, str]]) -> ScanResult:
+def _scan_chunk(chunk: list[Work]) -> ScanResult:
     result = ScanResult()
-    for file, display in chunk:
-        scan_file(file, display, result)
+    for file, display, named in chunk:
+        scan_file(file, display, result, named)
     return result
 
 
-def _chunks(work: Iterator[tuple[str, str]]) -> Iterator[list[tuple[str, str]]]:
+def _chunks(work: Iterator[Work]) -> Iterator[list[Work]]:
     while chunk := list(itertools.islice(work, CHUNK_FILES)):
         yield chunk
 
 
-def _scan_all(work: Iterator[tuple[str, str]], processes: int) -> Iterator[ScanResult]:
+def _scan_all(work: Iterator[Work], processes: int) -> Iterator[ScanResult]:
     """Scan results for ``work`` in its order, in one process or several.
 
     ``fork`` lets the workers start with the catalog and parsers already loaded;
