@@ -21,6 +21,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from policycheck.errors import InputError
 from policycheck.model import Component
@@ -49,8 +50,11 @@ DEFAULT_EXCLUDES: dict[str, str] = {
 #: A folder holding this file is a Python virtual environment whatever its name.
 VENV_MARKER = "pyvenv.cfg"
 
-#: What ``Source.claims`` sees of a file before it is read whole.
+#: What ``Source.claims`` sees of a file before it is read whole: this much past any
+#: leading comment lines, read up to MAX_HEAD_BYTES (see ``_read_head``). A file named
+#: on the command line is read whole first.
 HEAD_BYTES = 4096
+MAX_HEAD_BYTES = 1 << 20
 #: Fewer candidate files than this are scanned in this process: workers cost more.
 PARALLEL_MIN_FILES = 1000
 #: Files handed to a worker at a time: large enough to amortise the hand-over.
@@ -199,19 +203,31 @@ def scan_file(file: str | Path, display: str, result: ScanResult, named: bool = 
     path = Path(file)
     try:
         with path.open("rb") as handle:
-            head = handle.read(HEAD_BYTES)
+            raw = handle.read() if named else _read_head(handle)
+            wide = _wide_encoding(raw)
+            if wide is not None:  # UTF-16/32 text: its raw bytes hide every word
+                raw += handle.read()
+                utf8 = _decode_wide(raw, wide, display)
+                head = utf8
+            else:  # a UTF-8 byte-order mark would stand before the first key
+                utf8, head = None, raw.removeprefix(b"\xef\xbb\xbf")
             source = _claimant(path, head, candidates)
             if source is None:
                 _skipped(result, SKIP_CONTENT, display, named)
                 return
-            data = head + handle.read() if len(head) == HEAD_BYTES else head
+            if utf8 is None and len(raw) % HEAD_BYTES == 0 and raw:
+                raw += handle.read()
     except OSError as exc:
         result.errors.append(InputError(f"cannot read file: {exc.strerror or exc}", display))
         return
+    except InputError as exc:
+        result.errors.append(exc)
+        return
+    data = utf8 if utf8 is not None else raw
     if not source.worth_parsing(data.lower()):
         _skipped(result, SKIP_NO_ENGINE, display, named)
         return
-    if b"\x00" in head:
+    if b"\x00" in data[:HEAD_BYTES]:
         result.errors.append(InputError("binary file, expected text", display))
         return
     try:
@@ -223,7 +239,7 @@ def scan_file(file: str | Path, display: str, result: ScanResult, named: bool = 
         )
         return
     stats.parsed += 1
-    result.files[display] = hashlib.sha256(data).hexdigest()
+    result.files[display] = hashlib.sha256(raw).hexdigest()
     try:
         result.components.extend(source.collect(path, text, display))
     except InputError as exc:
@@ -232,6 +248,70 @@ def scan_file(file: str | Path, display: str, result: ScanResult, named: bool = 
         result.errors.append(exc)
     except RecursionError:
         result.errors.append(InputError("input nests too deeply to parse", display))
+
+
+def _read_head(handle: BinaryIO) -> bytes:
+    """The first bytes of a file, enough for a source to tell what it is: 4 KiB past any
+    leading comment lines (a licence header must not hide a manifest), at most 1 MiB.
+
+    The result is a whole number of HEAD_BYTES reads unless the file ended, so the caller
+    knows whether there is more to read.
+    """
+    head = handle.read(HEAD_BYTES)
+    while len(head) % HEAD_BYTES == 0 and head and len(head) < MAX_HEAD_BYTES:
+        if len(head) - _after_comments(head) >= HEAD_BYTES:
+            break
+        more = handle.read(HEAD_BYTES)
+        head += more
+        if len(more) < HEAD_BYTES:
+            break
+    return head
+
+
+def _after_comments(data: bytes) -> int:
+    """Offset of the first line that is neither blank nor a ``#`` comment."""
+    offset = 0
+    while offset < len(data):
+        end = data.find(b"\n", offset)
+        line = data[offset : len(data) if end < 0 else end].strip()
+        if line and not line.startswith(b"#"):
+            return offset
+        if end < 0:
+            return len(data)
+        offset = end + 1
+    return offset
+
+
+#: Byte-order marks of the wide Unicode encodings, longest first (UTF-32-LE's BOM
+#: begins with UTF-16-LE's).
+_WIDE_BOMS: tuple[tuple[bytes, str], ...] = (
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+
+
+def _wide_encoding(head: bytes) -> str | None:
+    """The codec of a file that starts with a UTF-16 or UTF-32 byte-order mark."""
+    for bom, codec in _WIDE_BOMS:
+        if head.startswith(bom):
+            return codec
+    return None
+
+
+def _decode_wide(data: bytes, codec: str, display: str) -> bytes:
+    """UTF-16/32 text (as Windows editors and PowerShell save it) as UTF-8 bytes."""
+    try:
+        return data.decode(codec).encode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].decode(codec, "replace").count("\n") + 1
+        raise InputError(
+            f"file starts with a {codec.upper()} byte-order mark but is not valid {codec.upper()}",
+            display,
+            line,
+            "save it as UTF-8",
+        ) from None
 
 
 def _skipped(result: ScanResult, reason: str, display: str, named: bool) -> None:

@@ -137,3 +137,41 @@ def test_one_version_form_in_output(written: str, capsys: pytest.CaptureFixture[
     assert finding["version"] == "1.25.0"
     assert finding["requested"] == written
     assert all(not s["version"].startswith("v") for s in finding["suggestions"])
+
+
+def test_a_long_comment_header_does_not_hide_a_manifest(tmp_path: Path) -> None:
+    header = "".join(
+        f"# licence header line {n:04d} ........................\n" for n in range(120)
+    )
+    assert len(header) > 5 * 1024
+    (tmp_path / "pod.yaml").write_text(header + DEPLOYMENT)
+    result = walk.scan_paths([str(tmp_path)])
+    assert [(c.engine, c.version) for c in result.components] == [("redis", "7.2.4")]
+    assert result.components[0].location is not None
+    assert (
+        result.components[0].location.line
+        == 120 + DEPLOYMENT.splitlines().index("          image: redis:7.2.4") + 1
+    )
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-8-sig"])
+def test_unicode_with_a_byte_order_mark_is_read(tmp_path: Path, codec: str) -> None:
+    text = DEPLOYMENT
+    data = text.encode(codec)
+    if codec in ("utf-16-le", "utf-16-be"):  # these codecs write no BOM themselves
+        data = "\ufeff".encode(codec) + data
+    (tmp_path / "cache.yaml").write_bytes(data)
+    result = walk.scan_paths([str(tmp_path)])
+    assert result.errors == []
+    assert [(c.engine, c.version) for c in result.components] == [("redis", "7.2.4")]
+    assert result.components[0].location is not None
+    assert result.components[0].location.line == 10
+
+
+def test_broken_utf16_is_an_error_with_its_line(tmp_path: Path) -> None:
+    data = "\ufeff".encode("utf-16-le") + DEPLOYMENT.encode("utf-16-le") + b"\x00\xd8"
+    (tmp_path / "cache.yaml").write_bytes(data)
+    result = walk.scan_paths([str(tmp_path)])
+    assert [(e.message.split(" but ")[0], e.line) for e in result.errors] == [
+        ("file starts with a UTF-16 byte-order mark", 11)
+    ]
