@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sys
 from collections.abc import Callable, Sequence
@@ -486,9 +487,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         click.echo("aborted", err=True)
         return EXIT_INPUT
     except InputError as exc:
-        click.echo(f"error: {exc}", err=True)
+        _say(f"error: {exc}")
+        return EXIT_INPUT
+    except OSError as exc:  # a target, policy or output the system refused
+        where = f": {exc.filename}" if exc.filename else ""
+        _say(f"error: {exc.strerror or exc}{where}")
+        return EXIT_INPUT
+    except RecursionError:
+        _say("error: input nests too deeply to read")
+        return EXIT_INPUT
+    except Exception as exc:  # a bug: say so plainly, exit as for bad input, keep no traceback
+        _say(
+            f"error: internal error ({type(exc).__name__}: {exc}); please report it "
+            "with the command line that caused it"
+        )
         return EXIT_INPUT
     return rv if isinstance(rv, int) else EXIT_OK
+
+
+def _say(message: str) -> None:
+    """Print to stderr, even when stdout is what failed; never raise from here."""
+    with contextlib.suppress(OSError, ValueError):
+        click.echo(message, err=True)
 
 
 def run() -> None:

@@ -75,7 +75,7 @@ def iter_collect(
                 )
             )
             continue
-        if Path(target).exists():
+        if _is_path(target):
             paths.append(target)
             continue
         component = parse_engine_target(target)
@@ -91,6 +91,15 @@ def iter_collect(
     yield named
     if paths:
         yield from iter_scan(paths, exclude, jobs, default_excludes)
+
+
+def _is_path(target: str) -> bool:
+    """Whether ``target`` names an existing file or folder (a name the system refuses,
+    such as one longer than the file-name limit, names none)."""
+    try:
+        return Path(target).exists()
+    except OSError:
+        return False
 
 
 def check(
