@@ -24,6 +24,7 @@ from policycheck.formats import all_formats
 from policycheck.knowledge import Use, knowledge
 from policycheck.output import write_atomic
 from policycheck.policy import Policy, Verdict, bundled_names, check_policy, load_policy
+from policycheck.walk import MAX_FILE_BYTES, ScanOptions
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
 F = TypeVar("F", bound=Callable[..., object])
@@ -101,6 +102,14 @@ default_excludes_option = click.option(
     "(node_modules, vendor, site-packages), virtual environments (.venv, venv, any folder "
     "with a pyvenv.cfg), caches and .terraform.",
 )
+max_file_size_option = click.option(
+    "--max-file-size",
+    type=click.IntRange(min=1),
+    default=MAX_FILE_BYTES >> 20,
+    show_default=True,
+    metavar="MIB",
+    help="Files of a manifest kind larger than this are input errors, not parsed.",
+)
 skip_unparsable_option = click.option(
     "--skip-unparsable",
     is_flag=True,
@@ -160,6 +169,7 @@ def cli() -> None:
     help="Flag waivers that expire within DAYS.",
 )
 @default_excludes_option
+@max_file_size_option
 @skip_unparsable_option
 @click.option(
     "--jobs",
@@ -179,6 +189,7 @@ def check(
     fail_on: str,
     exclude: tuple[str, ...],
     default_excludes: bool,
+    max_file_size: int,
     skip_unparsable: bool,
     warn_expiring: int,
     sarif_include_allow: bool,
@@ -191,10 +202,8 @@ def check(
         lambda: _policy(policy_name, uses),  # loaded while scanning workers start
         as_of,
         Verdict.parse(fail_on),
-        exclude,
+        ScanOptions(exclude, jobs, default_excludes, max_file_size << 20),
         warn_expiring,
-        jobs,
-        default_excludes,
     )
     formatter = all_formats()[fmt]
     if fmt == "sarif" and sarif_include_allow:

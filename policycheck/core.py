@@ -18,7 +18,7 @@ from policycheck.model import Component, Finding, Location
 from policycheck.policy import Policy, Verdict
 from policycheck.report import Report
 from policycheck.waivers import WaiverLedger
-from policycheck.walk import ScanResult, ScanStats, iter_scan
+from policycheck.walk import ScanOptions, ScanResult, ScanStats, iter_scan
 
 _ENGINE_TARGET = re.compile(r"^(?P<engine>[A-Za-z0-9][A-Za-z0-9_.-]*)@(?P<version>[^@\s]+)$")
 
@@ -31,15 +31,10 @@ def parse_engine_target(text: str) -> Component | None:
     return Component(m["engine"].lower(), m["version"], None, origin="target")
 
 
-def collect(
-    targets: Sequence[str],
-    exclude: tuple[str, ...] = (),
-    jobs: int | None = None,
-    default_excludes: bool = True,
-) -> ScanResult:
+def collect(targets: Sequence[str], options: ScanOptions | None = None) -> ScanResult:
     """Components for every target: ``engine@version`` texts, files and directories."""
     result = ScanResult()
-    for part in iter_collect(targets, exclude, jobs, default_excludes):
+    for part in iter_collect(targets, options):
         result.extend(part)
     declared = _declared_at(c.location for c in result.components)
     result.components = [c for c in result.components if not _duplicate(c, declared)]
@@ -57,10 +52,7 @@ def _duplicate(component: Component, declared: set[tuple[str, int | None]]) -> b
 
 
 def iter_collect(
-    targets: Sequence[str],
-    exclude: tuple[str, ...] = (),
-    jobs: int | None = None,
-    default_excludes: bool = True,
+    targets: Sequence[str], options: ScanOptions | None = None
 ) -> Iterator[ScanResult]:
     """``collect`` part by part: the ``engine@version`` targets, then scan results as
     they arrive (see ``walk.iter_scan``)."""
@@ -90,7 +82,7 @@ def iter_collect(
         named.components.append(component)
     yield named
     if paths:
-        yield from iter_scan(paths, exclude, jobs, default_excludes)
+        yield from iter_scan(paths, options)
 
 
 def _is_path(target: str) -> bool:
@@ -107,10 +99,8 @@ def check(
     policy: Policy | Callable[[], Policy],
     as_of: dt.date,
     fail_on: Verdict = Verdict.DENY,
-    exclude: tuple[str, ...] = (),
+    options: ScanOptions | None = None,
     warn_expiring: int = 30,
-    jobs: int | None = None,
-    default_excludes: bool = True,
 ) -> Report:
     """Evaluate every target under ``policy`` as of ``as_of``, then apply waivers.
 
@@ -127,7 +117,7 @@ def check(
     files: dict[str, str] = {}
     stats = ScanStats()
     judge: _Judge | None = None
-    for index, part in enumerate(iter_collect(targets, exclude, jobs, default_excludes)):
+    for index, part in enumerate(iter_collect(targets, options)):
         errors.extend(part.errors)
         files.update(part.files)
         stats.extend(part.stats)

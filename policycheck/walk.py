@@ -61,6 +61,9 @@ PARALLEL_MIN_FILES = 1000
 #: Files handed to a worker at a time: large enough to amortise the hand-over.
 CHUNK_FILES = 200
 MAX_PROCESSES = 8
+#: Files larger than this are not parsed (``--max-file-size``): every parser is linear,
+#: but a manifest of this size is more likely generated data than infrastructure.
+MAX_FILE_BYTES = 64 << 20
 
 
 @dataclass
@@ -186,13 +189,20 @@ def _claimant(path: Path, head: bytes, sources: Iterable[Source]) -> Source | No
     return next((s for s in sources if s.claims(path, head)), None)
 
 
-def scan_file(file: str | Path, display: str, result: ScanResult, named: bool = False) -> None:
+def scan_file(
+    file: str | Path,
+    display: str,
+    result: ScanResult,
+    named: bool = False,
+    max_bytes: int = MAX_FILE_BYTES,
+) -> None:
     """Parse one file with the source that claims it, recording components or an error.
 
     The cheap questions come first (see ``Source``): a file no source may claim by
     name is never opened, and a claimed one is read whole only after its first 4 KiB
     convinced a source. A file ``named`` on the command line that is left out gets a
-    warning saying why: the user asked for it.
+    warning saying why: the user asked for it. A claimed file over ``max_bytes`` is an
+    input error, not a silent gap: it was not checked, and the user must know.
     """
     stats = result.stats
     stats.files += 1
@@ -204,8 +214,15 @@ def scan_file(file: str | Path, display: str, result: ScanResult, named: bool = 
     path = Path(file)
     try:
         with path.open("rb") as handle:
-            raw = handle.read() if named else _read_head(handle)
+            size = os.fstat(handle.fileno()).st_size
+            raw = handle.read() if named and size <= max_bytes else _read_head(handle)
             wide = _wide_encoding(raw)
+            if size > max_bytes:
+                if _claimant(path, raw, candidates) is not None:
+                    result.errors.append(_too_large(display, max_bytes))
+                else:
+                    _skipped(result, SKIP_CONTENT, display, named)
+                return
             if wide is not None:  # UTF-16/32 text: its raw bytes hide every word
                 raw += handle.read()
                 utf8 = _decode_wide(raw, wide, display)
@@ -324,21 +341,41 @@ def _decode_wide(data: bytes, codec: str, display: str) -> bytes:
         ) from None
 
 
+def _too_large(display: str, max_bytes: int) -> InputError:
+    return InputError(
+        f"file is larger than {max_bytes / 2**20:g} MiB; it was not checked",
+        display,
+        hint="raise the limit with --max-file-size MIB, or --exclude the file",
+    )
+
+
 def _skipped(result: ScanResult, reason: str, display: str, named: bool) -> None:
     result.stats.skip(reason)
     if named:
         result.stats.warnings.append(f"{display}: not checked: {reason}")
 
 
+@dataclass(frozen=True)
+class ScanOptions:
+    """How to walk and read: ``--exclude`` globs, ``--jobs``, ``--no-default-excludes``
+    and ``--max-file-size``."""
+
+    exclude: tuple[str, ...] = ()
+    jobs: int | None = None
+    default_excludes: bool = True
+    max_file_bytes: int = MAX_FILE_BYTES
+
+
 def scan_paths(
     targets: Iterable[str],
     exclude: tuple[str, ...] = (),
     jobs: int | None = None,
-    default_excludes: bool = True,
+    options: ScanOptions | None = None,
 ) -> ScanResult:
     """Scan files and directories given on the command line (see ``iter_scan``)."""
+    options = options or ScanOptions(exclude, jobs)
     result = ScanResult()
-    for part in iter_scan(targets, exclude, jobs, default_excludes):
+    for part in iter_scan(targets, options):
         result.extend(part)
     return result
 
@@ -347,12 +384,7 @@ def scan_paths(
 Work = tuple[str, str, bool]
 
 
-def iter_scan(
-    targets: Iterable[str],
-    exclude: tuple[str, ...] = (),
-    jobs: int | None = None,
-    default_excludes: bool = True,
-) -> Iterator[ScanResult]:
+def iter_scan(targets: Iterable[str], options: ScanOptions | None = None) -> Iterator[ScanResult]:
     """Scan results part by part, in walk order, so callers can work as they arrive.
 
     The walk runs here and streams the files some source may claim to ``jobs``
@@ -361,9 +393,11 @@ def iter_scan(
     yielded in order: the merged result is the same, byte for byte, whatever the
     number of processes. Errors and counts of the walk itself come in the last part.
     """
+    options = options or ScanOptions()
     walked = ScanResult()  # filled as the walk proceeds, reported after
-    work = _candidates(targets, exclude, walked, default_excludes)
+    work = _candidates(targets, options, walked)
     first = list(itertools.islice(work, PARALLEL_MIN_FILES))
+    jobs = options.jobs
     if len(first) == PARALLEL_MIN_FILES:
         work = itertools.chain(first, work)
         processes = _processes(jobs)
@@ -372,7 +406,7 @@ def iter_scan(
     else:
         work = iter(first)
         processes = 1 if jobs is None else max(1, jobs)
-    yield from _scan_all(work, processes)
+    yield from _scan_all(work, processes, options.max_file_bytes)
     yield walked
 
 
@@ -387,9 +421,7 @@ def _prepare(names: Iterable[str]) -> None:
             source.prepare()
 
 
-def _candidates(
-    targets: Iterable[str], exclude: tuple[str, ...], walked: ScanResult, default_excludes: bool
-) -> Iterator[Work]:
+def _candidates(targets: Iterable[str], options: ScanOptions, walked: ScanResult) -> Iterator[Work]:
     """Files to scan with their display paths: named files, and walked files whose name
     some source may claim. Walked files left out by name are counted in ``walked``."""
     name_tests = tuple(s.may_claim for s in all_sources())
@@ -404,7 +436,7 @@ def _candidates(
         if is_dir:
             found = 0
             for file, display in iter_files(
-                path, target, exclude, walked.errors, stats, default_excludes
+                path, target, options.exclude, walked.errors, stats, options.default_excludes
             ):
                 name = os.path.basename(file).lower()
                 for may_claim in name_tests:  # a loop, not any(): no generator per file
@@ -437,10 +469,10 @@ def _processes(jobs: int | None) -> int:
         return max(1, min(os.cpu_count() or 1, MAX_PROCESSES))
 
 
-def _scan_chunk(chunk: list[Work]) -> ScanResult:
+def _scan_chunk(chunk: list[Work], max_bytes: int = MAX_FILE_BYTES) -> ScanResult:
     result = ScanResult()
     for file, display, named in chunk:
-        scan_file(file, display, result, named)
+        scan_file(file, display, result, named, max_bytes)
     return result
 
 
@@ -449,7 +481,7 @@ def _chunks(work: Iterator[Work]) -> Iterator[list[Work]]:
         yield chunk
 
 
-def _scan_all(work: Iterator[Work], processes: int) -> Iterator[ScanResult]:
+def _scan_all(work: Iterator[Work], processes: int, max_bytes: int) -> Iterator[ScanResult]:
     """Scan results for ``work`` in its order, in one process or several.
 
     ``fork`` lets the workers start with the catalog and parsers already loaded;
@@ -459,13 +491,15 @@ def _scan_all(work: Iterator[Work], processes: int) -> Iterator[ScanResult]:
     scanned here, so the scan neither hangs nor loses files.
     """
     if processes <= 1:
-        yield _scan_chunk(list(work))
+        yield _scan_chunk(list(work), max_bytes)
         return
     context = multiprocessing.get_context("fork")
     gc.freeze()  # see _worker_setup
     try:
         with ProcessPoolExecutor(processes, mp_context=context, initializer=_worker_setup) as pool:
-            submitted = [(chunk, pool.submit(_scan_chunk, chunk)) for chunk in _chunks(work)]
+            submitted = [
+                (chunk, pool.submit(_scan_chunk, chunk, max_bytes)) for chunk in _chunks(work)
+            ]
             broken = False
             try:
                 for chunk, future in submitted:
@@ -475,7 +509,7 @@ def _scan_all(work: Iterator[Work], processes: int) -> Iterator[ScanResult]:
                             continue
                         except BrokenProcessPool:
                             broken = True
-                    yield _scan_chunk(chunk)
+                    yield _scan_chunk(chunk, max_bytes)
             except BaseException:  # the caller gave up (a bad policy) or Ctrl-C: stop the rest
                 pool.shutdown(wait=False, cancel_futures=True)
                 raise

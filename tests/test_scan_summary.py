@@ -69,7 +69,7 @@ def test_default_excludes_skip_what_is_not_the_repository_s_own(tmp_path: Path) 
 
 def test_no_default_excludes_walks_everything(tmp_path: Path) -> None:
     _tree(tmp_path)
-    result = walk.scan_paths([str(tmp_path)], default_excludes=False)
+    result = walk.scan_paths([str(tmp_path)], options=walk.ScanOptions(default_excludes=False))
     found = sorted(Path(p).relative_to(tmp_path).parts[0] for p in _found(result))
     assert found == sorted(
         [".terraform", ".tox", ".venv", "__pycache__", "deploy", "node_modules"]
@@ -175,3 +175,22 @@ def test_broken_utf16_is_an_error_with_its_line(tmp_path: Path) -> None:
     assert [(e.message.split(" but ")[0], e.line) for e in result.errors] == [
         ("file starts with a UTF-16 byte-order mark", 11)
     ]
+
+
+def test_a_manifest_over_the_size_limit_is_an_error_not_a_gap(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "big.yaml").write_text(DEPLOYMENT + "#" * (1 << 20) + "\n")
+    (tmp_path / "small.yaml").write_text(DEPLOYMENT)
+    (tmp_path / "big.json").write_text("[" + "1," * (1 << 20) + "1]")  # no manifest kind
+    code, out, err = run(
+        ["check", str(tmp_path), "--max-file-size", "1", "--format", "json"], capsys
+    )
+    assert code == 2
+    data = json.loads(out)
+    assert [(Path(e["path"]).name, e["message"]) for e in data["errors"]] == [
+        ("big.yaml", "file is larger than 1 MiB; it was not checked")
+    ]
+    assert [Path(f["location"]["path"]).name for f in data["findings"]] == ["small.yaml"]
+    code, out, _ = run(["check", str(tmp_path / "big.yaml"), "--format", "json"], capsys)
+    assert code == 0 and len(json.loads(out)["findings"]) == 1

@@ -218,11 +218,11 @@ def test_a_worker_that_dies_does_not_hang_or_lose_files(
     real_scan_file = walk.scan_file
 
     def crash_in_workers(
-        file: str | Path, display: str, result: walk.ScanResult, named: bool = False
+        file: str | Path, display: str, result: walk.ScanResult, *args: object
     ) -> None:
         if os.getpid() != parent and str(file).endswith("svc-05.yaml"):
             os._exit(1)
-        real_scan_file(file, display, result, named)
+        real_scan_file(file, display, result)
 
     monkeypatch.setattr(walk, "scan_file", crash_in_workers)
     monkeypatch.setattr(walk, "CHUNK_FILES", 2)
