@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from policycheck.errors import printable
 from policycheck.policy import Verdict
 from policycheck.versions import canonical_version
 
@@ -16,6 +17,12 @@ class Location:
     path: str
     line: int | None = None
     text: str | None = None
+
+    def __post_init__(self) -> None:
+        # Whatever a source read, no report line can be forged from it (see printable).
+        object.__setattr__(self, "path", printable(self.path))
+        if self.text is not None:
+            object.__setattr__(self, "text", printable(self.text))
 
     def to_json(self) -> dict[str, Any]:
         """JSON form: path, line, text."""

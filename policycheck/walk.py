@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from policycheck.errors import InputError
+from policycheck.errors import InputError, printable
 from policycheck.model import Component
 from policycheck.sources import all_sources
 from policycheck.sources.interface import Source
@@ -148,8 +148,8 @@ def iter_files(
                 entries = sorted(listing, key=lambda e: e.name)
         except OSError as exc:
             if errors is not None:
-                shown = f"{prefix}{rel_dir}".rstrip("/") or display_root
-                errors.append(InputError(f"cannot list folder: {exc.strerror or exc}", shown))
+                where = f"{prefix}{rel_dir}".rstrip("/") or display_root
+                errors.append(InputError(f"cannot list folder: {exc.strerror or exc}", where))
             continue
         if default_excludes and rel_dir and any(e.name == VENV_MARKER for e in entries):
             stats.skip("folder: Python virtual environment")
@@ -167,10 +167,10 @@ def iter_files(
                 else:
                     stats.skip(f"folder: {reason}")
             elif entry.is_file(follow_symlinks=False):
-                yield entry.path, prefix + rel
+                yield entry.path, printable(prefix + rel)
             elif entry.is_symlink():
                 if _inside(entry.path, real_root):
-                    yield entry.path, prefix + rel
+                    yield entry.path, printable(prefix + rel)
                 else:
                     stats.skip(SKIP_SYMLINK)
         pending.extend(reversed(subdirs))
@@ -453,7 +453,7 @@ def _candidates(targets: Iterable[str], options: ScanOptions, walked: ScanResult
                     "nothing was checked there"
                 )
         elif is_file:
-            yield target, target, True
+            yield target, printable(target), True
         else:
             walked.errors.append(InputError("no such file or directory", target))
 
