@@ -446,7 +446,9 @@ def _source_builds(d: dict[str, Any] | None, source: str) -> SourceBuilds | None
 def _packages(d: dict[str, Any] | None) -> Packages | None:
     if d is None:
         return None
-    names = {family: tuple(d[family]) for family in ("apt", "apk", "rpm") if family in d}
+    names: dict[str, tuple[str, ...]] = {
+        family: tuple(d[family]) for family in ("apt", "apk", "rpm") if family in d
+    }
     return Packages(names, tuple(_evidence(e) for e in d["evidence"]))
 
 
