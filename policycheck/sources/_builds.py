@@ -135,9 +135,7 @@ def split_commands(text: str) -> Iterator[list[tuple[int, int]]]:
     i, n = 0, len(text)
     while i < n:
         c = text[i]
-        if c in " \t\r\f\v":
-            i += 1
-        elif c in _OPERATORS:
+        if c in _OPERATORS:
             if words:
                 yield words
                 words = []
@@ -149,8 +147,10 @@ def split_commands(text: str) -> Iterator[list[tuple[int, int]]]:
             i = n if end < 0 else end
         elif c == "\\" and text.startswith("\n", i + 1):
             i += 2
+        elif c.isspace():
+            i += 1
         else:
-            end = _word_end(text, i)
+            end = max(_word_end(text, i), i + 1)
             words.append((i, end))
             i = end
     if words:
@@ -373,7 +373,10 @@ class _Expander:
             return self._value(key)
         for operator in (":-", ":=", "-", "="):
             if rest.startswith(operator):
-                return self._default(key, rest[len(operator) :], operator.startswith(":"))
+                value = self._default(key, rest[len(operator) :], operator.startswith(":"))
+                if operator.endswith("=") and self.scope.values.get(key) != value:
+                    self.scope.assign(key, value, tuple(self.missing) if MISSING in value else ())
+                return value
         for operator in (":+", "+"):
             if rest.startswith(operator):
                 return self._alternative(key, rest[len(operator) :], operator.startswith(":"))

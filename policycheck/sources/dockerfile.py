@@ -365,6 +365,8 @@ class _Lexer:
             raise SubstitutionError("syntax error: bad substitution", start)
         name = self.name()
         c = self.next()
+        if not c:
+            raise SubstitutionError("syntax error: missing '}'", start)
         if c == "}":
             return self.value(name)
         modifier, empty_is_unset = c, False
