@@ -155,6 +155,65 @@ def _build_label(m: re.Match[str]) -> str:
     return m.groupdict().get("build") or m.group(0)
 
 
+#: What ``{version}`` and ``{any}`` stand for in a download template: one path part.
+_URL_PART = r"[^/\s\"'?#]+?"
+#: A template must end its word (or the address goes on after a slash).
+_URL_END = r"(?=$|[\s\"'?#)])"
+
+
+@dataclass(frozen=True)
+class Download:
+    """An address the project publishes sources or releases at (see ``source_builds``).
+
+    ``pattern`` finds the address inside a command word, scheme optional; its group
+    ``version`` is the release the address names (absent for a repository to clone).
+    """
+
+    template: str
+    pattern: re.Pattern[str]
+    clone: bool
+    evidence: Evidence
+
+
+@dataclass(frozen=True)
+class SourceBuilds:
+    """How the engine is built from published sources: addresses, version variables,
+    and the server executables the build installs."""
+
+    downloads: tuple[Download, ...]
+    variables: tuple[str, ...]
+    binaries: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Packages:
+    """Distribution packages that install the engine's server, by package family."""
+
+    names: dict[str, tuple[str, ...]]
+    evidence: tuple[Evidence, ...]
+
+
+def download_pattern(template: str, clone: bool) -> re.Pattern[str]:
+    """The regular expression for a download template (see the engine schema).
+
+    ``download.redis.io/releases/redis-{version}.tar.gz`` matches that address in any
+    word; a clone template also takes an optional ``.git`` and trailing slash.
+    """
+    parts = re.split(r"(\{version\}|\{any\})", template)
+    body = "".join(
+        "(?P<version>" + _URL_PART + ")"
+        if part == "{version}"
+        else _URL_PART
+        if part == "{any}"
+        else re.escape(part)
+        for part in parts
+    )
+    if clone:
+        body += r"(?:\.git)?/?"
+    end = "" if template.endswith("/") else _URL_END
+    return re.compile(r"(?<![\w.-])" + body + end, re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class Engine:
     """One catalogued engine, module or distribution."""
@@ -175,6 +234,8 @@ class Engine:
     releases: tuple[tuple[Release, dt.date], ...]
     release_notes: tuple[ReleaseNote, ...]
     build_suffix: BuildSuffix | None = None
+    source_builds: SourceBuilds | None = None
+    packages: Packages | None = None
 
     def range_for(self, v: Version) -> LicenseRange | None:
         """The range holding ``v``; ranges must not overlap (checked at load)."""
@@ -317,6 +378,8 @@ def _engine(d: dict[str, Any], source: str) -> Engine:
             _version_texts(d),
             source,
         ),
+        source_builds=_source_builds(d.get("source_builds"), source),
+        packages=_packages(d.get("packages")),
     )
     _check_ranges(engine, source)
     return engine
@@ -357,6 +420,36 @@ def _build_suffix(d: dict[str, Any] | None, versions: list[str], source: str) ->
                 source,
             )
     return suffix
+
+
+def _source_builds(d: dict[str, Any] | None, source: str) -> SourceBuilds | None:
+    """Download templates compiled; a clone names no version, an archive exactly one."""
+    if d is None:
+        return None
+    downloads = []
+    for group in d["downloads"]:
+        clone = bool(group.get("clone", False))
+        for template in group["urls"]:
+            if template.count("{version}") != (0 if clone else 1):
+                raise DataError(
+                    f"download {template!r} must name {{version}} "
+                    + ("nowhere (a repository to clone)" if clone else "once"),
+                    source,
+                )
+            pattern = download_pattern(template, clone)
+            downloads.append(Download(template, pattern, clone, _evidence(group["evidence"])))
+    return SourceBuilds(
+        tuple(downloads), tuple(d.get("variables", [])), tuple(d.get("binaries", []))
+    )
+
+
+def _packages(d: dict[str, Any] | None) -> Packages | None:
+    if d is None:
+        return None
+    names: dict[str, tuple[str, ...]] = {
+        family: tuple(d[family]) for family in ("apt", "apk", "rpm") if family in d
+    }
+    return Packages(names, tuple(_evidence(e) for e in d["evidence"]))
 
 
 def _check_ranges(engine: Engine, source: str) -> None:
