@@ -282,9 +282,9 @@ def _declared_match(image: DeclaredImage, ref: ImageRef) -> bool:
     return ref.repository.split("/")[-len(tail) :] == tail
 
 
-def _declared_identity(image: DeclaredImage, ref: ImageRef) -> Identity | None:
+def _declared_identity(image: DeclaredImage, ref: ImageRef) -> Identity:
     if image.engine is None:
-        return None
+        return Identity(None, "image")  # declared to run no engine: silent
     name = catalog().engines[image.engine].name
     where = f"the policy's registries.images ({image.image})"
     if _registries.source:
