@@ -187,10 +187,11 @@ def _scan(tmp_path: Path, jobs: int | None = None) -> list[tuple[str, str | None
     import datetime as dt
 
     from policycheck.core import check
+    from policycheck.walk import ScanOptions
 
     (tmp_path / "compose.yml").write_text(COMPOSE)
     policy = load_policy(write(tmp_path, GOOD + REGISTRIES))
-    report = check([str(tmp_path)], policy, dt.date(2026, 9, 1), jobs=jobs)
+    report = check([str(tmp_path)], policy, dt.date(2026, 9, 1), options=ScanOptions(jobs=jobs))
     assert report.errors == []
     return [(f.engine, f.version, f.location.line if f.location else None) for f in report.findings]
 
