@@ -286,11 +286,11 @@ def _declared_identity(image: DeclaredImage, ref: ImageRef) -> Identity:
     if image.engine is None:
         return Identity(None, "image")  # declared to run no engine: silent
     name = catalog().engines[image.engine].name
-    where = f"the policy's registries.images ({image.image})"
+    where = image.image
     if _registries.source:
         line = f", line {image.line}" if image.line else ""
-        where = f"{where} in {_registries.source}{line}"
-    notes = [f"declared in {where} as an image of {name}"]
+        where = f"{where}; {_registries.source}{line}"
+    notes = [f"declared as an image of {name} in the policy's registries.images ({where})"]
     if image.note:
         notes.append(image.note)
     reason = None
@@ -496,11 +496,15 @@ def read_tag(
     return line.group(0), True, None, (note,)
 
 
-def component_for_image(text: str, location: Location) -> Component | None:
+def component_for_image(
+    text: str, location: Location, *, unknown_tag: str | None = None
+) -> Component | None:
     """A Component for an image string that runs an engine, else None.
 
     Recognised images give the version their tag names; derived, third-party and
     unrecognised engine images give the engine with an unresolved version (review).
+    ``unknown_tag`` says why the tag cannot be known (``${TAG}`` has no value): ``text``
+    is then the repository alone, and any engine it runs is reported unresolved.
     """
     ref = parse_image(text)
     if ref is None:
@@ -509,6 +513,10 @@ def component_for_image(text: str, location: Location) -> Component | None:
     if found is None or found.engine is None:
         return None
     engine = catalog().engines[found.engine]
+    if unknown_tag is not None and found.tag != "image":
+        return Component(
+            engine.id, None, location, unresolved=unknown_tag, origin="image", notes=found.notes
+        )
     if found.tag == "image":
         return Component(
             engine.id, None, location, unresolved=found.reason, origin="image", notes=found.notes

@@ -264,6 +264,17 @@ def test_images_that_run_no_engine_stay_silent(image: str) -> None:
     assert found(image) is None
 
 
+def test_an_unknown_tag_leaves_any_engine_image_unresolved() -> None:
+    why = "variable ${TAG} has no value"
+    mirrored = component_for_image("harbor.corp/proxy/bitnami/redis", WHERE, unknown_tag=why)
+    assert mirrored is not None
+    assert (mirrored.engine, mirrored.version, mirrored.unresolved) == ("redis", None, why)
+    unknown = component_for_image("corp/redis-hardened", WHERE, unknown_tag=why)
+    assert unknown is not None and unknown.version is None
+    assert unknown.unresolved is not None and unknown.unresolved.startswith("unrecognised image")
+    assert component_for_image("oliver006/redis_exporter", WHERE, unknown_tag=why) is None
+
+
 def test_templates_and_variables_are_not_images() -> None:
     assert found("{{ .Values.image }}") is None
     assert found("${REGISTRY}/redis:7") is None
@@ -427,8 +438,10 @@ def test_declared_in_house_image_reads_its_tag_as_the_engine_release() -> None:
     component = found("registry.corp.example/corp/cache:7.4.0")
     assert component is not None
     assert (component.engine, component.version, component.unresolved) == ("redis", "7.4.0", None)
-    assert any("declared in the policy's registries.images" in n for n in component.notes)
-    assert any("policy.yaml, line 15" in n for n in component.notes)
+    assert component.notes[0] == (
+        "declared as an image of Redis in the policy's registries.images "
+        "(corp/cache; policy.yaml, line 15)"
+    )
 
 
 @pytest.mark.usefixtures("declared")

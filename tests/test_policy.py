@@ -258,3 +258,16 @@ def test_in_house_image_naming_no_engine_passes_the_prefilter(tmp_path: Path) ->
     assert [(f.engine, f.version) for f in report.findings] == [("redis", "7.4.0")]
     unaware = check([str(tmp_path)], load_policy(write(tmp_path, GOOD)), dt.date(2026, 9, 1))
     assert unaware.findings == []
+
+
+def test_cli_stops_on_a_bad_registry_before_scanning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from policycheck.cli import main
+
+    (tmp_path / "compose.yml").write_text(COMPOSE)
+    policy = write(tmp_path, GOOD + REGISTRIES.replace("{engine: redis-oss,", "{engine: redus,"))
+    code = main(["check", str(tmp_path / "compose.yml"), "--policy", policy])
+    _, err = capsys.readouterr()
+    assert code == 2
+    assert "policy.yaml:14: unknown engine 'redus'" in err
