@@ -23,7 +23,14 @@ from policycheck.errors import InputError
 from policycheck.formats import all_formats
 from policycheck.knowledge import Use, knowledge
 from policycheck.output import write_atomic
-from policycheck.policy import Policy, Verdict, bundled_names, check_policy, load_policy
+from policycheck.policy import (
+    Policy,
+    Verdict,
+    bundled_names,
+    check_policy,
+    declares_registries,
+    load_policy,
+)
 from policycheck.walk import MAX_FILE_BYTES, ScanOptions
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
@@ -197,9 +204,14 @@ def check(
 ) -> int:
     """Check TARGETs: ENGINE@VERSION (redis@7.4.0, valkey@8.1, dragonfly@v1.25.0),
     manifest files or directories."""
+
+    def load() -> Policy:
+        return _policy(policy_name, uses)
+
+    # Loaded while scanning workers start, unless its registries must be known first.
     report = run_check(
         targets,
-        lambda: _policy(policy_name, uses),  # loaded while scanning workers start
+        load() if declares_registries(policy_name) else load,
         as_of,
         Verdict.parse(fail_on),
         ScanOptions(exclude, jobs, default_excludes, max_file_size << 20),
@@ -259,18 +271,20 @@ def diff(
     (unless --skip-unparsable) after the changes found in the other files are printed."""
     import json
 
+    from policycheck import images
     from policycheck.diff import diff_revisions, render_text, to_json
 
     policy = _policy(policy_name, uses)
-    result = diff_revisions(
-        base,
-        head,
-        policy,
-        as_of,
-        Verdict.parse(fail_on),
-        exclude,
-        Path(repo) if repo is not None else None,
-    )
+    with images.using(policy.registries):
+        result = diff_revisions(
+            base,
+            head,
+            policy,
+            as_of,
+            Verdict.parse(fail_on),
+            exclude,
+            Path(repo) if repo is not None else None,
+        )
     text = (
         render_text(result)
         if fmt == "text"

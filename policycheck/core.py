@@ -10,12 +10,14 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
+from policycheck import images
 from policycheck.alternatives import Advisor
 from policycheck.data import check_bundled
 from policycheck.errors import InputError
 from policycheck.evaluate import Evaluator
 from policycheck.model import Component, Finding, Location
 from policycheck.policy import Policy, Verdict
+from policycheck.registries import Registries
 from policycheck.report import Report
 from policycheck.waivers import WaiverLedger
 from policycheck.walk import ScanOptions, ScanResult, ScanStats, iter_scan
@@ -101,6 +103,7 @@ def check(
     fail_on: Verdict = Verdict.DENY,
     options: ScanOptions | None = None,
     warn_expiring: int = 30,
+    registries: Registries | None = None,
 ) -> Report:
     """Evaluate every target under ``policy`` as of ``as_of``, then apply waivers.
 
@@ -110,7 +113,27 @@ def check(
     evaluated as results arrive. Alternatives are suggested from the policy's own
     verdict, before any waiver: a waiver is a dated exception, and whoever renews it
     should know what else passes.
+
+    The scan identifies images with the policy's ``registries`` (declared mirrors and
+    in-house images), so they must be known before it starts: those of a loaded Policy,
+    or ``registries`` when ``policy`` is a loader. A loaded policy that declares other
+    registries than the scan used is an input error, never a silent difference.
     """
+    if registries is None:
+        registries = policy.registries if isinstance(policy, Policy) else Registries()
+    with images.using(registries):
+        return _check(targets, policy, as_of, fail_on, options, warn_expiring, registries)
+
+
+def _check(
+    targets: Sequence[str],
+    policy: Policy | Callable[[], Policy],
+    as_of: dt.date,
+    fail_on: Verdict,
+    options: ScanOptions | None,
+    warn_expiring: int,
+    registries: Registries,
+) -> Report:
     pending: list[Component] = []
     evaluated: list[tuple[Component, Finding]] = []
     errors: list[InputError] = []
@@ -129,6 +152,14 @@ def check(
         pending.clear()
     judge = judge or _Judge(policy, as_of, warn_expiring)
     evaluated.extend((c, judge.evaluate(c)) for c in pending)
+    if judge.policy.registries != registries:
+        errors.append(
+            InputError(
+                "the policy declares registries, but the scan ran without them",
+                judge.policy.source,
+                hint="pass the loaded Policy, or its registries, to check()",
+            )
+        )
     declared = _declared_at(c.location for c, _ in evaluated)
     findings = [judge.ledger.apply(f) for c, f in evaluated if not _duplicate(c, declared)]
     report = Report(judge.policy, as_of, findings, errors, files, fail_on, scan=stats)
