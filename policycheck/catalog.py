@@ -260,6 +260,7 @@ class Engine:
     releases: tuple[tuple[Release, dt.date], ...]
     release_notes: tuple[ReleaseNote, ...]
     build_suffix: BuildSuffix | None = None
+    releases_complete_from: Version | None = None
     source_builds: SourceBuilds | None = None
     packages: Packages | None = None
     image_entries: tuple[ImageEntry, ...] = ()
@@ -278,6 +279,19 @@ class Engine:
         final = [r for r in inside if not r.version.is_prerelease]
         pool = final or inside
         return max(pool) if pool else None
+
+    def never_released(self, v: Version) -> bool:
+        """Whether ``v`` falls where every release is recorded, yet is none of them.
+
+        Compared on the release numbers (``7.2.4rc1`` falls at 7.2.4), so a pre-release
+        form of a recorded line is caught too.
+        """
+        start = self.releases_complete_from
+        if start is None or Version(".".join(map(str, v.release))) < start:
+            return False
+        if v > self.newest_known.version:
+            return False  # newer than verified: reviewed as an assumption elsewhere
+        return all(rel.version != v for rel, _ in self.releases)
 
     def notes_for(self, v: Version) -> list[ReleaseNote]:
         """Caveats that apply to release ``v``."""
@@ -324,6 +338,16 @@ def _grant(key: str, d: dict[str, Any]) -> Grant:
         ),
         effects=effects_from_data(d["effects"], d["url"]),
     )
+
+
+def _complete_from(d: dict[str, Any], source: str) -> Version | None:
+    text = d.get("releases_complete_from")
+    if text is None:
+        return None
+    parsed = Release.parse(text)
+    if parsed is None:
+        raise DataError(f"releases_complete_from {text!r} is not a version", source)
+    return parsed.version
 
 
 def _engine(d: dict[str, Any], source: str) -> Engine:
@@ -391,6 +415,7 @@ def _engine(d: dict[str, Any], source: str) -> Engine:
         derived_images=tuple(e.image for e in entries if e.role == "derived"),
         newest_known=newest,
         verified_note=d.get("verified_note"),
+        releases_complete_from=_complete_from(d, source),
         ranges=tuple(ranges),
         releases=tuple(releases),
         release_notes=tuple(

@@ -140,6 +140,33 @@ class Evaluator:
         ]
         return base
 
+    def _never_released(
+        self, base: Finding, engine: Engine, version: Version, text: str
+    ) -> Finding:
+        """A version where every release is recorded, yet none of them: a typo, a
+        pre-release form upstream never tagged, or a release newer than the catalog."""
+        line = (version.release + (0, 0))[:2]
+        newest = engine.newest_in_line(
+            Version(f"{line[0]}.{line[1]}"), Version(f"{line[0]}.{line[1] + 1}")
+        )
+        in_line = (
+            f"; the newest release of the {line[0]}.{line[1]} line is {newest.canonical}"
+            if newest
+            else f"; no {line[0]}.{line[1]} release is recorded at all"
+        )
+        base.version = None
+        base.resolved = False
+        base.verdict = Verdict.REVIEW
+        base.rationale = [
+            f"No {engine.name} release {text} is recorded{in_line}. The catalog lists every "
+            f"{engine.name} release from {engine.releases_complete_from} to "
+            f"{engine.newest_known.canonical}, so this version names none: check it for a "
+            "typo or an untagged build (fail closed).",
+            f"If {engine.name} published it after the catalog was made, the catalog needs "
+            f"updating before its license can be judged ({engine.verified_note or 'no note'}).",
+        ]
+        return base
+
     def _resolve_and_evaluate(self, base: Finding, engine: Engine, c: Component) -> Finding:
         text = (c.version or "").strip()
         pinned = not c.floating
@@ -199,6 +226,8 @@ class Evaluator:
                 return self._unresolved(base, engine, why)
             lic_range = engine.range_for(version)
             base.version = release_text
+            if engine.never_released(version):
+                return self._never_released(base, engine, version, text)
             if split is not None and engine.build_suffix is not None:
                 notes.append(
                     f"'{text}' is build {split[1]} of the {engine.name} {release_text} line and "
