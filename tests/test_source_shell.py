@@ -9,8 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from policycheck.model import Component
-from policycheck.sources._builds import PACKAGE_REASON, Scope, expand
-from policycheck.sources.compose import MISSING
+from policycheck.sources._builds import PACKAGE_REASON
 from policycheck.sources.shell import SOURCE
 
 FIXTURES = Path(__file__).parent / "fixtures" / "source_shell"
@@ -173,33 +172,6 @@ def test_walk_reads_extensionless_scripts_and_skips_the_rest() -> None:
         ("redis", "7.4.10"),
         ("valkey", None),
     ]
-
-
-# --- the shell reader ---------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("word", "text"),
-    [
-        ('"${arch##*-}"', "amd64"),
-        ("${lib//.so/.a}", "x.a.a"),
-        ("'${Package} ${db:Status-Status}'", "${Package} ${db:Status-Status}"),
-        ("${V%.*}", "7.2"),
-        ("${V#*.}", "2.4"),
-        ("${UNSET:-d}", "d"),
-        ("${V:+set}", "set"),
-        ("a\\ b\"c\"'d'", "a bcd"),
-    ],
-)
-def test_expansion_follows_the_shell(word: str, text: str) -> None:
-    scope = Scope({"arch": "linux-amd64", "lib": "x.so.so", "V": "7.2.4"})
-    assert expand(word, scope) == (text, ())
-
-
-@pytest.mark.parametrize("word", ["$(uname -m)", "`date`", "${#V}", "$1", "${V:0:3}", "$NOPE"])
-def test_what_cannot_be_known_is_marked_not_guessed(word: str) -> None:
-    text, missing = expand(word, Scope({"V": "7.2.4"}))
-    assert MISSING in text and missing
 
 
 @settings(max_examples=200, deadline=None)

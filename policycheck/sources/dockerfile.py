@@ -6,7 +6,8 @@ as a ``COPY --from`` source of a client (``redis-cli`` out of ``redis:7``) ships
 server; one that copies ``redis-server`` ships the server of that stage or image. A
 builder or test stage is never deployed. In a deployed stage, ``RUN`` (and the
 ``ENV``/``ARG`` values it uses) may build an engine from its published sources or
-install it from distribution packages: see ``_builds``, which reads that shell text.
+install it from distribution packages: ``_shellwords`` reads that shell text and
+``_builds`` says what its commands deploy.
 
 Docker substitutes variables only in FROM, ARG, ENV, ADD, COPY, LABEL, EXPOSE, USER,
 WORKDIR, VOLUME, STOPSIGNAL and ONBUILD; RUN, CMD, ENTRYPOINT and HEALTHCHECK text
@@ -43,13 +44,12 @@ from policycheck.sources._builds import (
     PACKAGE_REASON,
     Reason,
     Scanner,
-    Scope,
-    Word,
     default_reason,
     rules,
     server_binaries,
 )
 from policycheck.sources._dockerlex import SubstitutionError, substitute
+from policycheck.sources._shellwords import Scope, Word
 from policycheck.sources.compose import MISSING, Interpolated, component_for_template
 from policycheck.sources.interface import Source
 

@@ -20,7 +20,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from policycheck.model import Component
-from policycheck.sources._builds import Scanner, Scope, default_reason, rules
+from policycheck.sources._builds import Scanner, default_reason, rules
+from policycheck.sources._shellwords import Scope
 from policycheck.sources.interface import Source, mentions_engine
 
 _SHEBANG = re.compile(
