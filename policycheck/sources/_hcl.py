@@ -77,13 +77,23 @@ class HclFile:
     _whole: dict[str, Any] | None = field(default=None, repr=False)
     _laid_out: bool = field(default=False, repr=False)
     _masked: _Masked | None = field(default=None, repr=False)
+    _positions: dict[tuple[str, ...], tuple[int, dict[str, int]]] = field(
+        default_factory=dict, repr=False
+    )
 
     def whole(self) -> dict[str, Any]:
         """The whole file's values; raises InputError when it is not valid HCL2."""
         if self._whole is None:
             try:
                 body = self._body()
-                self._whole = {} if body is None else self._converter().body(body)
+                if body is None:
+                    self._whole = {}
+                else:
+                    converter = self._converter()
+                    self._whole = converter.body(body)
+                    for node in _named(body):
+                        if node.type == "block":
+                            self._record_position(node, converter)
             except RecursionError:
                 raise self._too_deep() from None
         return self._whole
@@ -97,6 +107,33 @@ class HclFile:
             return self._select(wanted)
         except RecursionError:
             raise self._too_deep() from None
+
+    def block_line(self, keyword: str, *labels: str) -> int | None:
+        """The 1-based line of a top-level block ``select`` returned, by type and labels."""
+        found = self._positions.get((keyword, *labels))
+        return found[0] if found else None
+
+    def attribute_lines(self, keyword: str, *labels: str) -> dict[str, int]:
+        """Lines of a selected block's attributes and nested blocks, by name (first one)."""
+        found = self._positions.get((keyword, *labels))
+        return dict(found[1]) if found else {}
+
+    def _record_position(self, node: Node, converter: _Converter) -> None:
+        parts = _children(node)
+        labels: list[str] = []
+        lines: dict[str, int] = {}
+        for part in parts[1:]:
+            if part.type == "identifier":
+                labels.append(_text(part))
+            elif part.type == "string_lit":
+                labels.append(converter.string(part, False))
+            elif part.type == "body":
+                for item in _named(part):
+                    if item.type in ("attribute", "block"):
+                        name = _text(_children(item)[0])
+                        lines.setdefault(name, item.start_point[0] + 1)
+        key = (_text(parts[0]), *labels)
+        self._positions.setdefault(key, (node.start_point[0] + 1, lines))
 
     def _converter(self) -> _Converter:
         assert self._masked is not None
@@ -114,7 +151,9 @@ class HclFile:
             if node.type != "block" or not wanted(_text(node)):
                 continue
             if index not in self._converted:
-                self._converted[index] = self._converter().body_items([node])
+                converter = self._converter()
+                self._converted[index] = converter.body_items([node])
+                self._record_position(node, converter)
             for key, value in self._converted[index].items():
                 doc.setdefault(key, []).extend(value)
         return doc
@@ -843,3 +882,82 @@ def hcl_file(path: Path) -> HclFile | None:
     except OSError:
         return None
     return _cached(path, (st.st_mtime_ns, st.st_size))
+
+
+# -- templates for evaluation ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Template:
+    """A string value parsed again as a template, for the Terraform evaluator.
+
+    The values above keep an expression as its text (``"${var.x ? 1 : 2}"``) and a
+    template as its text with escapes resolved. Parsed as a heredoc, which takes its
+    text as written (no escapes, quotes as they are), that text yields its literal
+    pieces and the syntax trees of its interpolations. ``parts`` are literal strings
+    and ``template_interpolation``/``template_directive`` nodes, in order.
+    """
+
+    parts: tuple[str | Node, ...]
+    tree: Tree
+
+
+_TEMPLATE_MARKER = "TEMPLATE_END"
+
+
+@lru_cache(maxsize=4096)
+def parse_template(raw: str) -> Template | None:
+    """``raw`` (a value with ``${`` or ``%{`` in it) as a template; None if it is not one."""
+    marker = _TEMPLATE_MARKER
+    lines = set(raw.split("\n"))
+    while marker in lines:
+        marker += "_"
+    prefix = f"x = <<{marker}\n"
+    source = (prefix + raw + f"\n{marker}\n").encode("utf-8", "surrogatepass")
+    tree = _parser().parse(source)
+    if tree.root_node.has_error:
+        return None
+    body = _named(tree.root_node)
+    attribute = _named(body[0])[0] if body and _named(body[0]) else None
+    if attribute is None or attribute.type != "attribute":
+        return None
+    heredoc = attribute
+    while heredoc.type != "heredoc_template":
+        named = _named(heredoc)
+        if not named:
+            return None
+        heredoc = named[-1]
+    start = len(prefix.encode())
+    end = start + len(raw.encode("utf-8", "surrogatepass"))
+    parts: list[str | Node] = []
+    pos = start
+    for node in _named(heredoc):
+        if node.type not in ("template_interpolation", "template_directive"):
+            continue
+        if node.start_byte > pos:
+            parts.append(source[pos : node.start_byte].decode("utf-8", "surrogatepass"))
+        parts.append(node)
+        pos = node.end_byte
+    if end > pos:
+        parts.append(source[pos:end].decode("utf-8", "surrogatepass"))
+    return Template(tuple(parts), tree)
+
+
+def node_text(node: Node) -> str:
+    """A node's source text."""
+    return _text(node)
+
+
+def code_children(node: Node) -> list[Node]:
+    """A node's children, comments left out."""
+    return _children(node)
+
+
+def named_children(node: Node) -> list[Node]:
+    """A node's named children, comments left out."""
+    return _named(node)
+
+
+def unescape(text: str) -> str:
+    """A quoted string's literal text with its escapes resolved."""
+    return _unescape(text)
