@@ -19,7 +19,7 @@ from typing import Any
 
 from policycheck.errors import InputError
 from policycheck.sources._hcl import HclFile, hcl_file
-from policycheck.sources._tfeval import Known, Result, Unknown, evaluate, show
+from policycheck.sources._tfeval import Known, Result, Unknown, evaluate, expression_text, show
 from policycheck.sources._tfjson import TfJsonFile
 
 ConfigFile = HclFile | TfJsonFile
@@ -364,13 +364,11 @@ class Scope:
             )
             if not use_default:
                 if isinstance(result, Unknown):
-                    return result
-                line = call.input_lines.get(name) if call.top else result.line
-                return replace(
-                    result,
-                    via=(f"{name} = {show(result.value)} at {call.label}", *result.via),
-                    line=line,
-                )
+                    given = expression_text(call.inputs[name])
+                    return replace(result, why=f"{call.label} sets {name} = {given}: {result.why}")
+                if call.top:  # the finding is reported at this input's line
+                    return replace(result, line=call.input_lines.get(name))
+                return replace(result, via=(f"var.{name} from {call.label}", *result.via))
         if declared is None:
             return Unknown(f"{call.label} calls a module that declares no variable {name}")
         if not declared.has_default:

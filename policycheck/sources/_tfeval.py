@@ -376,10 +376,7 @@ class _Evaluator:
         condition, if_true, if_false = named_children(node)
         decided = _as_bool(self.expression(condition), f"the condition {node_text(condition)}")
         if isinstance(decided, Known):
-            chosen = self.expression(if_true if decided.value else if_false)
-            if isinstance(chosen, Known) and decided.via and not chosen.via:
-                return replace(chosen, via=decided.via)
-            return chosen
+            return self.expression(if_true if decided.value else if_false)
         if decided.failed:
             return decided
         first, second = self.expression(if_true), self.expression(if_false)

@@ -246,7 +246,7 @@ def _module(data: dict[str, Any]) -> ModuleFacts:
             )
         )
     return ModuleFacts(
-        registry=data["registry"].lower(),
+        registry=data["registry"],
         subdirectory=data.get("subdirectory", "").strip("/"),
         repository=data["repository"].lower(),
         off_when=dict(data.get("off_when", {})),
@@ -322,6 +322,6 @@ def known_module(source: str) -> ModuleSource | None:
         ref = next((p[4:] for p in query.split("&") if p.startswith("ref=")), None)
     sub = (m.group("sub") or "").strip("/")
     for module in facts().modules:
-        if getattr(module, field) == key and module.subdirectory == sub:
+        if getattr(module, field).lower() == key and module.subdirectory == sub:
             return ModuleSource(module, ref)
     return None

@@ -160,8 +160,9 @@ class TerraformSource(Source):
         file = _parse(path, text, display)
         doc = file.select(_may_matter)
         scope = Scope(scan.directory(path.parent))
+        here = (Path(os.path.realpath(path.parent)),)
         for declaration in declarations(doc, file, path, _is_cache):
-            yield from scan.declared(declaration, scope, None, ())
+            yield from scan.declared(declaration, scope, None, here)
 
 
 def _parse(path: Path, text: str, display: str) -> ConfigFile:
@@ -238,6 +239,7 @@ class _Scan:
                 if join.member:
                     return
                 engine = Unknown(f"{join.means} ({join.attribute} = {what})")
+                engine_raw = None  # not an expression to show: the engine is unset
             elif isinstance(engine, Unknown):
                 notes.append(f"{join.attribute} = {what}: if set, {join.means}")
         version_attr = resource.version.attribute
@@ -388,13 +390,15 @@ class _Scan:
                     "for versions " + "; ".join(r.versions for r in module.releases) + ")"
                 )
             value = release.inputs.get(name)
-            return Known(value, (f"{name} defaults to {show(value)} in {cite(release.evidence)}",))
+            return Known(value, (f"{name} = {show(value)} by default in {cite(release.evidence)}",))
 
         for key, value in module.off_when.items():
             result = given(key)
             if isinstance(result, Known) and result.value == value:
                 return
-        for deploy in module.deploys:
+        # without the release's defaults, the module's first (default) deployment stands
+        # for all: which one the inputs select is as unknown as its engine
+        for deploy in module.deploys if release is not None else module.deploys[:1]:
             conditions = [(key, given(key), value) for key, value in deploy.when.items()]
             if any(isinstance(r, Known) and r.value != v for _, r, v in conditions):
                 continue
@@ -591,6 +595,7 @@ class _ProviderGate:
         ]
         if self.extra:
             constraints.append(self.extra)
+        constraints = list(dict.fromkeys(constraints))
         interval = None
         for constraint in constraints:
             parsed = parse_constraint(constraint)
@@ -674,11 +679,13 @@ def _component(
         return unresolved(engine, version_value.why(version_result.why))
     text: str | None
     if version_result.value is None:
+        via = "; ".join(version_result.via)
+        null = f" ({via})" if "= null" in via else f" ({via}: null)" if via else ""
         if rule.default is None:
-            return unresolved(engine, rule.unset)
+            return unresolved(engine, rule.unset + null)
         holds, context = gate.holds(rule)
         if not holds:
-            return unresolved(engine, f"{rule.unset}; {context}")
+            return unresolved(engine, f"{rule.unset}{null}; {context}")
         text = rule.default
         how = f"{version_value.name} not set; provider default {text} ({cite(rule.evidence)})"
         notes.append(how + (f"; {context}" if context else ""))
@@ -691,7 +698,8 @@ def _component(
                 version_value.why(f"the value {show(version_result.value)} is not a version"),
             )
         if version_result.via:
-            shown = f"{location.text or where} ({version_result.via[0]}: {text!r})"
+            # the outermost step: where the value is written (a .tfvars file, a default)
+            shown = f"{location.text or where} ({version_result.via[-1]}: {text!r})"
             location = replace(location, text=shown)
             if len(version_result.via) > 1:
                 notes.append(f"{version_value.name}: {'; '.join(version_result.via)}")
