@@ -59,16 +59,13 @@ from policycheck.sources._tfeval import (
     Unknown,
     as_text,
     expression_text,
-    is_reference,
     show,
 )
 from policycheck.sources._tffacts import (
     Deploy,
-    EngineRule,
     ModuleFacts,
     Release,
     ResourceFacts,
-    VersionRule,
     cite,
     facts,
     known_module,
@@ -76,12 +73,19 @@ from policycheck.sources._tffacts import (
     parse_version,
 )
 from policycheck.sources._tfjson import TfJsonFile
+from policycheck.sources._tfreport import (
+    ENGINES,
+    ORIGIN,
+    ProviderGate,
+    Value,
+    component,
+    engine_result,
+    instances,
+    normalise,
+    provider_name,
+)
 from policycheck.sources.interface import Source, mentions_engine
 
-ORIGIN = "terraform"
-#: The engine of a finding whose engine cannot be known: never a guessed "redis".
-UNKNOWN_ENGINE = "unknown"
-ENGINES = ("redis", "valkey", "memcached")
 #: Module calls followed into one another before giving up.
 MAX_MODULE_DEPTH = 16
 _SUFFIXES = (".tf", ".tfvars", ".tf.json", ".tfvars.json")
@@ -90,7 +94,6 @@ _SUFFIXES = (".tf", ".tfvars", ".tf.json", ".tfvars.json")
 _TERRAFORM_WORDS = (b"memorydb", b"memory-db")
 _LOCAL_SOURCE = re.compile(rb"""source"?\s*[=:]\s*"\.\.?[/\\"]""")
 _FAMILY = re.compile(r"^(redis|valkey|memcached)\d", re.IGNORECASE)
-_GCP_VERSION = re.compile(r"^(?:REDIS|VALKEY|MEMCACHE)_(\d+)_(\d+|X)(?:_(\d+))?$", re.IGNORECASE)
 _ENGINE_WORD = re.compile(r"valkey|memcache|redis", re.IGNORECASE)
 _CACHE_MODULE_WORD = re.compile(
     r"redis|valkey|memcache|elasticache|memorystore|memorydb|memory-db", re.IGNORECASE
@@ -223,11 +226,11 @@ class _Scan:
         self, declaration: Declaration, resource: ResourceFacts, scope: Scope, site: _Site | None
     ) -> Iterator[Component]:
         body = declaration.body
-        off, notes = _instances(body, scope, declaration.address)
+        off, notes = instances(body, scope, declaration.address)
         if off is not None and site is not None:
             return  # the call's inputs switch it off: Terraform creates none
         engine_raw = body.get(resource.engine.attribute) if resource.engine.attribute else None
-        engine = _engine_result(resource.engine, body, scope)
+        engine = engine_result(resource.engine, body, scope)
         for join in resource.joins:
             if join.attribute not in body:
                 continue
@@ -251,7 +254,7 @@ class _Scan:
             and not isinstance(version_raw, bool)
         ):
             version = Known(self._number_as_written(declaration, version_attr, version_raw))
-        gate = _ProviderGate(scope, _provider_name(declaration.kind, body, scope))
+        gate = ProviderGate(scope, provider_name(declaration.kind, body, scope))
         where = declaration.address
         if site is None:
             line = declaration.attribute_lines.get(version_attr or "", declaration.line)
@@ -262,11 +265,11 @@ class _Scan:
             notes.insert(0, f"through {' → '.join(site.chain)}: {where} ({module_file})")
             location = self._call_location(site, version, engine)
             disabled = site.disabled
-        yield _component(
+        yield component(
             resource,
             where,
-            _Value(engine, engine_raw, resource.engine.attribute or "engine"),
-            _Value(version, version_raw, version_attr or "version"),
+            Value(engine, engine_raw, resource.engine.attribute or "engine"),
+            Value(version, version_raw, version_attr or "version"),
             gate,
             location,
             notes,
@@ -295,7 +298,7 @@ class _Scan:
         site: _Site | None,
         stack: tuple[Path, ...],
     ) -> Iterator[Component]:
-        off, notes = _instances(call.body, scope, call.address)
+        off, notes = instances(call.body, scope, call.address)
         if off is not None and site is not None:
             return
         source = call.body.get("source")
@@ -313,8 +316,8 @@ class _Scan:
                 found = self.known_module_call(call, module.facts, module.ref, scope, here)
             else:
                 found = self.unknown_module_call(call, source, scope, here)
-        for component in found:
-            yield replace(component, notes=(*component.notes, *notes)) if notes else component
+        for each in found:
+            yield replace(each, notes=(*each.notes, *notes)) if notes else each
 
     def local_module(
         self, call: Declaration, source: str, scope: Scope, site: _Site, stack: tuple[Path, ...]
@@ -342,10 +345,10 @@ class _Scan:
         """A local module outside the scanned root: reported when it looks like a cache."""
         if not _looks_like_cache(call, source):
             return
-        component = next(self.unknown_module_call(call, source, scope, site), None)
-        if component is not None:
+        found = next(self.unknown_module_call(call, source, scope, site), None)
+        if found is not None:
             yield replace(
-                component,
+                found,
                 version=None,
                 unresolved=f"{call.address}: its source {source} is outside the scanned "
                 "folder; scan the folder that holds both to follow it",
@@ -430,15 +433,15 @@ class _Scan:
         version = given(deploy.version_input)
         provider = deploy.provider or deploy.resource.split("_")[0]
         extra = dict(release.providers) if release is not None else {}
-        gate = _ProviderGate(scope, provider, extra.get(provider))
+        gate = ProviderGate(scope, provider, extra.get(provider))
         location = self._call_location(site, version, engine)
-        return _component(
+        return component(
             resource,
             call.address,
-            _Value(
+            Value(
                 engine, call.body.get(deploy.engine_input or ""), deploy.engine_input or "engine"
             ),
-            _Value(
+            Value(
                 version,
                 call.body.get(deploy.version_input or ""),
                 deploy.version_input or "version",
@@ -483,12 +486,12 @@ class _Scan:
             )
         resource = _guess_resource(source)
         location = self._call_location(site, version, engine)
-        yield _component(
+        yield component(
             resource,
             call.address,
-            _Value(engine, call.body.get("engine"), "engine"),
-            _Value(version, call.body.get(version_input or ""), version_input or "version"),
-            _ProviderGate(scope, ""),
+            Value(engine, call.body.get("engine"), "engine"),
+            Value(version, call.body.get(version_input or ""), version_input or "version"),
+            ProviderGate(scope, ""),
             location,
             notes,
             site.disabled,
@@ -538,201 +541,6 @@ def _guess_resource(source: str) -> ResourceFacts:
     return replace(resource, engine=engine, version=version)
 
 
-def _instances(body: dict[str, Any], scope: Scope, where: str) -> tuple[str | None, list[str]]:
-    """Why ``count``/``for_each`` create no instance (None: they may), and notes."""
-    notes: list[str] = []
-    for meta in ("count", "for_each"):
-        if meta not in body:
-            continue
-        result = scope.evaluate(body[meta])
-        text = expression_text(body[meta])
-        if isinstance(result, Unknown):
-            notes.append(f"{meta} = {text} is unknown here ({result.why}): reported as created")
-            continue
-        value = result.value
-        empty = value == 0 if meta == "count" else value in (None, {}, [])
-        if empty and not isinstance(value, bool):
-            return f"{where}: {meta} = {text} is {show(value)}: no instance is created", notes
-    return None, notes
-
-
-def _provider_name(kind: str, body: dict[str, Any], scope: Scope) -> str:
-    """The provider local name a resource uses: its ``provider`` argument, else its prefix."""
-    given = body.get("provider")
-    if isinstance(given, str):
-        name = given.removeprefix("${").removesuffix("}").split(".")[0].strip()
-        if name:
-            return name
-    return kind.split("_")[0]
-
-
-class _ProviderGate:
-    """Whether a provider default recorded for some provider versions applies here."""
-
-    def __init__(self, scope: Scope, provider: str, extra: str | None = None) -> None:
-        self.scope = scope
-        self.provider = provider
-        self.extra = extra
-
-    def holds(self, rule: VersionRule) -> tuple[bool, str]:
-        if not rule.provider_versions:
-            return True, ""
-        wanted = rule.provider_versions.get(self.provider)
-        if wanted is None:
-            return (
-                False,
-                f"the default is recorded for the {', '.join(rule.provider_versions)} provider",
-            )
-        facts_range = parse_constraint(wanted)
-        assert facts_range is not None
-        root = self.scope.chain[-1].directory
-        locked = root.locked_provider(self.provider)
-        if locked is not None and (version := parse_version(locked)) is not None:
-            holds = facts_range.admits(version)
-            return holds, f"{self.provider} {locked} in .terraform.lock.hcl"
-        constraints = [
-            c for s in self.scope.chain for c in s.directory.required_provider(self.provider)
-        ]
-        if self.extra:
-            constraints.append(self.extra)
-        constraints = list(dict.fromkeys(constraints))
-        interval = None
-        for constraint in constraints:
-            parsed = parse_constraint(constraint)
-            if parsed is not None:
-                interval = parsed if interval is None else interval & parsed
-        if interval is None or interval.high is None:
-            shown = f" ({', '.join(constraints)})" if constraints else ""
-            return True, f"Terraform installs the newest {self.provider} provider{shown}"
-        holds = interval.within(facts_range)
-        return holds, f"{self.provider} provider {', '.join(constraints)}"
-
-
-@dataclass(frozen=True)
-class _Value:
-    """An engine or version value as evaluated, with the raw text for messages."""
-
-    result: Result
-    raw: Any
-    name: str
-
-    def why(self, reason: str) -> str:
-        if self.raw is None or is_reference(self.raw) or not isinstance(self.raw, str):
-            return f"{self.name}: {reason}"
-        return f"{self.name} is an expression: {expression_text(self.raw)}: {reason}"
-
-
-def _engine_result(rule: EngineRule, body: dict[str, Any], scope: Scope) -> Result:
-    if rule.value is not None:
-        return Known(rule.value)
-    if rule.attribute is None or rule.attribute not in body:
-        return Known(None)
-    return scope.evaluate(body[rule.attribute])
-
-
-def _component(
-    resource: ResourceFacts,
-    where: str,
-    engine_value: _Value,
-    version_value: _Value,
-    gate: _ProviderGate,
-    location: Location,
-    notes: list[str],
-    disabled: str | None,
-) -> Component:
-    """The finding for one cache: engine and version resolved, or the reason why not."""
-    notes = list(notes)
-    provider = resource.provider or None
-
-    def unresolved(engine: str, why: str) -> Component:
-        return Component(
-            engine,
-            None,
-            location,
-            unresolved=f"{where}: {why}",
-            provider=provider,
-            origin=ORIGIN,
-            disabled=disabled,
-            notes=tuple(notes),
-        )
-
-    engine_result = engine_value.result
-    if isinstance(engine_result, Unknown):
-        return unresolved(UNKNOWN_ENGINE, engine_value.why(engine_result.why))
-    value = engine_result.value
-    if value is None:
-        if resource.engine.default is None:
-            return unresolved(UNKNOWN_ENGINE, resource.engine.unset)
-        value = resource.engine.default
-        notes.append(
-            f"{engine_value.name} is not set: the provider's default is {value} "
-            f"({cite(resource.engine.evidence)})"
-        )
-    elif engine_result.via:
-        notes.append(f"{engine_value.name}: {'; '.join(engine_result.via)}")
-    if not isinstance(value, str) or value.strip().lower() not in ENGINES:
-        return unresolved(UNKNOWN_ENGINE, engine_value.why(f"unknown engine {show(value)}"))
-    engine = value.strip().lower()
-    rule = resource.version
-    version_result = version_value.result
-    if isinstance(version_result, Unknown):
-        return unresolved(engine, version_value.why(version_result.why))
-    text: str | None
-    if version_result.value is None:
-        via = "; ".join(version_result.via)
-        null = f" ({via})" if "= null" in via else f" ({via}: null)" if via else ""
-        if rule.default is None:
-            return unresolved(engine, rule.unset + null)
-        holds, context = gate.holds(rule)
-        if not holds:
-            return unresolved(engine, f"{rule.unset}{null}; {context}")
-        text = rule.default
-        how = f"{version_value.name} not set; provider default {text} ({cite(rule.evidence)})"
-        notes.append(how + (f"; {context}" if context else ""))
-        location = replace(location, text=f"{location.text or where} ({how})")
-    else:
-        text = as_text(version_result.value)
-        if text is None:
-            return unresolved(
-                engine,
-                version_value.why(f"the value {show(version_result.value)} is not a version"),
-            )
-        if version_result.via:
-            # the outermost step: where the value is written (a .tfvars file, a default)
-            shown = f"{location.text or where} ({version_result.via[-1]}: {text!r})"
-            location = replace(location, text=shown)
-            if len(version_result.via) > 1:
-                notes.append(f"{version_value.name}: {'; '.join(version_result.via)}")
-    version = _normalise(text, rule.format)
-    return Component(
-        engine,
-        version,
-        location,
-        floating=version.count(".") < 2,
-        provider=provider,
-        origin=ORIGIN,
-        disabled=disabled,
-        notes=tuple(notes),
-    )
-
-
-def _normalise(text: str, format: str) -> str:
-    """A version as the catalog reads it: ``6.x`` -> ``6``; ``REDIS_7_2`` -> ``7.2``;
-    ``MEMCACHE_1_6_15`` -> ``1.6.15``."""
-    text = text.strip()
-    if format == "gcp":
-        m = _GCP_VERSION.match(text)
-        if m:
-            major, minor, patch = m.groups()
-            if minor.upper() == "X":
-                return major
-            return f"{major}.{minor}" + (f".{patch}" if patch else "")
-        return text
-    if format == "elasticache":
-        return re.sub(r"\.x$", "", text, flags=re.IGNORECASE)
-    return text
-
-
 # -- standalone .tfvars ----------------------------------------------------------------
 
 
@@ -763,7 +571,7 @@ def _from_tfvars(
             origin=ORIGIN,
         )
         return
-    version = _normalise(version, "elasticache")
+    version = normalise(version, "elasticache")
     yield Component(
         engine,
         version,
