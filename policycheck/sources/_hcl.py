@@ -18,6 +18,15 @@ unquoted with escapes resolved, ``int`` and ``float`` numbers, ``True``/``False`
 (``"${var.x}"``, ``"${var.prefix}-7.0"``, ``"${lookup(var.m, \\"k\\")}"``). python-hcl2
 stays a test dependency: the tests compare this module's output with it. The few
 places where the two differ are noted where they are handled.
+
+Comments may sit between any two tokens (``a ? b :``, a comment line, then ``c``);
+tree-sitter gives them as named nodes, which every step of the conversion leaves out.
+Work is bounded: tree-sitter's tree costs about 180 bytes per character of string or
+heredoc text, so in files over 256 KiB long literals reach it as short placeholders
+(``_mask_long_literals``) and are put back in the values; more than 4 MB of HCL
+outside literals is refused with an InputError. Integers too long for Python's ``int``
+(over 4,000 digits) stay text. ``parse_template`` parses a value's text again for the
+evaluator in ``_tfeval``.
 """
 
 from __future__ import annotations
