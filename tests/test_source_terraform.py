@@ -758,3 +758,71 @@ def test_an_unknown_engine_is_reviewed_with_its_reason() -> None:
     assert finding.provider == "aws-elasticache"
     assert "The engine could not be determined" in finding.rationale[0]
     assert "var.use_valkey" in finding.rationale[0]
+
+
+_ATOMS = st.sampled_from(
+    [
+        "var.on",
+        "var.off",
+        "var.m",
+        "var.l",
+        "var.v",
+        "var.nope",
+        "local.a",
+        "null",
+        "true",
+        "1",
+        "2.5",
+        '"s"',
+        '"${var.v}-x"',
+        "data.x.y.z",
+        "each.key",
+        "count.index",
+        "[]",
+        "{}",
+        "-1",
+    ]
+)
+_OPERATORS = st.sampled_from(["==", "!=", "&&", "||", "+", "-", "*", "/", "%", "<", ">="])
+
+
+def _combine(parts: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    return (
+        st.builds(lambda a, op, b: f"({a} {op} {b})", parts, _OPERATORS, parts)
+        | st.builds(lambda c, a, b: f"({c} ? {a} : {b})", parts, parts, parts)
+        | st.builds(lambda a: f"!{a}", parts)
+        | st.builds(lambda a, b: f"[{a}, {b}]", parts, parts)
+        | st.builds(lambda a: f"{{k = {a}}}", parts)
+        | st.builds(lambda a: f"{a}[0]", parts)
+        | st.builds(lambda a: f"{a}.k", parts)
+        | st.builds(
+            lambda f, a, b: f"{f}({a}, {b})",
+            st.sampled_from(["coalesce", "try", "lookup", "join", "contains", "merge", "max"]),
+            parts,
+            parts,
+        )
+        | st.builds(lambda f, a: f"{f}({a})", st.sampled_from(["lower", "length", "can"]), parts)
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.recursive(_ATOMS, _combine, max_leaves=8))
+def test_any_expression_evaluates_without_an_exception(expression: str) -> None:
+    (raw,) = _hcl.parse_hcl(f"x = {expression}\n", "t.tf").values()
+    result = _tfeval.evaluate(raw, _Context({**_VARS, "locals": None}))
+    if isinstance(result, _tfeval.Unknown):
+        assert "None" not in result.why
+
+
+def test_locals_that_refer_to_each_other_end(tmp_path: Path) -> None:
+    chain = "".join(f"  l{i} = local.l{i + 1}\n" for i in range(200))
+    files = {
+        "main.tf": 'resource "aws_elasticache_replication_group" "r" {\n'
+        "  engine_version = local.l0\n}\n"
+        'resource "aws_elasticache_replication_group" "s" {\n'
+        "  engine_version = local.loop\n}\n"
+        f'locals {{\n{chain}  l200 = "7.1"\n  loop = local.loop\n}}\n',
+    }
+    deep, looped = _collect(tmp_path, files)
+    assert deep.version is None and "more than 64 references" in (deep.unresolved or "")
+    assert looped.version is None and "local.loop refers to itself" in (looped.unresolved or "")

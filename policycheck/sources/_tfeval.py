@@ -31,7 +31,7 @@ from policycheck.sources._hcl import (
 )
 
 #: References followed in a chain (variable to local to variable ...) before giving up.
-MAX_DEPTH = 24
+MAX_DEPTH = 64
 
 
 @dataclass(frozen=True)
@@ -109,7 +109,7 @@ def expression_text(raw: Any) -> str:
 def evaluate(raw: Any, context: Context, depth: int = 0) -> Result:
     """The value of a raw attribute value (python-hcl2's shape) in ``context``."""
     if depth > MAX_DEPTH:
-        return Unknown("the value refers to itself through other values")
+        return Unknown(f"the value is reached through more than {MAX_DEPTH} references")
     if raw is None or isinstance(raw, bool | int | float):
         return Known(raw)
     if isinstance(raw, list):
