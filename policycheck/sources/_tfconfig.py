@@ -28,6 +28,7 @@ _TERRAFORM = re.compile(r"^\s*terraform\s*\{", re.MULTILINE)
 #: ``variable "name"`` when ``name`` is known; compiled per name on first use.
 _VARIABLE = '\\bvariable\\s+"?{name}"?\\s*\\{{'
 _MISSING = object()
+_RESOURCE_TYPE = re.compile(r'resource\s+"?([\w-]+)')
 
 
 def config_file(path: Path) -> ConfigFile | None:
@@ -248,7 +249,9 @@ class Directory:
 
 def is_cache_block(block: str, is_cache: Callable[[str], bool]) -> bool:
     """Whether a top-level block's text is a resource of a cache type."""
-    m = re.match(r'resource\s+"?([\w-]+)', block)
+    if not block.startswith("resource"):
+        return False  # most blocks (variables, outputs) are decided here
+    m = _RESOURCE_TYPE.match(block)
     return m is not None and is_cache(m.group(1))
 
 

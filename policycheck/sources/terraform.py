@@ -37,6 +37,7 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -159,13 +160,12 @@ class TerraformSource(Source):
             file = _parse(path, text, display)
             yield from _from_tfvars(path, text, display, file.whole(), root)
             return
-        scan = _Scan(Path(os.path.realpath(root)), display, text)
+        scan = _Scan(root, path.parent, display, text)
         file = _parse(path, text, display)
         doc = file.select(_may_matter)
         scope = Scope(scan.directory(path.parent))
-        here = (Path(os.path.realpath(path.parent)),)
         for declaration in declarations(doc, file, path, _is_cache):
-            yield from scan.declared(declaration, scope, None, here)
+            yield from scan.declared(declaration, scope, None, ())
 
 
 def _parse(path: Path, text: str, display: str) -> ConfigFile:
@@ -190,17 +190,27 @@ class _Site:
 class _Scan:
     """One file's scan: its text for locations, and the folders read so far."""
 
-    def __init__(self, root: Path, display: str, text: str) -> None:
-        self.root = root
+    def __init__(self, root: Path, folder: Path, display: str, text: str) -> None:
+        self._root = root
+        self._folder = folder
         self.display = display
         self.lines = text.splitlines()
         self._directories: dict[Path, Directory] = {}
 
+    @cached_property
+    def root(self) -> Path:
+        """The folder the user named, symlinks resolved (only local modules need it)."""
+        return Path(os.path.realpath(self._root))
+
+    @cached_property
+    def folder(self) -> Path:
+        """The scanned file's folder, symlinks resolved: a module that calls it loops."""
+        return Path(os.path.realpath(self._folder))
+
     def directory(self, path: Path) -> Directory:
-        key = Path(os.path.realpath(path))
-        if key not in self._directories:
-            self._directories[key] = Directory(path)
-        return self._directories[key]
+        if path not in self._directories:
+            self._directories[path] = Directory(path)
+        return self._directories[path]
 
     def line_text(self, line: int | None) -> str | None:
         if line and 0 < line <= len(self.lines):
@@ -326,7 +336,7 @@ class _Scan:
         if not target.is_relative_to(self.root):
             yield from self.outside(call, source, scope, site)
             return
-        if target in stack or len(stack) >= MAX_MODULE_DEPTH:
+        if target == self.folder or target in stack or len(stack) >= MAX_MODULE_DEPTH:
             return  # Terraform refuses a module that calls itself
         directory = self.directory(target)
         if not directory.has_configuration():
