@@ -826,3 +826,39 @@ def test_locals_that_refer_to_each_other_end(tmp_path: Path) -> None:
     deep, looped = _collect(tmp_path, files)
     assert deep.version is None and "more than 64 references" in (deep.unresolved or "")
     assert looped.version is None and "local.loop refers to itself" in (looped.unresolved or "")
+
+
+# -- the facts ---------------------------------------------------------------------------
+
+
+def test_every_module_fact_is_complete_and_consistent() -> None:
+    facts = _tffacts.facts()
+    for module in facts.modules:
+        for deploy in module.deploys:
+            assert deploy.resource in facts.resources, module.address
+            needed = set(deploy.when) | set(module.off_when)
+            needed |= {name for name in (deploy.engine_input, deploy.version_input) if name}
+            for release in module.releases:
+                # every input the module's logic reads has a recorded default
+                assert needed <= set(release.inputs), (module.address, release.versions)
+                assert release.evidence["repo"].lower() == module.repository
+        ranges = [r.interval for r in module.releases]
+        assert sum(r.high is None for r in ranges) == 1, module.address  # one newest range
+    for resource in facts.resources.values():
+        if resource.engine.default or resource.version.default:
+            assert resource.engine.evidence or resource.version.evidence
+
+
+def test_a_default_without_evidence_is_a_schema_error() -> None:
+    import copy
+
+    import yaml
+
+    from policycheck.data import validator
+
+    data = yaml.safe_load((FIXTURES.parents[2] / "licenses" / "terraform.yaml").read_text())
+    assert list(validator("terraform").iter_errors(data)) == []
+    broken = copy.deepcopy(data)
+    del broken["resources"]["azurerm_redis_cache"]["version"]["evidence"]
+    (error,) = validator("terraform").iter_errors(broken)
+    assert "evidence" in error.message
