@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 BUNDLED: tuple[tuple[str, str], ...] = (
     ("licenses/*.yaml", "license"),
     ("engines/*.yaml", "engine"),
+    ("terraform.yaml", "terraform"),
 )
 
 _PACKAGE = Path(__file__).resolve().parent

@@ -99,6 +99,16 @@ class Evaluator:
         requested = component.version
         engine = catalog().get(component.engine)
         if engine is None:
+            rationale = [
+                f"{component.engine!r} is not an engine in policycheck's catalog, so its "
+                "license is unknown; a person must review it (fail closed)."
+            ]
+            if component.unresolved:  # the source could not tell which engine runs
+                rationale = [
+                    f"The engine could not be determined: {component.unresolved}.",
+                    "Without the engine its license is unknown; a person must review it "
+                    "(fail closed).",
+                ]
             return Finding(
                 engine=component.engine,
                 version=component.version,
@@ -106,10 +116,8 @@ class Evaluator:
                 verdict=Verdict.REVIEW,
                 resolved=False,
                 location=component.location,
-                rationale=[
-                    f"{component.engine!r} is not an engine in policycheck's catalog, so its "
-                    "license is unknown; a person must review it (fail closed)."
-                ],
+                provider=component.provider,
+                rationale=rationale,
             )
         base = Finding(
             engine=engine.id,

@@ -195,6 +195,7 @@ def scan_file(
     result: ScanResult,
     named: bool = False,
     max_bytes: int = MAX_FILE_BYTES,
+    root: str | Path | None = None,
 ) -> None:
     """Parse one file with the source that claims it, recording components or an error.
 
@@ -203,6 +204,8 @@ def scan_file(
     convinced a source. A file ``named`` on the command line that is left out gets a
     warning saying why: the user asked for it. A claimed file over ``max_bytes`` is an
     input error, not a silent gap: it was not checked, and the user must know.
+    ``root`` is the folder the user named that holds the file (default: the file's
+    own folder): sources that follow references (local modules) read nothing outside.
     """
     stats = result.stats
     stats.files += 1
@@ -259,7 +262,8 @@ def scan_file(
     stats.parsed += 1
     result.files[display] = hashlib.sha256(raw).hexdigest()
     try:
-        result.components.extend(source.collect(path, text, display))
+        within = Path(root) if root is not None else path.parent
+        result.components.extend(source.collect_within(path, text, display, within))
     except InputError as exc:
         if exc.path is None:
             exc.path = display
@@ -380,8 +384,9 @@ def scan_paths(
     return result
 
 
-#: A file to scan: its path, the path to display, and whether the user named it.
-Work = tuple[str, str, bool]
+#: A file to scan: its path, the path to display, whether the user named it, and the
+#: folder the user named that holds it (sources that follow references stay inside).
+Work = tuple[str, str, bool, str]
 
 
 def iter_scan(targets: Iterable[str], options: ScanOptions | None = None) -> Iterator[ScanResult]:
@@ -402,7 +407,7 @@ def iter_scan(targets: Iterable[str], options: ScanOptions | None = None) -> Ite
         work = itertools.chain(first, work)
         processes = _processes(jobs)
         if processes > 1:
-            _prepare(name for _, name, _ in first)
+            _prepare(name for _, name, *_ in first)
     else:
         work = iter(first)
         processes = 1 if jobs is None else max(1, jobs)
@@ -442,7 +447,7 @@ def _candidates(targets: Iterable[str], options: ScanOptions, walked: ScanResult
                 for may_claim in name_tests:  # a loop, not any(): no generator per file
                     if may_claim(name):
                         found += 1
-                        yield file, display, False
+                        yield file, display, False, target
                         break
                 else:
                     stats.files += 1
@@ -453,7 +458,7 @@ def _candidates(targets: Iterable[str], options: ScanOptions, walked: ScanResult
                     "nothing was checked there"
                 )
         elif is_file:
-            yield target, printable(target), True
+            yield target, printable(target), True, os.path.dirname(target) or "."
         else:
             walked.errors.append(InputError("no such file or directory", target))
 
@@ -471,8 +476,8 @@ def _processes(jobs: int | None) -> int:
 
 def _scan_chunk(chunk: list[Work], max_bytes: int = MAX_FILE_BYTES) -> ScanResult:
     result = ScanResult()
-    for file, display, named in chunk:
-        scan_file(file, display, result, named, max_bytes)
+    for file, display, named, root in chunk:
+        scan_file(file, display, result, named, max_bytes, root)
     return result
 
 

@@ -7,6 +7,10 @@ tree-sitter for speed, so these tests hold it to python-hcl2 on generated Terraf
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import hcl2
@@ -15,7 +19,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from policycheck.errors import InputError
-from policycheck.sources._hcl import HclFile, parse_hcl
+from policycheck.sources import _hcl
+from policycheck.sources._hcl import HclFile, _parser, parse_hcl
 
 _OPTIONS = hcl2.SerializationOptions(
     with_comments=False, explicit_blocks=False, strip_string_quotes=True
@@ -397,3 +402,227 @@ def test_deep_nesting_is_an_input_error_not_a_recursion_error() -> None:
     with pytest.raises(InputError) as info:
         parse_hcl("a = " + "[" * 3000 + "]" * 3000 + "\n", "deep.tf")
     assert "nests too deeply" in info.value.message
+
+
+# -- comments between any two tokens ---------------------------------------------------
+
+#: Leaves after which a comment would land in literal text, or where HCL wants a
+#: newline or nothing at all (strip markers, heredoc markers).
+_NO_COMMENT_AFTER = frozenset(
+    {
+        "quoted_template_start",
+        "template_literal",
+        "template_interpolation_end",
+        "template_directive_end",
+        "heredoc_identifier",
+        "<<",
+        "strip_marker",
+        "~",
+    }
+)
+
+
+def _leaves(node: Any) -> list[Any]:
+    if node.child_count == 0:
+        return [node]
+    return [leaf for child in node.children for leaf in _leaves(child)]
+
+
+def _kept_as_written(node: Any) -> bool:
+    """Whether ``node`` is in a heredoc or template directive, whose text the values
+    keep as written (comments included)."""
+    parent = node.parent
+    while parent is not None:
+        if parent.type in ("template_directive", "heredoc_template"):
+            return True
+        if parent.type == "body":
+            return False
+        parent = parent.parent
+    return False
+
+
+def _comment_points(text: str) -> tuple[list[int], list[int]]:
+    """Byte offsets after code tokens: where an inline comment may go, and the subset
+    followed by the end of the line, where a line comment may go."""
+    source = text.encode()
+    inline: list[int] = []
+    line_end: list[int] = []
+    for leaf in _leaves(_parser().parse(source).root_node):
+        if leaf.type in _NO_COMMENT_AFTER or leaf.type == "comment" or _kept_as_written(leaf):
+            continue
+        inline.append(leaf.end_byte)
+        if source[leaf.end_byte : leaf.end_byte + 1] == b"\n":
+            line_end.append(leaf.end_byte)
+    return inline, line_end
+
+
+@st.composite
+def _commented(draw: st.DrawFn) -> tuple[str, str]:
+    """Generated Terraform, and the same with comments injected between tokens."""
+    text = draw(_TERRAFORM | _TFVARS)
+    inline, line_end = _comment_points(text)
+    inserts: dict[int, str] = {}
+    if inline:
+        for point in draw(st.sets(st.sampled_from(inline), max_size=8)):
+            inserts[point] = draw(st.sampled_from([" /* c */ ", "/**/", "/* ${x} # // */"]))
+    if line_end:
+        for point in draw(st.sets(st.sampled_from(line_end), max_size=4)):
+            inserts[point] = draw(st.sampled_from([" # note", " // note", "# ${not.a.ref}"]))
+    source = text.encode()
+    pieces: list[bytes] = []
+    last = 0
+    for point in sorted(inserts):
+        pieces += [source[last:point], inserts[point].encode()]
+        last = point
+    pieces.append(source[last:])
+    return text, b"".join(pieces).decode()
+
+
+@settings(max_examples=300, deadline=None)
+@given(_commented())
+def test_comments_between_any_two_tokens_change_nothing(texts: tuple[str, str]) -> None:
+    plain, commented = texts
+    expected = parse_hcl(plain, "t.tf")
+    assert parse_hcl(commented, "t.tf") == expected
+    # python-hcl2 agrees where it reads the comments the same way (it keeps a comment
+    # inside some binary operations as text, which Terraform does not)
+    try:
+        oracle = _oracle(commented)
+    except Exception:  # noqa: BLE001 - python-hcl2 refuses some placements Terraform takes
+        return
+    if oracle == _oracle(plain):
+        assert expected == oracle
+
+
+COMMENTED: dict[str, tuple[str, dict[str, Any]]] = {
+    "comment between ':' and the else branch": (
+        'locals {\n  arn = (\n    # primary\n    var.on ? join("", var.a) :\n'
+        '    # else\n    join("", var.b)\n  )\n}\n',
+        {"locals": [{"arn": '${(var.on ? join("", var.a) : join("", var.b))}'}]},
+    ),
+    "comment after '?'": (
+        "a = (var.on\n  ? # yes\n  1\n  : 2)\n",
+        {"a": "${(var.on ? 1 : 2)}"},
+    ),
+    "comment inside an index": ("a = var.l[/* first */ 0]\n", {"a": "${var.l[0]}"}),
+    "comment inside a for expression": (
+        "a = [for x /* c */ in var.l /* d */ : x /* e */ if x /* f */]\n",
+        {"a": "${[for x in var.l : x if x]}"},
+    ),
+    "comment inside a splat and an interpolation": (
+        'a = var.l[*] /* c */ .id\nb = "v${ /* c */ var.x /* d */ }"\n',
+        {"a": "${var.l[*].id}", "b": "v${var.x}"},
+    ),
+}
+
+
+@pytest.mark.parametrize("text, expected", COMMENTED.values(), ids=COMMENTED.keys())
+def test_comments_inside_expressions(text: str, expected: dict[str, Any]) -> None:
+    assert parse_hcl(text, "t.tf") == expected
+
+
+# -- bounded work ----------------------------------------------------------------------
+
+
+@settings(max_examples=200, deadline=None)
+@given(_TERRAFORM | _TFVARS | _commented().map(lambda texts: texts[1]), st.integers(1, 6))
+def test_long_literals_parse_the_same_through_placeholders(text: str, shortest: int) -> None:
+    """Long string and heredoc text reaches tree-sitter as a placeholder (its tree costs
+    about 180 bytes per character otherwise); the values and error lines are the same."""
+
+    def outcome() -> object:
+        try:
+            return parse_hcl(text, "t.tf")
+        except InputError as exc:
+            return ("error", exc.line)
+
+    plain = outcome()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_hcl, "MASK_FILES_FROM", 0)
+        mp.setattr(_hcl, "MASK_LITERALS_FROM", shortest)
+        assert outcome() == plain
+
+
+MASKED: dict[str, str] = {
+    "escapes, markers and interpolations": 'a = "x\\"y\\\\" ${var.v}-$${lit}%%{lit}\\n"\n',
+    "heredoc with interpolation": "a = <<EOT\nline ${var.x}\n  more\nEOT\nb = 1\n",
+    "indented heredoc": "a = <<-EOT\n    one\n    two\n  EOT\n",
+    "empty heredoc": "a = <<EOT\nEOT\n",
+    "CRLF heredoc": "a = <<EOT\r\nwin\r\nEOT\r\n",
+    "quote in a comment": '# "not a string\na = "real one"\n/* " */ b = "two"\n',
+    "string inside an interpolation": 'a = "${lookup(var.m, "key one", "def")} tail"\n',
+    "directive": 'a = "%{ if var.x }yes yes%{ else }no no%{ endif }"\n',
+    "unclosed string": 'a = "never closed\nb = 2\n',
+}
+
+
+@pytest.mark.parametrize("text", MASKED.values(), ids=MASKED.keys())
+def test_each_literal_form_survives_its_placeholder(text: str) -> None:
+    try:
+        plain: object = parse_hcl(text, "t.tf")
+    except InputError as exc:
+        plain = exc.line
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_hcl, "MASK_FILES_FROM", 0)
+        mp.setattr(_hcl, "MASK_LITERALS_FROM", 1)
+        try:
+            masked: object = parse_hcl(text, "t.tf")
+        except InputError as exc:
+            masked = exc.line
+    assert masked == plain
+
+
+_MEMORY_PROBE = """
+import resource, sys, time
+from policycheck.sources._hcl import parse_hcl
+kind = sys.argv[1]
+size = 20_000_000
+body = {
+    "string": '"' + "x" * size + '"',
+    "escapes": '"' + "\\\\n" * (size // 2) + '"',
+    "heredoc": "<<EOT\\n" + ("y" * 70 + "\\n") * (size // 71) + "EOT",
+}[kind]
+start = time.monotonic()
+value = parse_hcl("a = " + body + "\\n", "big.tf")["a"]
+assert len(value) >= size // 2
+print(time.monotonic() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+"""
+
+
+@pytest.mark.parametrize("kind", ["string", "escapes", "heredoc"])
+def test_a_20_mb_literal_parses_in_bounded_time_and_memory(kind: str) -> None:
+    """Before placeholders, a 50 MB string peaked at 8.9 GB; now memory is a few times
+    the file (Python's own copies of the text), about 150 MB here."""
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        [sys.executable, "-c", _MEMORY_PROBE, kind],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        check=True,
+        timeout=120,
+    )
+    seconds, megabytes = done.stdout.split()
+    assert float(seconds) < 10
+    assert int(megabytes) < 600
+
+
+def test_too_much_code_is_refused_not_parsed() -> None:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_hcl, "MAX_CODE_BYTES", 1000)
+        with pytest.raises(InputError) as info:
+            parse_hcl("a = [" + "var.x, " * 500 + "]\n", "big.tf")
+        assert "too large to read" in info.value.message
+        # long literals do not count: they reach the parser as placeholders
+        mp.setattr(_hcl, "MASK_FILES_FROM", 0)
+        assert parse_hcl('a = "' + "z" * 5000 + '"\n', "big.tf") == {"a": "z" * 5000}
+
+
+def test_integers_longer_than_python_converts_stay_text() -> None:
+    digits = "7" * 5000
+    assert parse_hcl(f"a = {digits}\nb = var.l.{digits}\nc = -{digits}\n", "t.tf") == {
+        "a": digits,
+        "b": f"${{var.l.{digits}}}",
+        "c": f"${{-{digits}}}",
+    }

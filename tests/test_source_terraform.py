@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from policycheck.errors import InputError
+from policycheck.evaluate import Evaluator
 from policycheck.model import Component
-from policycheck.sources import _hcl, all_sources
+from policycheck.policy import Verdict, load_policy
+from policycheck.sources import _hcl, _tfeval, _tffacts, all_sources
 from policycheck.sources.terraform import SOURCE
 from policycheck.walk import scan_paths
 
@@ -303,3 +307,558 @@ def test_block_selection_gives_the_same_answer_as_converting_whole_files(
         whole = _outcome(directory / "main.tf", text)
     _hcl._cached.cache_clear()
     assert selected == whole
+
+
+# -- local modules ---------------------------------------------------------------------
+
+
+def _components(target: Path | str) -> list[Component]:
+    result = scan_paths([str(target)])
+    assert result.errors == []
+    return result.components
+
+
+def _by_place(components: list[Component], root: Path) -> dict[tuple[str, int | None], Component]:
+    found: dict[tuple[str, int | None], Component] = {}
+    for c in components:
+        assert c.location is not None
+        place = (Path(c.location.path).relative_to(root).as_posix(), c.location.line)
+        assert place not in found, place
+        found[place] = c
+    return found
+
+
+LOCAL = FIXTURES / "local-modules"
+
+#: (file, line) -> engine, version, what the reason or notes must say, disabled
+LOCAL_EXPECTED: dict[tuple[str, int | None], tuple[str, str | None, str, bool]] = {
+    # the module folder itself, as a root module with its defaults
+    ("main.tf", 13): ("redis", None, "count = var.enabled && var.make_cluster", True),
+    ("main.tf", 29): ("redis", None, "engine_version is not set", False),
+    ("main.tf", 42): ("redis", None, "local.global", True),
+    # calls, each reported at the call with the call's inputs
+    ("examples/memcached/main.tf", 9): (
+        "memcached",
+        "1.6.22",
+        "aws_elasticache_cluster.this",
+        False,
+    ),
+    ("examples/cluster-mode/main.tf", 9): ("redis", "7.1", "replication_group.this", False),
+    ("examples/cluster-mode/main.tf", 12): ("unknown", None, 'var.prefer_valkey ? "valkey"', False),
+    ("examples/global/main.tf", 7): ("valkey", "8.0", "replication_group.global", False),
+    ("examples/global/main.tf", 10): ("unknown", None, "secondary", False),
+    ("examples/off/main.tf", 5): ("redis", "7.1", "count = 0", True),
+    ("examples/valkey-tfvars/main.tf", 5): ("valkey", "8.1", "terraform.tfvars", False),
+    ("modules/serverless/main.tf", 6): ("valkey", None, "major_engine_version is not set", False),
+    ("wrappers/main.tf", 1): ("unknown", None, "each.value.engine", True),
+}
+
+
+def _explained(c: Component) -> str:
+    location = c.location.text if c.location else ""
+    return " | ".join([c.unresolved or "", c.disabled or "", location or "", *c.notes])
+
+
+def test_local_module_calls_are_followed_and_reported_at_the_call() -> None:
+    found = _by_place(_components(LOCAL), LOCAL)
+    assert set(found) == set(LOCAL_EXPECTED)
+    for place, (engine, version, says, disabled) in LOCAL_EXPECTED.items():
+        c = found[place]
+        assert (c.engine, c.version, c.disabled is not None) == (engine, version, disabled), place
+        assert says in _explained(c), (place, _explained(c))
+        assert c.provider == "aws-elasticache" and c.origin == "terraform"
+
+
+def test_a_call_names_the_module_resource_it_reports() -> None:
+    found = _by_place(_components(LOCAL), LOCAL)
+    pages = found[("examples/memcached/main.tf", 9)]
+    assert pages.notes[0].startswith("through module.pages: aws_elasticache_cluster.this (")
+    assert pages.notes[0].endswith("local-modules/main.tf:8)")
+    # the call that switches the module off creates nothing: nothing is reported for it
+    assert not any("switched_off" in _explained(c) for c in found.values())
+
+
+def test_a_module_outside_the_scanned_folder_is_not_read(tmp_path: Path) -> None:
+    found = _components(LOCAL / "examples" / "memcached")
+    (pages,) = found
+    assert pages.engine == "memcached" and pages.version is None
+    assert "outside the scanned folder" in (pages.unresolved or "")
+    # a symlink inside the root that leads out of it is outside too
+    (tmp_path / "modules").symlink_to(LOCAL, target_is_directory=True)
+    (tmp_path / "main.tf").write_text(
+        'module "cache" {\n  source         = "./modules"\n  engine_version = "7.1"\n}\n'
+    )
+    (c,) = _components(tmp_path)
+    assert c.version is None and "outside the scanned folder" in (c.unresolved or "")
+
+
+def test_modules_that_call_each_other_end(tmp_path: Path) -> None:
+    for name, other in (("a", "b"), ("b", "a")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "main.tf").write_text(
+            f'module "{other}" {{\n  source = "../{other}"\n}}\n'
+            'resource "aws_elasticache_serverless_cache" "s" {\n'
+            '  engine               = "valkey"\n  major_engine_version = "8"\n}\n'
+        )
+    found = _components(tmp_path)
+    # each folder's own resource, and the other's through its call: no loop back
+    assert sorted((Path(c.location.path).parent.name, c.location.line) for c in found) == [
+        ("a", 1),
+        ("a", 6),
+        ("b", 1),
+        ("b", 6),
+    ]
+    assert {c.version for c in found} == {"8"}
+
+
+def test_a_file_with_only_a_local_module_call_is_parsed(tmp_path: Path) -> None:
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / "main.tf").write_text(
+        'resource "aws_elasticache_replication_group" "r" {\n'
+        "  engine_version = var.v\n}\n"
+        'variable "v" {\n  default = "7.0"\n}\n'
+    )
+    (tmp_path / "prod").mkdir()
+    text = 'module "app_store" {\n  source = "../cache"\n  v      = "7.1"\n}\n'
+    (tmp_path / "prod" / "main.tf").write_text(text)
+    assert SOURCE.worth_parsing(text.lower().encode())
+    assert {(Path(c.location.path).parent.name, c.version) for c in _components(tmp_path)} == {
+        ("cache", "7.0"),
+        ("prod", "7.1"),
+    }
+
+
+# -- public modules --------------------------------------------------------------------
+
+REGISTRY = FIXTURES / "registry"
+
+#: line -> engine, version, what the reason or notes must say
+REGISTRY_EXPECTED: dict[int, tuple[str, str | None, str]] = {
+    7: ("redis", "7.1", 'engine = "redis" by default in terraform-aws-modules/terraform-aws'),
+    15: ("valkey", "8", "modules/serverless-cache creates aws_elasticache_serverless_cache"),
+    23: ("unknown", None, "engine is not set: the AWS provider requires it"),
+    26: ("redis", "4.0.10", "at ref 1.4.1"),
+    32: ("redis", "7.1", "cloudposse/terraform-aws-elasticache-redis v2.1.0 variables.tf"),
+    39: ("redis", "7", "creates aws_elasticache_serverless_cache"),
+    51: ("redis", "7.2", "google_redis_instance"),
+    54: ("valkey", "8.0", "VALKEY_8_0"),
+    61: ("memcached", "1.5", "provider default MEMCACHE_1_5"),
+    68: ("redis", None, "google_redis_cluster has no version setting"),
+    74: ("redis", "6", "provider default 6"),
+    81: ("redis", None, "azurerm provider ~> 3.105"),
+    88: ("unknown", None, "records them for versions >= 1.0.0"),
+    95: ("unknown", None, "at ref master are not known"),
+    107: ("valkey", None, "is not one policycheck knows"),
+}
+
+
+def test_public_module_calls_use_their_published_defaults() -> None:
+    found = _by_place(_components(REGISTRY), REGISTRY)
+    assert {line for _, line in found} == set(REGISTRY_EXPECTED)
+    for line, (engine, version, says) in REGISTRY_EXPECTED.items():
+        c = found[("main.tf", line)]
+        assert (c.engine, c.version) == (engine, version), line
+        assert says in _explained(c), (line, _explained(c))
+    # a module of another kind (vpc) and a call with create = false give nothing
+    assert ("main.tf", 112) not in found and ("main.tf", 100) not in found
+
+
+SOURCES: dict[str, tuple[str, str, str | None] | None] = {
+    "terraform-aws-modules/elasticache/aws": ("terraform-aws-modules/elasticache/aws", "", None),
+    "registry.terraform.io/terraform-aws-modules/elasticache/aws//modules/serverless-cache": (
+        "terraform-aws-modules/elasticache/aws",
+        "modules/serverless-cache",
+        None,
+    ),
+    "Terraform-AWS-Modules/Memory-DB/aws": ("terraform-aws-modules/memory-db/aws", "", None),
+    "git::https://github.com/cloudposse/terraform-aws-elasticache-redis.git?ref=v2.1.0": (
+        "cloudposse/elasticache-redis/aws",
+        "",
+        "v2.1.0",
+    ),
+    "github.com/terraform-google-modules/terraform-google-memorystore//modules/valkey?ref=v16.0.1": (
+        "terraform-google-modules/memorystore/google",
+        "modules/valkey",
+        "v16.0.1",
+    ),
+    "git@github.com:Azure/terraform-azurerm-avm-res-cache-redis.git": (
+        "Azure/avm-res-cache-redis/azurerm",
+        "",
+        None,
+    ),
+    "git::ssh://git@github.com/terraform-google-modules/terraform-google-memorystore.git"
+    "//modules/memcache?ref=main&depth=1": (
+        "terraform-google-modules/memorystore/google",
+        "modules/memcache",
+        "main",
+    ),
+    "terraform-aws-modules/elasticache/aws//modules/user-group": None,
+    "terraform-aws-modules/vpc/aws": None,
+    "app.terraform.io/acme/elasticache/aws": None,
+    "./modules/elasticache": None,
+}
+
+
+@pytest.mark.parametrize("source, expected", SOURCES.items(), ids=list(SOURCES))
+def test_module_sources_name_known_modules(
+    source: str, expected: tuple[str, str, str | None] | None
+) -> None:
+    found = _tffacts.known_module(source)
+    if expected is None:
+        assert found is None
+        return
+    assert found is not None
+    assert (found.facts.registry, found.facts.subdirectory, found.ref) == expected
+
+
+CONSTRAINTS: dict[str, tuple[tuple[int, int, int], tuple[int, int, int] | None]] = {
+    "~> 1.4": ((1, 4, 0), (2, 0, 0)),
+    "~> 1.4.2": ((1, 4, 2), (1, 5, 0)),
+    "~> 4": ((4, 0, 0), None),
+    ">= 1.2, < 2.0": ((1, 2, 0), (2, 0, 0)),
+    "1.3.0": ((1, 3, 0), (1, 3, 1)),
+    "= v2.1.0": ((2, 1, 0), (2, 1, 1)),
+    "> 1.0.0, <= 1.5": ((1, 0, 1), (1, 5, 1)),
+    ">= 1.0, != 1.2.0": ((1, 0, 0), None),
+}
+
+
+@pytest.mark.parametrize("text, interval", CONSTRAINTS.items(), ids=list(CONSTRAINTS))
+def test_version_constraints_read_as_terraform_reads_them(
+    text: str, interval: tuple[tuple[int, int, int], tuple[int, int, int] | None]
+) -> None:
+    parsed = _tffacts.parse_constraint(text)
+    assert parsed is not None
+    assert (parsed.low, parsed.high) == interval
+
+
+@pytest.mark.parametrize(
+    "wanted, release",
+    [
+        (None, ">= 2.0.0"),  # no constraint: the newest release
+        (">= 1.0", ">= 2.0.0"),  # no upper bound: the newest release
+        ("~> 1.7", ">= 0.5.0, < 2.0.0"),
+        ("= 2.1.0", ">= 2.0.0"),
+        ("~> 0.4.0", None),  # older than every recorded range
+        (">= 1.0, < 3.0", None),  # spans two ranges: which one Terraform picks is unsure
+    ],
+)
+def test_a_call_gets_the_defaults_of_the_release_terraform_installs(
+    wanted: str | None, release: str | None
+) -> None:
+    (module,) = [m for m in _tffacts.facts().modules if m.registry.startswith("cloudposse/")]
+    interval = None if wanted is None else _tffacts.parse_constraint(wanted)
+    found = module.release(interval)
+    assert (found.versions if found else None) == release
+
+
+# -- resources, values and syntax --------------------------------------------------------
+
+MANAGED = FIXTURES / "managed"
+
+MANAGED_EXPECTED: dict[int, tuple[str, str | None, str | None, str]] = {
+    6: ("valkey", "7.3", "aws-memorydb", ""),
+    9: ("unknown", None, "aws-memorydb", "engine is not set: the AWS provider requires it"),
+    15: ("redis", None, "gcp-memorystore", "no version setting"),
+    23: ("memcached", "1.6.15", "gcp-memorystore", ""),
+    30: ("memcached", "1.5", "gcp-memorystore", "provider default MEMCACHE_1_5"),
+    42: ("valkey", "7.2", "gcp-memorystore", ""),
+    45: ("redis", None, "azure-cache", "Redis Enterprise version"),
+    52: ("redis", None, "azure-cache", "Azure Managed Redis"),
+    63: ("unknown", None, "aws-elasticache", 'engine is an expression: var.use_valkey ? "valkey"'),
+    70: ("valkey", None, "aws-elasticache", "engine_version is not set"),
+    77: ("redis", "7.1", "aws-elasticache", "engine is not set: the provider's default is redis"),
+}
+
+
+def test_managed_cache_resources_and_null_values() -> None:
+    found = _by_place(_components(MANAGED), MANAGED)
+    assert {line for _, line in found} == set(MANAGED_EXPECTED)
+    for line, (engine, version, provider, says) in MANAGED_EXPECTED.items():
+        c = found[("main.tf", line)]
+        assert (c.engine, c.version, c.provider) == (engine, version, provider), line
+        assert says in _explained(c), (line, _explained(c))
+
+
+def test_provider_defaults_hold_only_for_the_provider_versions_they_are_cited_for() -> None:
+    (old,) = _components(FIXTURES / "azure-v3")
+    assert old.version is None and "azurerm provider ~> 3.100" in (old.unresolved or "")
+    (locked,) = _components(FIXTURES / "azure-locked")
+    assert locked.version is None and "3.117.1 in .terraform.lock.hcl" in (locked.unresolved or "")
+
+
+def test_terraform_json_syntax_is_read_like_hcl() -> None:
+    assert SOURCE.may_claim("main.tf.json") and SOURCE.claims(Path("x.auto.tfvars.json"), b"")
+    found = _by_place(_components(FIXTURES / "json"), FIXTURES / "json")
+    assert (found[("main.tf.json", 12)].engine, found[("main.tf.json", 12)].version) == (
+        "valkey",
+        "8.0",
+    )
+    assert "terraform.tfvars.json" in (found[("main.tf.json", 12)].location.text or "")
+    assert (found[("main.tf.json", 20)].engine, found[("main.tf.json", 20)].version) == (
+        "valkey",
+        "8",
+    )
+
+
+def test_broken_terraform_json_is_an_input_error_with_its_line(tmp_path: Path) -> None:
+    (tmp_path / "main.tf.json").write_text(
+        '{\n  "resource": {\n    "aws_elasticache_cluster": \n}\n'
+    )
+    result = scan_paths([str(tmp_path)])
+    (error,) = result.errors
+    assert error.line == 4 and "not valid JSON" in error.message
+
+
+@pytest.mark.parametrize("name", ["main.tf", "prod.tfvars", "main.tf.json", "x.tfvars.json"])
+def test_integers_beyond_python_limit_are_not_errors(tmp_path: Path, name: str) -> None:
+    digits = "9" * 5000
+    if name.endswith(".json"):
+        body = f'{{"engine_version": {digits}, "family": "redis7"}}'
+        if name == "main.tf.json":
+            body = (
+                '{"resource": {"aws_elasticache_replication_group": {"r": '
+                f'{{"engine_version": {digits}}}}}}}}}'
+            )
+    elif name.endswith(".tfvars"):
+        body = f'family = "redis7"\nengine_version = {digits}\n'
+    else:
+        body = f'resource "aws_elasticache_replication_group" "r" {{\n  engine_version = {digits}\n}}\n'
+    (tmp_path / name).write_text(body)
+    result = scan_paths([str(tmp_path)])
+    assert result.errors == []
+    (c,) = result.components
+    assert c.engine == "redis"
+
+
+# -- the evaluator ---------------------------------------------------------------------
+
+
+class _Context:
+    def __init__(self, variables: dict[str, Any]) -> None:
+        self.variables = variables
+
+    def variable(self, name: str, depth: int) -> _tfeval.Result:
+        if name in self.variables:
+            return _tfeval.evaluate(self.variables[name], self, depth)
+        return _tfeval.Unknown(f"var.{name} is not set")
+
+    def local(self, name: str, depth: int) -> _tfeval.Result:
+        return _tfeval.Unknown(f"local.{name} is not set")
+
+
+_VARS = {"on": True, "off": False, "m": {"k": "v", "n": None}, "l": ["a", "b"], "v": "7"}
+
+EXPRESSIONS: dict[str, Any] = {
+    '${var.on ? "valkey" : "redis"}': "valkey",
+    '${var.off ? "valkey" : "redis"}': "redis",
+    '${var.unset ? "valkey" : "valkey"}': "valkey",  # both branches agree
+    '${var.unset ? "valkey" : "redis"}': None,  # unknown
+    "${var.off && var.unset}": False,  # false decides &&
+    "${var.on || var.unset}": True,  # true decides ||
+    "${var.on && var.unset}": None,
+    '${var.v == "7"}': True,
+    "${var.v == 7}": False,  # Terraform compares types: "7" is not 7
+    "${!var.off}": True,
+    "${1 + 2 * 3}": 7,
+    "${var.m.k}": "v",
+    '${var.m["k"]}': "v",
+    "${var.l[1]}": "b",
+    '${coalesce(var.m.n, "", "x")}': "x",
+    '${try(var.m.missing, "fallback")}': "fallback",
+    '${try(var.unset, "fallback")}': None,  # unknown is not an error: try cannot decide
+    "${can(var.l[5])}": False,
+    '${lookup(var.m, "k", "d")}': "v",
+    '${lookup(var.m, "z", "d")}': "d",
+    '${upper(var.v)}-${lower("X")}': "7-x",
+    "${var.v}.1": "7.1",
+    "$${literal} ${var.v}": "${literal} 7",
+    "${length(var.l)}": 2,
+    "${data.aws_x.y.engine}": None,
+    "${each.value.engine}": None,
+    '${replace(var.v, "7", "8")}': None,  # not evaluated here
+    "${[for x in var.l : x]}": None,
+    "${null}": "null",
+}
+
+
+@pytest.mark.parametrize("raw, expected", EXPRESSIONS.items(), ids=list(EXPRESSIONS))
+def test_expressions_evaluate_as_terraform_would(raw: str, expected: Any) -> None:
+    result = _tfeval.evaluate(raw, _Context(_VARS))
+    if expected is None:
+        assert isinstance(result, _tfeval.Unknown), result
+        assert "None" not in result.why
+    elif expected == "null":
+        assert result == _tfeval.Known(None)
+    else:
+        assert isinstance(result, _tfeval.Known), result
+        assert result.value == expected
+        assert type(result.value) is type(expected)
+
+
+_ENGINE_VALUES = st.sampled_from(
+    [
+        None,
+        '"redis"',
+        '"valkey"',
+        "null",
+        "var.e",
+        "var.missing",
+        'var.flag ? "valkey" : "redis"',
+        "var.flag ? null : var.e",
+        'lookup(var.m, "engine", null)',
+        "local.l",
+        "data.x.y.engine",
+        "each.value.engine",
+        '"${var.e}"',
+        "upper(var.e)",
+    ]
+)
+_VERSION_VALUES = st.sampled_from(
+    [None, '"7.1"', "7.1", "null", "var.v", "var.flag ? null : var.v", "local.nothing", "var.m"]
+)
+_KINDS = st.sampled_from(sorted(_tffacts.facts().resources))
+
+
+@settings(max_examples=150, deadline=None)
+@given(_KINDS, _ENGINE_VALUES, _VERSION_VALUES, st.booleans())
+def test_no_message_shows_a_python_none(
+    kind: str, engine: str | None, version: str | None, counted: bool
+) -> None:
+    resource = _tffacts.facts().resources[kind]
+    lines = [f'resource "{kind}" "r" {{']
+    if counted:
+        lines.append("  count = var.flag ? 1 : 0")
+    if engine is not None and resource.engine.attribute:
+        lines.append(f"  {resource.engine.attribute} = {engine}")
+    if version is not None and resource.version.attribute:
+        lines.append(f"  {resource.version.attribute} = {version}")
+    text = "\n".join([*lines, "}"]) + (
+        '\nvariable "e" {\n  default = null\n}\nvariable "v" {\n  default = null\n}\n'
+        'variable "m" {\n  default = {}\n}\nvariable "flag" {\n  default = false\n}\n'
+        "locals {\n  l = null\n}\n"
+    )
+    for c in SOURCE.collect(Path("/nonexistent/main.tf"), text, "main.tf"):
+        said = " ".join(filter(None, [c.engine, c.version, c.unresolved, c.disabled, *c.notes])) + (
+            c.location.text or "" if c.location else ""
+        )
+        assert "None" not in said, said
+        assert (
+            c.engine != "redis"
+            or engine in (None, '"redis"', "null")
+            or kind.startswith(("google_redis", "azurerm"))
+        ), (engine, said)
+
+
+def test_an_unknown_engine_is_reviewed_with_its_reason() -> None:
+    found = _by_place(_components(MANAGED), MANAGED)
+    chosen = found[("main.tf", 63)]
+    finding = Evaluator(load_policy("default"), dt.date(2026, 12, 1)).evaluate(chosen)
+    assert finding.verdict is Verdict.REVIEW
+    assert finding.provider == "aws-elasticache"
+    assert "The engine could not be determined" in finding.rationale[0]
+    assert "var.use_valkey" in finding.rationale[0]
+
+
+_ATOMS = st.sampled_from(
+    [
+        "var.on",
+        "var.off",
+        "var.m",
+        "var.l",
+        "var.v",
+        "var.nope",
+        "local.a",
+        "null",
+        "true",
+        "1",
+        "2.5",
+        '"s"',
+        '"${var.v}-x"',
+        "data.x.y.z",
+        "each.key",
+        "count.index",
+        "[]",
+        "{}",
+        "-1",
+    ]
+)
+_OPERATORS = st.sampled_from(["==", "!=", "&&", "||", "+", "-", "*", "/", "%", "<", ">="])
+
+
+def _combine(parts: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    return (
+        st.builds(lambda a, op, b: f"({a} {op} {b})", parts, _OPERATORS, parts)
+        | st.builds(lambda c, a, b: f"({c} ? {a} : {b})", parts, parts, parts)
+        | st.builds(lambda a: f"!{a}", parts)
+        | st.builds(lambda a, b: f"[{a}, {b}]", parts, parts)
+        | st.builds(lambda a: f"{{k = {a}}}", parts)
+        | st.builds(lambda a: f"{a}[0]", parts)
+        | st.builds(lambda a: f"{a}.k", parts)
+        | st.builds(
+            lambda f, a, b: f"{f}({a}, {b})",
+            st.sampled_from(["coalesce", "try", "lookup", "join", "contains", "merge", "max"]),
+            parts,
+            parts,
+        )
+        | st.builds(lambda f, a: f"{f}({a})", st.sampled_from(["lower", "length", "can"]), parts)
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.recursive(_ATOMS, _combine, max_leaves=8))
+def test_any_expression_evaluates_without_an_exception(expression: str) -> None:
+    (raw,) = _hcl.parse_hcl(f"x = {expression}\n", "t.tf").values()
+    result = _tfeval.evaluate(raw, _Context({**_VARS, "locals": None}))
+    if isinstance(result, _tfeval.Unknown):
+        assert "None" not in result.why
+
+
+def test_locals_that_refer_to_each_other_end(tmp_path: Path) -> None:
+    chain = "".join(f"  l{i} = local.l{i + 1}\n" for i in range(200))
+    files = {
+        "main.tf": 'resource "aws_elasticache_replication_group" "r" {\n'
+        "  engine_version = local.l0\n}\n"
+        'resource "aws_elasticache_replication_group" "s" {\n'
+        "  engine_version = local.loop\n}\n"
+        f'locals {{\n{chain}  l200 = "7.1"\n  loop = local.loop\n}}\n',
+    }
+    deep, looped = _collect(tmp_path, files)
+    assert deep.version is None and "more than 64 references" in (deep.unresolved or "")
+    assert looped.version is None and "local.loop refers to itself" in (looped.unresolved or "")
+
+
+# -- the facts ---------------------------------------------------------------------------
+
+
+def test_every_module_fact_is_complete_and_consistent() -> None:
+    facts = _tffacts.facts()
+    for module in facts.modules:
+        for deploy in module.deploys:
+            assert deploy.resource in facts.resources, module.address
+            needed = set(deploy.when) | set(module.off_when)
+            needed |= {name for name in (deploy.engine_input, deploy.version_input) if name}
+            for release in module.releases:
+                # every input the module's logic reads has a recorded default
+                assert needed <= set(release.inputs), (module.address, release.versions)
+                assert release.evidence["repo"].lower() == module.repository
+        ranges = [r.interval for r in module.releases]
+        assert sum(r.high is None for r in ranges) == 1, module.address  # one newest range
+    for resource in facts.resources.values():
+        if resource.engine.default or resource.version.default:
+            assert resource.engine.evidence or resource.version.evidence
+
+
+def test_a_default_without_evidence_is_a_schema_error() -> None:
+    import copy
+
+    import yaml
+
+    from policycheck.data import validator
+
+    data = yaml.safe_load((FIXTURES.parents[2] / "licenses" / "terraform.yaml").read_text())
+    assert list(validator("terraform").iter_errors(data)) == []
+    broken = copy.deepcopy(data)
+    del broken["resources"]["azurerm_redis_cache"]["version"]["evidence"]
+    (error,) = validator("terraform").iter_errors(broken)
+    assert "evidence" in error.message

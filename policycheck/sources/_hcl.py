@@ -18,6 +18,15 @@ unquoted with escapes resolved, ``int`` and ``float`` numbers, ``True``/``False`
 (``"${var.x}"``, ``"${var.prefix}-7.0"``, ``"${lookup(var.m, \\"k\\")}"``). python-hcl2
 stays a test dependency: the tests compare this module's output with it. The few
 places where the two differ are noted where they are handled.
+
+Comments may sit between any two tokens (``a ? b :``, a comment line, then ``c``);
+tree-sitter gives them as named nodes, which every step of the conversion leaves out.
+Work is bounded: tree-sitter's tree costs about 180 bytes per character of string or
+heredoc text, so in files over 256 KiB long literals reach it as short placeholders
+(``_mask_long_literals``) and are put back in the values; more than 4 MB of HCL
+outside literals is refused with an InputError. Integers too long for Python's ``int``
+(over 4,000 digits) stay text. ``parse_template`` parses a value's text again for the
+evaluator in ``_tfeval``.
 """
 
 from __future__ import annotations
@@ -38,10 +47,14 @@ _SYNTAX_HINT = "check the syntax with `terraform fmt` or `terraform validate`"
 #: A backslash escape, or a ``$${...}``/``%%{...}`` sequence, which python-hcl2 keeps as
 #: written (escapes inside it are not resolved).
 _ESCAPED_MARKER = re.compile(
-    r"(\\(?:u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.))|(\$\$\{[^}]*\}|%%\{[^}]*\})", re.DOTALL
+    r"(\\(?:u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.))|(\$\$\{[^}]{0,4096}\}|%%\{[^}]{0,4096}\})",
+    re.DOTALL,
 )
 _SIMPLE_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
+_UNICODE_ESCAPE = re.compile(r"\\u[0-9a-fA-F]{4}|\\U[0-9a-fA-F]{8}")
 _OPERAND_STARTS = frozenset("()")
+#: Longer integers stay text: Python converts at most 4,300 digits by default.
+_MAX_INT_DIGITS = 4000
 
 
 @cache
@@ -72,14 +85,24 @@ class HclFile:
     _converted: dict[int, dict[str, Any]] = field(default_factory=dict, repr=False)
     _whole: dict[str, Any] | None = field(default=None, repr=False)
     _laid_out: bool = field(default=False, repr=False)
+    _masked: _Masked | None = field(default=None, repr=False)
+    _positions: dict[tuple[str, ...], tuple[int, dict[str, int]]] = field(
+        default_factory=dict, repr=False
+    )
 
     def whole(self) -> dict[str, Any]:
         """The whole file's values; raises InputError when it is not valid HCL2."""
         if self._whole is None:
             try:
                 body = self._body()
-                converter = _Converter(self.display, self._source)
-                self._whole = {} if body is None else converter.body(body)
+                if body is None:
+                    self._whole = {}
+                else:
+                    converter = self._converter()
+                    self._whole = converter.body(body)
+                    for node in _named(body):
+                        if node.type == "block":
+                            self._record_position(node, converter)
             except RecursionError:
                 raise self._too_deep() from None
         return self._whole
@@ -94,6 +117,37 @@ class HclFile:
         except RecursionError:
             raise self._too_deep() from None
 
+    def block_line(self, keyword: str, *labels: str) -> int | None:
+        """The 1-based line of a top-level block ``select`` returned, by type and labels."""
+        found = self._positions.get((keyword, *labels))
+        return found[0] if found else None
+
+    def attribute_lines(self, keyword: str, *labels: str) -> dict[str, int]:
+        """Lines of a selected block's attributes and nested blocks, by name (first one)."""
+        found = self._positions.get((keyword, *labels))
+        return dict(found[1]) if found else {}
+
+    def _record_position(self, node: Node, converter: _Converter) -> None:
+        parts = _children(node)
+        labels: list[str] = []
+        lines: dict[str, int] = {}
+        for part in parts[1:]:
+            if part.type == "identifier":
+                labels.append(_text(part))
+            elif part.type == "string_lit":
+                labels.append(converter.string(part, False))
+            elif part.type == "body":
+                for item in _named(part):
+                    if item.type in ("attribute", "block"):
+                        name = _text(_children(item)[0])
+                        lines.setdefault(name, item.start_point[0] + 1)
+        key = (_text(parts[0]), *labels)
+        self._positions.setdefault(key, (node.start_point[0] + 1, lines))
+
+    def _converter(self) -> _Converter:
+        assert self._masked is not None
+        return _Converter(self.display, self._source, self._masked.restore)
+
     def _too_deep(self) -> InputError:
         return InputError("HCL nests too deeply to parse", self.display, hint=_SYNTAX_HINT)
 
@@ -102,11 +156,13 @@ class HclFile:
         doc: dict[str, Any] = {}
         if body is None:
             return doc
-        for index, node in enumerate(body.named_children):
+        for index, node in enumerate(_named(body)):
             if node.type != "block" or not wanted(_text(node)):
                 continue
             if index not in self._converted:
-                self._converted[index] = _Converter(self.display, self._source).body_items([node])
+                converter = self._converter()
+                self._converted[index] = converter.body_items([node])
+                self._record_position(node, converter)
             for key, value in self._converted[index].items():
                 doc.setdefault(key, []).extend(value)
         return doc
@@ -114,7 +170,11 @@ class HclFile:
     def _body(self) -> Node | None:
         """The top-level ``body`` node (None for an empty file), or the syntax error."""
         if self._tree is None and self._error is None:
-            self._source = self.text.encode("utf-8", "surrogatepass")
+            self._masked = _mask_long_literals(self.text)
+            self._source = self._masked.text.encode("utf-8", "surrogatepass")
+            if len(self._source) > MAX_CODE_BYTES:
+                self._error = _too_large(len(self._source), self.display)
+                raise self._error
             tree = _parser().parse(self._source)
             self._error = _syntax_error(tree.root_node, self._source, self.display)
             self._tree = tree
@@ -131,6 +191,170 @@ class HclFile:
                 raise self._error
             self._laid_out = True
         return body
+
+
+# -- long literals -----------------------------------------------------------------------
+
+#: Files smaller than this are parsed as they are: tree-sitter's tree costs about 180
+#: bytes of memory per byte of string or heredoc text (each character is a token), so
+#: a 256 KiB file stays under 50 MB whatever it holds.
+MASK_FILES_FROM = 256 * 1024
+#: Literal text at least this long (one string's text between interpolations, or a
+#: heredoc's) is handed to tree-sitter as a short placeholder.
+MASK_LITERALS_FROM = 1024
+#: More HCL than this outside long literals is refused: its syntax tree alone would
+#: take several hundred megabytes (Terraform files are rarely over 1 MB).
+MAX_CODE_BYTES = 4 * 1024 * 1024
+_CODE_STOP = re.compile(r'"|#|//|/\*|<<-?[A-Za-z_]|[{}]')
+_STRING_STOP = re.compile(r'["$%\n]')
+_HEREDOC_STOP = re.compile(r"[$%\n]")
+_HEREDOC_START = re.compile(r"<<(-?)([A-Za-z_][\w-]*)[ \t]*\r?\n")
+
+
+@dataclass
+class _Masked:
+    """Text with its long literals replaced by placeholders, and how to put them back.
+
+    A placeholder is ``MARK index MARK`` (``MARK`` a private-use character the text
+    does not contain) followed by the newlines of the literal it stands for, so lines
+    and everything outside literals keep their place.
+    """
+
+    text: str
+    literals: list[str] = field(default_factory=list)
+    mark: str = "\ue000"
+
+    def restore(self, value: str) -> str:
+        """``value`` with every placeholder it contains replaced by its literal."""
+        if not self.literals or self.mark not in value:
+            return value
+        pattern = re.escape(self.mark) + r"(\d+)" + re.escape(self.mark) + r"(\n*)"
+
+        def original(m: re.Match[str]) -> str:
+            literal = self.literals[int(m.group(1))]
+            return literal + m.group(2)[literal.count("\n") :]
+
+        return re.sub(pattern, original, value)
+
+
+def _mask_long_literals(text: str) -> _Masked:
+    """Replace long string and heredoc text by placeholders (see ``MASK_FILES_FROM``).
+
+    A scan in the lexical states of HCL (code, quoted string, heredoc, comment, and
+    ``${...}``/``%{...}`` inside templates) finds literal text; it is linear in the
+    text. Only literal text is replaced, with characters a template accepts, so the
+    file parses to the same tree with shorter literals.
+    """
+    if len(text) < MASK_FILES_FROM:
+        return _Masked(text)
+    masked = _Masked("", mark=_unused_character(text))
+    out: list[str] = []
+    stack: list[str] = []  # "{" (braces in code), "${" (interpolation), '"', or a heredoc marker
+    pos = 0
+    length = len(text)
+
+    def literal(start: int, end: int) -> None:
+        chunk = text[start:end]
+        if end - start < MASK_LITERALS_FROM:
+            out.append(chunk)
+            return
+        mark = masked.mark
+        out.append(f"{mark}{len(masked.literals)}{mark}" + "\n" * chunk.count("\n"))
+        masked.literals.append(chunk)
+
+    while pos < length:
+        state = stack[-1] if stack else "{"
+        if state in ("{", "${"):
+            m = _CODE_STOP.search(text, pos)
+            if m is None:
+                out.append(text[pos:])
+                break
+            token = m.group()
+            end = m.end()
+            if token == '"':
+                stack.append('"')
+            elif token in ("#", "//"):
+                newline = text.find("\n", end)
+                end = length if newline < 0 else newline
+            elif token == "/*":
+                close = text.find("*/", end)
+                end = length if close < 0 else close + 2
+            elif token.startswith("<<"):
+                heredoc = _HEREDOC_START.match(text, m.start())
+                if heredoc is None:
+                    end = m.start() + 2
+                else:
+                    end = heredoc.end()
+                    stack.append(heredoc.group(2))
+            elif token == "{":
+                stack.append("{")
+            elif stack:
+                stack.pop()
+            out.append(text[pos:end])
+            pos = end
+            continue
+        # inside a quoted string or a heredoc: literal text up to a template sequence,
+        # the closing quote, or the heredoc's closing line
+        end = _literal_end(text, pos, state)
+        literal(pos, end)
+        pos = end
+        if end >= length:
+            break
+        if text[end] in "$%":
+            stack.append("${")
+            out.append(text[end : end + 2])
+            pos = end + 2
+        elif state == '"':
+            stack.pop()
+            if text[end] == '"':
+                out.append('"')
+                pos = end + 1
+        else:
+            stack.pop()
+            line_end = text.find("\n", end)
+            pos = length if line_end < 0 else line_end
+            out.append(text[end:pos])
+    masked.text = "".join(out)
+    return masked
+
+
+def _literal_end(text: str, pos: int, state: str) -> int:
+    """Where the literal text starting at ``pos`` ends: at ``${``/``%{``, at a quoted
+    string's closing quote (or newline, when it is not closed), at the start of a
+    heredoc's closing line, or at the end of the text."""
+    quoted = state == '"'
+    stop = _STRING_STOP if quoted else _HEREDOC_STOP
+    length = len(text)
+    while pos < length:
+        if not quoted and (pos == 0 or text[pos - 1] == "\n"):
+            line_end = text.find("\n", pos)
+            if text[pos : length if line_end < 0 else line_end].strip() == state:
+                return pos
+        m = stop.search(text, pos)
+        if m is None:
+            return length
+        at = m.start()
+        char = m.group()
+        if quoted and char == '"' and _escaped(text, pos, at):
+            pos = at + 1
+        elif char in "$%":
+            if text.startswith(char + "{", at + 1):
+                pos = at + 3  # ``$${`` and ``%%{`` are literal
+            elif text.startswith("{", at + 1):
+                return at
+            else:
+                pos = at + 1
+        elif quoted:  # the closing quote, or the newline of a string never closed
+            return at
+        else:
+            pos = at + 1
+    return length
+
+
+def _escaped(text: str, start: int, at: int) -> bool:
+    """Whether an odd number of backslashes (counted back to ``start``) precede ``at``."""
+    before = text[start:at]
+    return (len(before) - len(before.rstrip("\\"))) % 2 == 1
 
 
 # -- syntax errors -----------------------------------------------------------------------
@@ -170,7 +394,7 @@ def _layout_error(body: Node, display: str) -> InputError | None:
     on the next line, or a block's labels split from its type, is a syntax error for
     Terraform and python-hcl2 alike, so it is one here too.
     """
-    for node in body.named_children:
+    for node in _named(body):
         if node.type not in ("attribute", "block"):
             continue
         parts = _children(node)
@@ -189,6 +413,15 @@ def _layout_error(body: Node, display: str) -> InputError | None:
             if found is not None:
                 return found
     return None
+
+
+def _too_large(size: int, display: str) -> InputError:
+    return InputError(
+        f"too large to read: {size / 2**20:.1f} MB of HCL outside string literals "
+        f"(the limit is {MAX_CODE_BYTES // 2**20} MB)",
+        display,
+        hint="split the file, or leave it out of the scan with --exclude",
+    )
 
 
 def _first_error(node: Node) -> Node | None:
@@ -225,6 +458,12 @@ def _children(node: Node) -> list[Node]:
     return [child for child in node.children if child.type != "comment"]
 
 
+def _named(node: Node) -> list[Node]:
+    """Named children without comments: a comment may sit between any two tokens
+    (``a ? b :`` then ``# note`` then ``c``), and is a named node of its own."""
+    return [child for child in node.named_children if child.type != "comment"]
+
+
 def _is_dollar(value: Any) -> bool:
     return isinstance(value, str) and value.startswith("${") and value.endswith("}")
 
@@ -249,14 +488,16 @@ class _Converter:
     ``${}`` again; numbers stay numbers until a parent formats them with ``str()``.
     """
 
-    def __init__(self, display: str, source: bytes) -> None:
+    def __init__(self, display: str, source: bytes, restore: Callable[[str], str]) -> None:
         self.display = display
         self.source = source
+        #: puts back the long literals ``_mask_long_literals`` took out of ``source``
+        self.restore = restore
 
     # structure
 
     def body(self, node: Node) -> dict[str, Any]:
-        return self.body_items(node.named_children)
+        return self.body_items(_named(node))
 
     def body_items(self, nodes: list[Node]) -> dict[str, Any]:
         result: dict[str, Any] = {}
@@ -326,20 +567,20 @@ class _Converter:
         if kind == "get_attr":
             return "." + _text(_children(node)[-1])
         if kind == "index":
-            (index,) = node.named_children
+            (index,) = _named(node)
             if index.type == "legacy_index":
-                return "." + str(int(_text(index).lstrip(".")))
-            return f"[{self.expression(index.named_children[0], True)}]"
+                return "." + _digits(_text(index).lstrip("."))
+            return f"[{self.expression(_named(index)[0], True)}]"
         if kind == "splat":
-            (splat,) = node.named_children
+            (splat,) = _named(node)
             start = ".*" if splat.type == "attr_splat" else "[*]"
-            return start + "".join(self.suffix(part) for part in splat.named_children)
+            return start + "".join(self.suffix(part) for part in _named(splat))
         raise _invalid(f"unexpected {kind}", self.display, node)
 
     def value(self, node: Node, dollar: bool) -> Any:
         kind = node.type
         if kind in ("literal_value", "template_expr", "collection_value", "for_expr", "operation"):
-            return self.value(node.named_children[0], dollar)
+            return self.value(_named(node)[0], dollar)
         if kind == "expression":
             return self.expression(node, dollar)
         if kind == "numeric_lit":
@@ -351,7 +592,7 @@ class _Converter:
         if kind in ("string_lit", "quoted_template"):
             return self.string(node, dollar)
         if kind == "heredoc_template":
-            return _heredoc(_text(node))
+            return _heredoc(self.restore(_text(node)))
         if kind == "variable_expr":
             return _text(node)
         if kind == "tuple":
@@ -367,7 +608,7 @@ class _Converter:
         if kind == "binary_operation":
             return self.binary(node, dollar)
         if kind == "conditional":
-            condition, if_true, if_false = (self.expression(n, True) for n in node.named_children)
+            condition, if_true, if_false = (self.expression(n, True) for n in _named(node))
             text = f"{condition} ? {if_true} : {if_false}"
             return text if dollar else _dollar(text)
         raise _invalid(f"unexpected {kind}", self.display, node)
@@ -379,7 +620,13 @@ class _Converter:
         if "e" in text.lower():
             # python-hcl2 keeps scientific notation as written, as an expression
             return text if dollar else _dollar(text)
-        return float(text) if "." in text else int(text)
+        if "." in text:
+            return float(text)
+        if len(text) > _MAX_INT_DIGITS:
+            # Python refuses to convert it (sys.int_max_str_digits); no version or
+            # count is that long, so it stays as written, a string
+            return text
+        return int(text)
 
     def unary(self, node: Node, dollar: bool) -> Any:
         operator, *operand_nodes = _children(node)
@@ -401,17 +648,17 @@ class _Converter:
         return text if dollar else _dollar(text)
 
     def tuple(self, node: Node, dollar: bool) -> Any:
-        elements = [n for n in node.named_children if n.type == "expression"]
+        elements = [n for n in _named(node) if n.type == "expression"]
         if not dollar:
             return [self.expression(n, False) for n in elements]
         return "[" + ", ".join(str(self.expression(n, True)) for n in elements) + "]"
 
     def object(self, node: Node, dollar: bool) -> Any:
         pairs = []
-        for element in node.named_children:
+        for element in _named(node):
             if element.type != "object_elem":
                 continue
-            key_node, value_node = (n for n in element.named_children if n.type == "expression")
+            key_node, value_node = (n for n in _named(element) if n.type == "expression")
             pairs.append((self.key(key_node, dollar), self.expression(value_node, dollar)))
         if not dollar:
             return dict(pairs)
@@ -422,9 +669,7 @@ class _Converter:
         nodes = _children(node)
         if len(nodes) == 1:
             (only,) = nodes
-            leaf = (
-                only.named_children[0] if only.type in ("literal_value", "template_expr") else only
-            )
+            leaf = _named(only)[0] if only.type in ("literal_value", "template_expr") else only
             if leaf.type == "variable_expr" or leaf.type in ("bool_lit", "null_lit"):
                 return _text(leaf)
             if leaf.type in ("string_lit", "quoted_template"):
@@ -456,7 +701,7 @@ class _Converter:
         values: list[str] = []
         condition = ""
         grouping = ""
-        for child in node.named_children:
+        for child in _named(node):
             if child.type == "for_intro":
                 intro = self.for_intro(child)
             elif child.type == "expression":
@@ -464,7 +709,7 @@ class _Converter:
             elif child.type == "ellipsis":
                 grouping = "..."
             elif child.type == "for_cond":
-                condition = f" if {self.expression(child.named_children[-1], True)}"
+                condition = f" if {self.expression(_named(child)[-1], True)}"
         if node.type == "for_tuple_expr":
             text = f"[{intro}{values[0]}{condition}]"
         else:
@@ -472,8 +717,8 @@ class _Converter:
         return text if dollar else _dollar(text)
 
     def for_intro(self, node: Node) -> str:
-        names = [_text(n) for n in node.named_children if n.type == "identifier"]
-        collection = self.expression(node.named_children[-1], True)
+        names = [_text(n) for n in _named(node) if n.type == "identifier"]
+        collection = self.expression(_named(node)[-1], True)
         return f"for {', '.join(names)} in {collection} : "
 
     # templates
@@ -496,12 +741,15 @@ class _Converter:
             if node.type in ("template_literal", "comment") or not node.is_named:
                 continue
             if node.start_byte > pos:
-                result.append(self.source[pos : node.start_byte].decode("utf-8", "surrogatepass"))
+                result.append(self.literal(pos, node.start_byte))
             result.append(node)
             pos = node.end_byte
         if end > pos:
-            result.append(self.source[pos:end].decode("utf-8", "surrogatepass"))
+            result.append(self.literal(pos, end))
         return result
+
+    def literal(self, start: int, end: int) -> str:
+        return self.restore(self.source[start:end].decode("utf-8", "surrogatepass"))
 
     def template_part(self, piece: str | Node, raw: bool) -> str:
         if isinstance(piece, str):
@@ -512,13 +760,13 @@ class _Converter:
             # so that the resolver leaves such a template to Terraform.
             inner = "".join(
                 "~" if n.type == "strip_marker" else str(self.expression(n, True))
-                for n in piece.named_children
+                for n in _named(piece)
                 if n.type in ("strip_marker", "expression")
             )
             return _dollar(inner)
         if kind == "template_directive":
             # python-hcl2 keeps literal text inside a directive as written
-            (directive,) = piece.named_children
+            (directive,) = _named(piece)
             children = directive.children
             parts = self.pieces(children, directive.start_byte, directive.end_byte)
             return "".join(
@@ -561,6 +809,11 @@ _DIRECTIVE_MARKERS = frozenset(
 )
 
 
+def _digits(text: str) -> str:
+    """An integer's digits without leading zeros, as ``str(int(text))`` gives them."""
+    return text.lstrip("0") or "0"
+
+
 def _heredoc(text: str) -> str:
     """A heredoc as python-hcl2 gives it: its source text, up to the closing marker."""
     if text.startswith("<<-"):
@@ -578,6 +831,21 @@ def _unescape(text: str) -> str:
     """
     if "\\" not in text:
         return text
+    if "$${" in text or "%%{" in text:
+        return _unescape_around_markers(text)
+    # str.replace runs in C: a 50 MB string of escapes takes a second, not minutes
+    hold = _unused_character(text)
+    text = text.replace("\\\\", hold)
+    for escape, char in _SIMPLE_ESCAPES.items():
+        if escape != "\\":
+            text = text.replace("\\" + escape, char)
+    if "\\u" in text or "\\U" in text:
+        text = _UNICODE_ESCAPE.sub(lambda m: _escape(m.group()), text)
+    return text.replace(hold, "\\")
+
+
+def _unescape_around_markers(text: str) -> str:
+    """``_unescape`` for text with ``$${...}``/``%%{...}``, which keep their escapes."""
     parts: list[str] = []
     pos = 0
     for m in _ESCAPED_MARKER.finditer(text):
@@ -587,6 +855,11 @@ def _unescape(text: str) -> str:
         pos = m.end()
     parts.append(text[pos:])
     return "".join(parts)
+
+
+def _unused_character(text: str) -> str:
+    """A private-use character that ``text`` does not contain."""
+    return next(chr(c) for c in range(0xE000, 0xF900) if chr(c) not in text)
 
 
 def _escape(escape: str) -> str:
@@ -618,3 +891,82 @@ def hcl_file(path: Path) -> HclFile | None:
     except OSError:
         return None
     return _cached(path, (st.st_mtime_ns, st.st_size))
+
+
+# -- templates for evaluation ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Template:
+    """A string value parsed again as a template, for the Terraform evaluator.
+
+    The values above keep an expression as its text (``"${var.x ? 1 : 2}"``) and a
+    template as its text with escapes resolved. Parsed as a heredoc, which takes its
+    text as written (no escapes, quotes as they are), that text yields its literal
+    pieces and the syntax trees of its interpolations. ``parts`` are literal strings
+    and ``template_interpolation``/``template_directive`` nodes, in order.
+    """
+
+    parts: tuple[str | Node, ...]
+    tree: Tree
+
+
+_TEMPLATE_MARKER = "TEMPLATE_END"
+
+
+@lru_cache(maxsize=4096)
+def parse_template(raw: str) -> Template | None:
+    """``raw`` (a value with ``${`` or ``%{`` in it) as a template; None if it is not one."""
+    marker = _TEMPLATE_MARKER
+    lines = set(raw.split("\n"))
+    while marker in lines:
+        marker += "_"
+    prefix = f"x = <<{marker}\n"
+    source = (prefix + raw + f"\n{marker}\n").encode("utf-8", "surrogatepass")
+    tree = _parser().parse(source)
+    if tree.root_node.has_error:
+        return None
+    body = _named(tree.root_node)
+    attribute = _named(body[0])[0] if body and _named(body[0]) else None
+    if attribute is None or attribute.type != "attribute":
+        return None
+    heredoc = attribute
+    while heredoc.type != "heredoc_template":
+        named = _named(heredoc)
+        if not named:
+            return None
+        heredoc = named[-1]
+    start = len(prefix.encode())
+    end = start + len(raw.encode("utf-8", "surrogatepass"))
+    parts: list[str | Node] = []
+    pos = start
+    for node in _named(heredoc):
+        if node.type not in ("template_interpolation", "template_directive"):
+            continue
+        if node.start_byte > pos:
+            parts.append(source[pos : node.start_byte].decode("utf-8", "surrogatepass"))
+        parts.append(node)
+        pos = node.end_byte
+    if end > pos:
+        parts.append(source[pos:end].decode("utf-8", "surrogatepass"))
+    return Template(tuple(parts), tree)
+
+
+def node_text(node: Node) -> str:
+    """A node's source text."""
+    return _text(node)
+
+
+def code_children(node: Node) -> list[Node]:
+    """A node's children, comments left out."""
+    return _children(node)
+
+
+def named_children(node: Node) -> list[Node]:
+    """A node's named children, comments left out."""
+    return _named(node)
+
+
+def unescape(text: str) -> str:
+    """A quoted string's literal text with its escapes resolved."""
+    return _unescape(text)

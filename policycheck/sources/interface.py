@@ -68,6 +68,16 @@ class Source(ABC):
     def collect(self, path: Path, text: str, display: str) -> Iterator[Component]:
         """Yield the engines deployed by the file; ``display`` is the path to report."""
 
+    def collect_within(
+        self, path: Path, text: str, display: str, root: Path
+    ) -> Iterator[Component]:
+        """``collect`` for a file found under ``root``, the folder the user named.
+
+        A source that follows references into other files (Terraform's local modules)
+        reads them only inside ``root``; the others need not know it (the default).
+        """
+        return self.collect(path, text, display)
+
     def prepare(self) -> None:
         """Load what ``collect`` needs (parsers, catalog indexes) ahead of time.
 

@@ -1,30 +1,28 @@
 """Terraform: Redis, Valkey and memcached run for you by AWS, Google Cloud and Azure.
 
 A managed cache is declared by a resource (``aws_elasticache_replication_group``,
-``google_redis_instance``, ...) whose engine and version are attributes, often set
-through ``var.x``. We parse with tree-sitter-hcl (a C parser, fast enough to read
-every file whole; ``_hcl`` gives its values python-hcl2's shape, and python-hcl2 checks
-that in the tests) and resolve ``var.`` and ``local.`` references the way
-``terraform plan`` would for this one directory: ``variable`` defaults, overridden by ``terraform.tfvars`` and then
-``*.auto.tfvars`` (lexical order). Other ``*.tfvars`` files are only used with
-``-var-file``; one such value is used, conflicting values leave the version unresolved.
-Anything that needs Terraform itself (data sources, functions, module outputs) is
-reported unresolved with the reference named, never guessed.
+``google_redis_instance``, ...), by a call of a public module that creates one
+(``terraform-aws-modules/elasticache/aws``), or by a call of a local module whose
+folder does (``source = "../../"``). Which resource types and modules count, which
+attribute or input names the engine and the version, and the defaults that apply
+when one is unset, with their evidence, are data: ``licenses/terraform.yaml``.
 
-Defaults when an attribute is omitted (hashicorp provider documentation):
+Files are parsed with tree-sitter (``_hcl``; ``*.tf.json`` with ``_tfjson``) and values
+computed as ``terraform plan`` would for what the configuration itself decides
+(``_tfeval``, ``_tfconfig``): variables from ``.tfvars`` files and defaults, locals,
+conditionals, ``count``. Anything only Terraform knows (data sources, resource
+attributes, module outputs) leaves the engine or version unresolved with the reason,
+never guessed; a ``null`` value is "not set", so the provider's or module's default
+applies where one is recorded.
 
-* ``aws_elasticache_replication_group.engine`` defaults to ``redis`` ("Valid values
-  are redis or valkey. Default is redis").
-* ``aws_elasticache_cluster.engine`` is "Optional, Required if replication_group_id is
-  not specified"; a member cluster without it belongs to a replication group, which is
-  reported on its own.
-* ``aws_elasticache_serverless_cache.engine`` is required; the version is
-  ``major_engine_version``.
-* ``google_redis_instance.redis_version``: "If not provided, latest supported version
-  will be used"; ``google_memorystore_instance.engine_version`` has no documented
-  default. ElastiCache ``engine_version`` likewise falls to the service's current
-  default. These are reported unresolved: the default moves over time.
-* ``azurerm_redis_cache.redis_version``: "Possible values are 4 and 6. Defaults to 6".
+Local modules are followed into their folder, inside the scanned root only (never
+through a symlink out of it), with the call's inputs: each resource they create is
+reported at the call, with a note naming it. The module folder is also scanned on
+its own, as a root module with its variables' defaults, so the same resource appears
+twice when the folder is in the tree: once as the module would deploy with its
+defaults, once per call with the call's inputs. Resources whose ``count`` or
+``for_each`` is zero with the defaults are reported as disabled; at a call, a
+resource the call's inputs switch off is not reported, as Terraform creates none.
 
 A ``.tfvars`` file with no resources next to it (the input of a wrapper module such as
 cloudposse's elasticache-redis) yields an ElastiCache component when it sets
@@ -35,61 +33,101 @@ file alone does not prove which resource consumes the values.
 
 from __future__ import annotations
 
-import json
+import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from policycheck.errors import InputError
 from policycheck.model import Component, Location
-from policycheck.sources._hcl import HclFile, hcl_file, parse_hcl, warm_up
-from policycheck.sources.interface import Source
+from policycheck.sources._hcl import HclFile, warm_up
+from policycheck.sources._tfconfig import (
+    Call,
+    ConfigFile,
+    Declaration,
+    Directory,
+    Scope,
+    config_file,
+    declarations,
+    is_cache_block,
+)
+from policycheck.sources._tfeval import (
+    Known,
+    Result,
+    Unknown,
+    as_text,
+    expression_text,
+    show,
+)
+from policycheck.sources._tffacts import (
+    Deploy,
+    ModuleFacts,
+    Release,
+    ResourceFacts,
+    cite,
+    facts,
+    known_module,
+    parse_constraint,
+    parse_version,
+)
+from policycheck.sources._tfjson import TfJsonFile
+from policycheck.sources._tfreport import (
+    ENGINES,
+    ORIGIN,
+    ProviderGate,
+    Value,
+    component,
+    engine_result,
+    instances,
+    normalise,
+    provider_name,
+)
+from policycheck.sources.interface import Source, mentions_engine
 
-ORIGIN = "terraform"
-AWS = "aws-elasticache"
-GCP = "gcp-memorystore"
-AZURE = "azure-cache"
-ENGINES = {"redis", "valkey", "memcached"}
-_REF = re.compile(r"^\$\{\s*((?:var|local)\.[A-Za-z_][\w-]*)\s*\}$")
-_INTERPOLATION = re.compile(r"\$\{\s*([^}]*?)\s*\}")
-_NAMED_REF = re.compile(r"^(var|local)\.([A-Za-z_][\w-]*)$")
+#: Module calls followed into one another before giving up.
+MAX_MODULE_DEPTH = 16
+_SUFFIXES = (".tf", ".tfvars", ".tf.json", ".tfvars.json")
+#: Words that make a file worth parsing besides the engine names: MemoryDB, and
+#: module calls whose folder may declare a cache.
+_TERRAFORM_WORDS = (b"memorydb", b"memory-db")
+_LOCAL_SOURCE = re.compile(rb"""source"?\s*[=:]\s*"\.\.?[/\\"]""")
 _FAMILY = re.compile(r"^(redis|valkey|memcached)\d", re.IGNORECASE)
-_GCP_VERSION = re.compile(r"^(?:REDIS|VALKEY)_(\d+)_(\d+|X)$", re.IGNORECASE)
-_TOP_BLOCK = re.compile(r"^(resource|data|module|variable|output|locals|provider|terraform)\b")
-_LOCALS = re.compile(r"^\s*locals\s*\{", re.MULTILINE)
-_MAX_DEPTH = 8
+_ENGINE_WORD = re.compile(r"valkey|memcache|redis", re.IGNORECASE)
+_CACHE_MODULE_WORD = re.compile(
+    r"redis|valkey|memcache|elasticache|memorystore|memorydb|memory-db", re.IGNORECASE
+)
+#: Inputs that name a version in modules policycheck does not know.
+_VERSION_INPUTS = (
+    "engine_version",
+    "redis_version",
+    "major_engine_version",
+    "memcache_version",
+    "cache_engine_version",
+)
 
 
-@dataclass(frozen=True)
-class Value:
-    """An attribute's value after resolution, or why it could not be resolved."""
-
-    text: str | None
-    why: str | None = None
-    via: str | None = None
+def _is_cache(kind: str) -> bool:
+    return kind in facts().resources
 
 
-@dataclass(frozen=True)
-class Block:
-    """One managed-cache declaration: its kind, name, attributes and first line."""
-
-    kind: str
-    name: str
-    body: dict[str, Any]
-    line: int | None
+def _may_matter(block: str) -> bool:
+    """Whether a top-level block's text could declare a cache: a cache resource, or a
+    module call (which may lead to one)."""
+    return block.startswith("module") or is_cache_block(block, _is_cache)
 
 
 class TerraformSource(Source):
-    """Managed caches declared in Terraform (``*.tf``) and their ``*.tfvars`` inputs."""
+    """Managed caches declared in Terraform (``*.tf``, ``*.tf.json``) and ``*.tfvars``."""
 
     name = "terraform"
     priority = 10
 
     def claims(self, path: Path, head: bytes) -> bool:
-        """``*.tf`` and ``*.tfvars`` files by name."""
-        return path.name.endswith((".tf", ".tfvars"))
+        """Terraform files by name, in native or JSON syntax."""
+        return path.name.lower().endswith(_SUFFIXES)
 
     def prepare(self) -> None:
         """Load the tree-sitter HCL language (about 10 ms) once, before workers fork."""
@@ -98,449 +136,439 @@ class TerraformSource(Source):
 
     def may_claim(self, name: str) -> bool:
         """The name decides alone (lower-cased here, as ``claims`` is not)."""
-        return name.endswith((".tf", ".tfvars"))
+        return name.endswith(_SUFFIXES)
+
+    def worth_parsing(self, lowered: bytes) -> bool:
+        """An engine word, MemoryDB, or a local module call (its folder may hold a cache)."""
+        return (
+            mentions_engine(lowered)
+            or any(word in lowered for word in _TERRAFORM_WORDS)
+            or _LOCAL_SOURCE.search(lowered) is not None
+        )
 
     def collect(self, path: Path, text: str, display: str) -> Iterator[Component]:
-        """Yield one provider-managed component per managed cache the file declares.
+        """``collect_within`` the file's own folder: local modules elsewhere are not read."""
+        return self.collect_within(path, text, display, path.parent)
 
-        The file is parsed whole; only the blocks that can declare a cache are turned
-        into values (see ``_hcl``).
-        """
-        if path.name.endswith(".tfvars"):
-            yield from _from_tfvars(path, text, display, parse_hcl(text, display))
+    def collect_within(
+        self, path: Path, text: str, display: str, root: Path
+    ) -> Iterator[Component]:
+        """Yield one provider-managed component per managed cache the file declares,
+        directly or through the modules it calls (followed only inside ``root``)."""
+        name = path.name.lower()
+        if name.endswith((".tfvars", ".tfvars.json")):
+            file = _parse(path, text, display)
+            yield from _from_tfvars(path, text, display, file.whole(), root)
             return
-        doc = HclFile(text, display).select(_may_declare_cache)
-        scope = Scope(path.parent)
-        for block in _blocks(doc, text):
-            yield from _components(block, scope, text, display)
+        scan = _Scan(root, path.parent, display, text)
+        file = _parse(path, text, display)
+        doc = file.select(_may_matter)
+        scope = Scope(scan.directory(path.parent))
+        for declaration in declarations(doc, file, path, _is_cache):
+            yield from scan.declared(declaration, scope, None, ())
 
 
-# -- blocks ------------------------------------------------------------------------------
+def _parse(path: Path, text: str, display: str) -> ConfigFile:
+    if path.name.lower().endswith(".json"):
+        return TfJsonFile(text, display, tfvars=path.name.lower().endswith(".tfvars.json"))
+    return HclFile(text, display)
 
 
-def _may_declare_cache(block_text: str) -> bool:
-    """Whether a top-level block's text could hold a cache resource or wrapper module."""
-    return "elasticache" in block_text.lower() or any(kind in block_text for kind in _RESOURCES)
-
-
-def _blocks(doc: dict[str, Any], text: str) -> Iterator[Block]:
-    """Resources of a known managed-cache type, and ElastiCache wrapper modules."""
-    for entry in _as_list(doc.get("resource")):
-        for kind, named in _items(entry):
-            if kind not in _RESOURCES:
-                continue
-            for name, body in _items(named):
-                if isinstance(body, dict):
-                    yield Block(kind, name, body, _block_line(text, "resource", kind, name))
-    for entry in _as_list(doc.get("module")):
-        for name, body in _items(entry):
-            if isinstance(body, dict) and "elasticache" in str(body.get("source", "")).lower():
-                yield Block("module", name, body, _block_line(text, "module", name))
-
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value] if value is not None else []
-
-
-def _items(value: Any) -> list[tuple[str, Any]]:
-    return list(value.items()) if isinstance(value, dict) else []
-
-
-def _block_line(text: str, keyword: str, *labels: str) -> int | None:
-    quoted = r"\s+".join(rf'"{re.escape(label)}"' for label in labels)
-    m = re.search(rf"^[ \t]*{keyword}\s+{quoted}", text, re.MULTILINE)
-    return text.count("\n", 0, m.start()) + 1 if m else None
-
-
-def _attribute_line(text: str, start: int | None, attribute: str) -> int | None:
-    """The line of ``attribute =`` inside the block starting at line ``start``."""
-    if start is None:
-        return None
-    lines = text.splitlines()
-    pattern = re.compile(rf"^\s*{re.escape(attribute)}\s*=")
-    for number in range(start, len(lines)):
-        line = lines[number]
-        if _TOP_BLOCK.match(line):
-            break
-        if pattern.match(line):
-            return number + 1
-    return start
-
-
-def _line_text(text: str, line: int | None) -> str | None:
-    lines = text.splitlines()
-    return lines[line - 1].strip() if line and 0 < line <= len(lines) else None
-
-
-# -- resolving var. and local. ----------------------------------------------------------
-
-
-class Scope:
-    """Variables and locals of one Terraform directory, as ``terraform plan`` sees them."""
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-        self.auto, self.var_files = _tfvars(directory)
-        self._locals: dict[str, Any] | None = None
-        #: Sibling files that failed to parse, by name: named when a value is missing.
-        self.broken: dict[str, InputError] = {}
-
-    def _select(self, wanted: Callable[[str], bool]) -> Iterator[dict[str, Any]]:
-        """The wanted blocks of every ``.tf`` file of the directory, in lexical order."""
-        for path in _siblings(self.directory, ".tf"):
-            hcl = hcl_file(path)
-            if hcl is None:
-                continue
-            try:
-                yield hcl.select(wanted)
-            except InputError as exc:
-                self.broken[path.name] = exc
-
-    def _broken_note(self) -> str:
-        if not self.broken:
-            return ""
-        name, exc = sorted(self.broken.items())[0]
-        where = f"{name}:{exc.line}" if exc.line else name
-        return f" ({where} could not be parsed: {exc.message})"
-
-    def _default(self, name: str) -> tuple[bool, Any]:
-        """Whether variable ``name`` is declared with a default here, and the default.
-
-        Only the blocks that mention the name are parsed; the last declaration wins,
-        as the files are read in lexical order.
-        """
-        found: tuple[bool, Any] = (False, None)
-        pattern = re.compile(rf'\bvariable\s+"?{re.escape(name)}"?\s*\{{')
-        for doc in self._select(lambda block: pattern.search(block) is not None):
-            for entry in _as_list(doc.get("variable")):
-                body = dict(_items(entry)).get(name)
-                if isinstance(body, dict) and "default" in body:
-                    found = (True, body["default"])
-        return found
-
-    @property
-    def locals(self) -> dict[str, Any]:
-        """Every ``locals`` value of the directory, parsed the first time one is needed."""
-        if self._locals is None:
-            self._locals = {}
-            for doc in self._select(lambda block: _LOCALS.search(block) is not None):
-                for entry in _as_list(doc.get("locals")):
-                    self._locals.update(dict(_items(entry)))
-        return self._locals
-
-    def resolve(self, raw: Any, depth: int = 0) -> Value:
-        """Resolve an attribute value to text, following var./local. references."""
-        if raw is None:
-            return Value(None)
-        if isinstance(raw, bool) or not isinstance(raw, str | int | float):
-            return Value(None, f"the value {_show(raw)} is not a string")
-        if not isinstance(raw, str):
-            return Value(str(raw))
-        m = _REF.match(raw)
-        if m:
-            return self._reference(m.group(1), depth)
-        if "${" in raw:
-            return self._template(raw, depth)
-        return Value(raw)
-
-    def _reference(self, ref: str, depth: int) -> Value:
-        if depth > _MAX_DEPTH:
-            return Value(None, f"{ref} refers to itself through other values")
-        m = _NAMED_REF.match(ref)
-        if m is None:
-            return Value(None, f"the expression {ref} needs Terraform to evaluate")
-        kind, name = m.groups()
-        if kind == "local":
-            if name not in self.locals:
-                return Value(
-                    None,
-                    f"local value {ref} is not a literal in this directory{self._broken_note()}",
-                )
-            inner = self.resolve(self.locals[name], depth + 1)
-            return Value(inner.text, inner.why, inner.via or f"{ref}")
-        return self._variable(name, depth)
-
-    def _variable(self, name: str, depth: int) -> Value:
-        ref = f"var.{name}"
-        if name in self.auto:
-            raw, origin = self.auto[name]
-        elif name in self.var_files:
-            choices = self.var_files[name]
-            distinct = {json.dumps(v, sort_keys=True, default=str) for v, _ in choices}
-            if len(distinct) > 1:
-                files = ", ".join(sorted(f for _, f in choices))
-                return Value(
-                    None, f"variable {name} is set to different values in {files} (-var-file)"
-                )
-            raw, origin = choices[0]
-        elif (default := self._default(name))[0]:
-            raw, origin = default[1], "its default"
-        else:
-            return Value(
-                None,
-                f"variable {name} has no default and no .tfvars file in this directory sets it"
-                + self._broken_note(),
-            )
-        inner = self.resolve(raw, depth + 1)
-        return Value(inner.text, inner.why, f"{ref} from {origin}")
-
-    def _template(self, raw: str, depth: int) -> Value:
-        parts: list[str] = []
-        pos = 0
-        for m in _INTERPOLATION.finditer(raw):
-            value = self._reference(m.group(1), depth + 1)
-            if value.text is None:
-                return value
-            parts.extend((raw[pos : m.start()], value.text))
-            pos = m.end()
-        parts.append(raw[pos:])
-        return Value("".join(parts), via=f"template {raw!r}")
-
-
-def _show(raw: Any) -> str:
-    return json.dumps(raw, default=str)[:60]
-
-
-def _siblings(directory: Path, suffix: str) -> list[Path]:
-    try:
-        return sorted(
-            p
-            for p in directory.iterdir()
-            if p.name.endswith(suffix) and p.is_file() and not p.is_symlink()
-        )
-    except OSError:
-        return []
-
-
-def _quiet(hcl: HclFile, wanted: Callable[[str], bool] | None = None) -> dict[str, Any]:
-    """A sibling's wanted blocks (or all of it), or nothing when it is broken.
-
-    The walker reports a broken file on its own; here it only fails to contribute.
-    """
-    try:
-        return hcl.whole() if wanted is None else hcl.select(wanted)
-    except InputError:
-        return {}
-
-
-def _load(path: Path) -> dict[str, Any]:
-    """A whole sibling file (``.tfvars`` are small), or nothing when unreadable or broken."""
-    hcl = hcl_file(path)
-    return {} if hcl is None else _quiet(hcl)
-
-
-def _tfvars(
-    directory: Path,
-) -> tuple[dict[str, tuple[Any, str]], dict[str, list[tuple[Any, str]]]]:
-    """Auto-loaded values (later files win) and values only a -var-file would load."""
-    auto: dict[str, tuple[Any, str]] = {}
-    var_files: dict[str, list[tuple[Any, str]]] = {}
-    files = _siblings(directory, ".tfvars")
-    auto_files = [p for p in files if p.name == "terraform.tfvars"]
-    auto_files += [p for p in files if p.name.endswith(".auto.tfvars")]
-    for path in auto_files:
-        for key, value in _load(path).items():
-            auto[key] = (value, path.name)
-    for path in files:
-        if path in auto_files:
-            continue
-        for key, value in _load(path).items():
-            var_files.setdefault(key, []).append((value, path.name))
-    return auto, var_files
-
-
-# -- components ------------------------------------------------------------------------
+# -- where findings are reported ---------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class Spec:
-    """How one resource type names its engine and version, and who runs it."""
+class _Site:
+    """The module call, in the scanned file, that a finding is reported at."""
 
-    provider: str
-    engine_attr: str | None
-    default_engine: str | None
-    version_attr: str
-    version_default: str | None
-    missing_version: str
-    normalise: Callable[[str], str]
+    call: Declaration
+    chain: tuple[str, ...]  # module.a, module.b: the calls followed to get here
+    #: Why every finding here is off by default (a call with count 0 at the root).
+    disabled: str | None = None
 
 
-def _elasticache_version(text: str) -> str:
-    """``7.0`` stays a line; ``6.x`` is the 6 line; full versions pass through."""
-    return re.sub(r"\.x$", "", text.strip(), flags=re.IGNORECASE)
+class _Scan:
+    """One file's scan: its text for locations, and the folders read so far."""
+
+    def __init__(self, root: Path, folder: Path, display: str, text: str) -> None:
+        self._root = root
+        self._folder = folder
+        self.display = display
+        self.lines = text.splitlines()
+        self._directories: dict[Path, Directory] = {}
+
+    @cached_property
+    def root(self) -> Path:
+        """The folder the user named, symlinks resolved (only local modules need it)."""
+        return Path(os.path.realpath(self._root))
+
+    @cached_property
+    def folder(self) -> Path:
+        """The scanned file's folder, symlinks resolved: a module that calls it loops."""
+        return Path(os.path.realpath(self._folder))
+
+    def directory(self, path: Path) -> Directory:
+        if path not in self._directories:
+            self._directories[path] = Directory(path)
+        return self._directories[path]
+
+    def line_text(self, line: int | None) -> str | None:
+        if line and 0 < line <= len(self.lines):
+            return self.lines[line - 1].strip()
+        return None
+
+    def declared(
+        self,
+        declaration: Declaration,
+        scope: Scope,
+        site: _Site | None,
+        stack: tuple[Path, ...],
+    ) -> Iterator[Component]:
+        if declaration.keyword == "module":
+            yield from self.module_call(declaration, scope, site, stack)
+        else:
+            resource = facts().resources[declaration.kind]
+            yield from self.resource(declaration, resource, scope, site)
+
+    # resources
+
+    def resource(
+        self, declaration: Declaration, resource: ResourceFacts, scope: Scope, site: _Site | None
+    ) -> Iterator[Component]:
+        body = declaration.body
+        off, notes = instances(body, scope, declaration.address)
+        if off is not None and site is not None:
+            return  # the call's inputs switch it off: Terraform creates none
+        engine_raw = body.get(resource.engine.attribute) if resource.engine.attribute else None
+        engine = engine_result(resource.engine, body, scope)
+        for join in resource.joins:
+            if join.attribute not in body:
+                continue
+            joined = scope.evaluate(body[join.attribute])
+            if isinstance(joined, Known) and joined.value is None:
+                continue
+            what = expression_text(body[join.attribute])
+            if isinstance(engine, Known) and engine.value is None:
+                if join.member:
+                    return
+                engine = Unknown(f"{join.means} ({join.attribute} = {what})")
+                engine_raw = None  # not an expression to show: the engine is unset
+            elif isinstance(engine, Unknown):
+                notes.append(f"{join.attribute} = {what}: if set, {join.means}")
+        version_attr = resource.version.attribute
+        version_raw = body.get(version_attr) if version_attr else None
+        version = scope.evaluate(version_raw) if version_raw is not None else Known(None)
+        if (
+            site is None
+            and isinstance(version_raw, int | float)
+            and not isinstance(version_raw, bool)
+        ):
+            version = Known(self._number_as_written(declaration, version_attr, version_raw))
+        gate = ProviderGate(scope, provider_name(declaration.kind, body, scope))
+        where = declaration.address
+        if site is None:
+            line = declaration.attribute_lines.get(version_attr or "", declaration.line)
+            location = Location(self.display, line, self.line_text(line))
+            disabled = off
+        else:
+            module_file = _display_of(self.display, site.call, declaration)
+            notes.insert(0, f"through {' → '.join(site.chain)}: {where} ({module_file})")
+            location = self._call_location(site, version, engine)
+            disabled = site.disabled
+        yield component(
+            resource,
+            where,
+            Value(engine, engine_raw, resource.engine.attribute or "engine"),
+            Value(version, version_raw, version_attr or "version"),
+            gate,
+            location,
+            notes,
+            disabled,
+        )
+
+    def _number_as_written(self, declaration: Declaration, attribute: str | None, raw: Any) -> Any:
+        """``7.10`` as written (a float says 7.1), when the scanned file holds it."""
+        text = self.line_text(declaration.attribute_lines.get(attribute or "")) or ""
+        m = re.match(rf"{re.escape(attribute or '')}\s*[=:]\s*([0-9.]+)", text)
+        return m.group(1) if m else raw
+
+    def _call_location(self, site: _Site, *results: Result) -> Location:
+        line = next(
+            (r.line for r in results if isinstance(r, Known) and r.line is not None),
+            site.call.line,
+        )
+        return Location(self.display, line, self.line_text(line))
+
+    # module calls
+
+    def module_call(
+        self,
+        call: Declaration,
+        scope: Scope,
+        site: _Site | None,
+        stack: tuple[Path, ...],
+    ) -> Iterator[Component]:
+        off, notes = instances(call.body, scope, call.address)
+        if off is not None and site is not None:
+            return
+        source = call.body.get("source")
+        if not isinstance(source, str):
+            return
+        here = _Site(call, (call.address,), off) if site is None else site
+        if site is not None:
+            here = replace(site, chain=(*site.chain, call.address))
+        found: Iterator[Component]
+        if source.startswith(("./", "../", ".\\", "..\\")) or source in (".", ".."):
+            found = self.local_module(call, source, scope, here, stack)
+        else:
+            module = known_module(source)
+            if module is not None:
+                found = self.known_module_call(call, module.facts, module.ref, scope, here)
+            else:
+                found = self.unknown_module_call(call, source, scope, here)
+        for each in found:
+            yield replace(each, notes=(*each.notes, *notes)) if notes else each
+
+    def local_module(
+        self, call: Declaration, source: str, scope: Scope, site: _Site, stack: tuple[Path, ...]
+    ) -> Iterator[Component]:
+        target = Path(os.path.realpath(call.path.parent / source))
+        if not target.is_relative_to(self.root):
+            yield from self.outside(call, source, scope, site)
+            return
+        if target == self.folder or target in stack or len(stack) >= MAX_MODULE_DEPTH:
+            return  # Terraform refuses a module that calls itself
+        directory = self.directory(target)
+        if not directory.has_configuration():
+            return
+        inputs = {k: v for k, v in call.body.items() if k not in _META_ARGUMENTS}
+        inner = Scope(
+            directory,
+            Call(call.address, scope, inputs, call.attribute_lines, top=site.call is call),
+        )
+        for declaration in directory.declarations(_is_cache):
+            yield from self.declared(declaration, inner, site, (*stack, target))
+
+    def outside(
+        self, call: Declaration, source: str, scope: Scope, site: _Site
+    ) -> Iterator[Component]:
+        """A local module outside the scanned root: reported when it looks like a cache."""
+        if not _looks_like_cache(call, source):
+            return
+        found = next(self.unknown_module_call(call, source, scope, site), None)
+        if found is not None:
+            yield replace(
+                found,
+                version=None,
+                unresolved=f"{call.address}: its source {source} is outside the scanned "
+                "folder; scan the folder that holds both to follow it",
+            )
+
+    def known_module_call(
+        self,
+        call: Declaration,
+        module: ModuleFacts,
+        ref: str | None,
+        scope: Scope,
+        site: _Site,
+    ) -> Iterator[Component]:
+        constraint = call.body.get("version")
+        release: Release | None
+        pinned = ""
+        if ref is not None:
+            pinned = f" at ref {ref}"
+            exact = parse_constraint(f"= {ref}") if parse_version(ref) is not None else None
+            release = module.release(exact) if exact is not None else None
+        elif isinstance(constraint, str):
+            pinned = f" (version {constraint})"
+            wanted = parse_constraint(constraint)
+            release = module.release(wanted) if wanted is not None else None
+        else:
+            release = module.release(None)
+        label = f"module {module.address}{pinned}"
+        top = site.call is call
+
+        def given(name: str | None) -> Result:
+            if name is None:
+                return Known(None)
+            if name in call.body:
+                result = scope.evaluate(call.body[name])
+                line = call.attribute_lines.get(name) if top else None
+                if isinstance(result, Known):
+                    return replace(result, line=line or result.line)
+                return result
+            if release is None:
+                return Unknown(
+                    f"the defaults of {label} are not known here (policycheck records them "
+                    "for versions " + "; ".join(r.versions for r in module.releases) + ")"
+                )
+            value = release.inputs.get(name)
+            return Known(value, (f"{name} = {show(value)} by default in {cite(release.evidence)}",))
+
+        for key, value in module.off_when.items():
+            result = given(key)
+            if isinstance(result, Known) and result.value == value:
+                return
+        # without the release's defaults, the module's first (default) deployment stands
+        # for all: which one the inputs select is as unknown as its engine
+        for deploy in module.deploys if release is not None else module.deploys[:1]:
+            conditions = [(key, given(key), value) for key, value in deploy.when.items()]
+            if any(isinstance(r, Known) and r.value != v for _, r, v in conditions):
+                continue
+            notes = [f"through {' → '.join(site.chain)}: {label} creates {deploy.resource}"]
+            notes += [
+                f"{key} is unknown here ({r.why}): reported as if it were {show(v)}"
+                for key, r, v in conditions
+                if isinstance(r, Unknown)
+            ]
+            if release is not None:
+                notes.append(f"module defaults from {cite(release.evidence)}")
+            yield self._deployed(call, deploy, given, release, scope, site, notes)
+
+    def _deployed(
+        self,
+        call: Declaration,
+        deploy: Deploy,
+        given: Callable[[str | None], Result],
+        release: Release | None,
+        scope: Scope,
+        site: _Site,
+        notes: list[str],
+    ) -> Component:
+        resource = facts().resources[deploy.resource]
+        if resource.engine.value is not None:
+            engine: Result = Known(resource.engine.value)
+        else:
+            engine = given(deploy.engine_input)
+        version = given(deploy.version_input)
+        provider = deploy.provider or deploy.resource.split("_")[0]
+        extra = dict(release.providers) if release is not None else {}
+        gate = ProviderGate(scope, provider, extra.get(provider))
+        location = self._call_location(site, version, engine)
+        return component(
+            resource,
+            call.address,
+            Value(
+                engine, call.body.get(deploy.engine_input or ""), deploy.engine_input or "engine"
+            ),
+            Value(
+                version,
+                call.body.get(deploy.version_input or ""),
+                deploy.version_input or "version",
+            ),
+            gate,
+            location,
+            notes,
+            site.disabled,
+        )
+
+    def unknown_module_call(
+        self, call: Declaration, source: str, scope: Scope, site: _Site
+    ) -> Iterator[Component]:
+        """A module policycheck does not know, whose name or inputs say it is a cache."""
+        if not _looks_like_cache(call, source):
+            return
+        top = site.call is call
+        notes = [
+            f"through {' → '.join(site.chain)}: module {source} is not one policycheck "
+            "knows; engine and version come from its inputs or its name"
+        ]
+        engine: Result
+        if "engine" in call.body:
+            engine = scope.evaluate(call.body["engine"])
+        else:
+            named = {m.group().lower() for m in _ENGINE_WORD.finditer(source)}
+            named = {"memcached" if w == "memcache" else w for w in named}
+            if len(named) == 1:
+                engine = Known(named.pop(), (f"engine taken from the module's name {source}",))
+            else:
+                engine = Unknown(
+                    f"the module {source} is not one policycheck knows and its call sets no engine"
+                )
+        version_input = next((k for k in _VERSION_INPUTS if k in call.body), None)
+        if version_input is not None:
+            version = scope.evaluate(call.body[version_input])
+            if isinstance(version, Known) and top:
+                version = replace(version, line=call.attribute_lines.get(version_input))
+        else:
+            version = Unknown(
+                f"the module {source} is not one policycheck knows: its default version is unknown"
+            )
+        resource = _guess_resource(source)
+        location = self._call_location(site, version, engine)
+        yield component(
+            resource,
+            call.address,
+            Value(engine, call.body.get("engine"), "engine"),
+            Value(version, call.body.get(version_input or ""), version_input or "version"),
+            ProviderGate(scope, ""),
+            location,
+            notes,
+            site.disabled,
+        )
 
 
-def _gcp_version(text: str) -> str:
-    """``REDIS_7_2`` -> ``7.2``; ``REDIS_6_X`` -> ``6``; ``VALKEY_8_0`` -> ``8.0``."""
-    m = _GCP_VERSION.match(text.strip())
-    if not m:
-        return text.strip()
-    major, minor = m.groups()
-    return major if minor.upper() == "X" else f"{major}.{minor}"
-
-
-_ELASTICACHE_DEFAULT = "engine_version is not set: ElastiCache uses its current default version"
-_RESOURCES: dict[str, Spec] = {
-    "aws_elasticache_replication_group": Spec(
-        AWS, "engine", "redis", "engine_version", None, _ELASTICACHE_DEFAULT, _elasticache_version
-    ),
-    "aws_elasticache_cluster": Spec(
-        AWS, "engine", None, "engine_version", None, _ELASTICACHE_DEFAULT, _elasticache_version
-    ),
-    "aws_elasticache_serverless_cache": Spec(
-        AWS,
-        "engine",
-        None,
-        "major_engine_version",
-        None,
-        "major_engine_version is not set: ElastiCache Serverless uses its current default",
-        _elasticache_version,
-    ),
-    "google_redis_instance": Spec(
-        GCP,
-        None,
-        "redis",
-        "redis_version",
-        None,
-        "redis_version is not set: Memorystore uses its latest supported version",
-        _gcp_version,
-    ),
-    "google_memorystore_instance": Spec(
-        GCP,
-        None,
-        "valkey",
-        "engine_version",
-        None,
-        "engine_version is not set: Memorystore for Valkey uses its current default",
-        _gcp_version,
-    ),
-    "azurerm_redis_cache": Spec(
-        AZURE, None, "redis", "redis_version", "6", "", _elasticache_version
-    ),
-}
-_MODULE = Spec(
-    AWS,
-    "engine",
-    None,
-    "engine_version",
-    None,
-    "engine_version is not set: the module's default version applies",
-    _elasticache_version,
+_META_ARGUMENTS = frozenset(
+    {"source", "version", "count", "for_each", "providers", "depends_on", "lifecycle"}
 )
 
 
-def _components(block: Block, scope: Scope, text: str, display: str) -> Iterator[Component]:
-    spec = _MODULE if block.kind == "module" else _RESOURCES[block.kind]
-    engine = _engine(block, spec, scope)
-    if engine is None:
-        return
-    where = f"{block.kind}.{block.name}" if block.kind != "module" else f"module.{block.name}"
-    version_line = _attribute_line(text, block.line, spec.version_attr)
-    if spec.version_attr not in block.body:
-        version_line = block.line
-    location = Location(display, version_line, _line_text(text, version_line))
-    if isinstance(engine, Value):
-        yield Component(
-            "redis",
-            None,
-            location,
-            unresolved=f"{where}: engine: {engine.why}",
-            provider=spec.provider,
-            origin=ORIGIN,
-        )
-        return
-    yield _versioned(engine, block, spec, scope, location, where, text)
+def _display_of(display: str, call: Declaration, declaration: Declaration) -> str:
+    """Where a module's resource is written, relative to how the scanned file is shown."""
+    try:
+        relative = os.path.relpath(declaration.path, call.path.parent)
+    except ValueError:
+        relative = declaration.path.name
+    shown = os.path.normpath(os.path.join(os.path.dirname(display), relative))
+    return f"{shown}:{declaration.line}" if declaration.line else shown
 
 
-def _engine(block: Block, spec: Spec, scope: Scope) -> str | Value | None:
-    """The engine name, a Value saying why it is unknown, or None for no engine at all."""
-    if spec.engine_attr is None:
-        return spec.default_engine
-    raw = block.body.get(spec.engine_attr)
-    if raw is None:
-        if block.kind == "module":
-            source = str(block.body.get("source", "")).lower()
-            return (
-                "valkey" if "valkey" in source else "memcached" if "memcache" in source else "redis"
-            )
-        return spec.default_engine
-    value = scope.resolve(raw)
-    if value.text is None:
-        return value
-    engine = value.text.strip().lower()
-    return engine if engine in ENGINES else Value(None, f"unknown engine {value.text!r}")
-
-
-def _versioned(
-    engine: str,
-    block: Block,
-    spec: Spec,
-    scope: Scope,
-    location: Location,
-    where: str,
-    text: str,
-) -> Component:
-    raw = block.body.get(spec.version_attr)
-    if raw is None and spec.version_default is None:
-        return Component(
-            engine,
-            None,
-            location,
-            unresolved=f"{where}: {spec.missing_version}",
-            provider=spec.provider,
-            origin=ORIGIN,
-        )
-    if raw is None:
-        value = Value(spec.version_default, via=f"{spec.version_attr} not set; provider default")
-    elif isinstance(raw, int | float) and not isinstance(raw, bool):
-        value = Value(_number_literal(text, location.line, spec.version_attr) or str(raw))
-    else:
-        value = scope.resolve(raw)
-    if value.text is None:
-        return Component(
-            engine,
-            None,
-            location,
-            unresolved=f"{where}: {spec.version_attr}: {value.why}",
-            provider=spec.provider,
-            origin=ORIGIN,
-        )
-    version = spec.normalise(value.text)
-    if value.via:
-        text_with_source = f"{location.text or where} ({value.via}: {value.text!r})"
-        location = replace(location, text=text_with_source)
-    return Component(
-        engine,
-        version,
-        location,
-        floating=version.count(".") < 2,
-        provider=spec.provider,
-        origin=ORIGIN,
+def _looks_like_cache(call: Declaration, source: str) -> bool:
+    return _CACHE_MODULE_WORD.search(source) is not None or any(
+        key in call.body for key in ("engine", *_VERSION_INPUTS)
     )
 
 
-def _number_literal(text: str, line: int | None, attribute: str) -> str | None:
-    """The number as written (``7.10``), which a float would turn into ``7.1``."""
-    source = _line_text(text, line) or ""
-    m = re.match(rf"{re.escape(attribute)}\s*=\s*([0-9.]+)", source)
-    return m.group(1) if m else None
+def _guess_resource(source: str) -> ResourceFacts:
+    """The resource type an unknown module most likely creates, for its provider."""
+    lowered = source.lower()
+    resources = facts().resources
+    if "memorydb" in lowered or "memory-db" in lowered:
+        kind = "aws_memorydb_cluster"
+    elif "memorystore" in lowered or lowered.endswith("/google"):
+        kind = "google_redis_instance"
+    elif "azurerm" in lowered or "azure" in lowered:
+        kind = "azurerm_redis_cache"
+    else:
+        kind = "aws_elasticache_replication_group"
+    resource = resources[kind]
+    engine = replace(resource.engine, default=None, unset="the call sets no engine")
+    version = replace(resource.version, default=None)
+    if "elasticache" not in lowered and not any(
+        w in lowered for w in ("memorydb", "memory-db", "memorystore", "azure", "/aws", "/google")
+    ):
+        return replace(resource, provider="", engine=engine, version=version)
+    return replace(resource, engine=engine, version=version)
 
 
 # -- standalone .tfvars ----------------------------------------------------------------
 
 
-def _from_tfvars(path: Path, text: str, display: str, doc: dict[str, Any]) -> Iterator[Component]:
+def _from_tfvars(
+    path: Path, text: str, display: str, doc: dict[str, Any], root: Path
+) -> Iterator[Component]:
     """The wrapper-module heuristic for a .tfvars file (see the module docstring)."""
-    if "engine_version" not in doc or _directory_declares_caches(path.parent):
+    if "engine_version" not in doc or _directory_declares_caches(path.parent, root):
         return
     engine = _tfvars_engine(doc)
     if engine is None:
         return
     line = _top_level_line(text, "engine_version")
-    location = Location(display, line, _line_text(text, line))
+    location = Location(display, line, _line(text, line))
     raw = doc["engine_version"]
     if isinstance(raw, int | float) and not isinstance(raw, bool):
-        version: str | None = _number_literal(text, line, "engine_version") or str(raw)
+        m = re.match(r"\"?engine_version\"?\s*[=:]\s*([0-9.]+)", _line(text, line) or "")
+        version: str | None = m.group(1) if m else as_text(raw)
     else:
         version = raw if isinstance(raw, str) and "${" not in raw else None
     if version is None:
@@ -548,20 +576,25 @@ def _from_tfvars(path: Path, text: str, display: str, doc: dict[str, Any]) -> It
             engine,
             None,
             location,
-            unresolved=f"engine_version {_show(raw)} is not a literal version",
-            provider=AWS,
+            unresolved=f"engine_version {show(raw)} is not a literal version",
+            provider="aws-elasticache",
             origin=ORIGIN,
         )
         return
-    version = _elasticache_version(version)
+    version = normalise(version, "elasticache")
     yield Component(
         engine,
         version,
         location,
         floating=version.count(".") < 2,
-        provider=AWS,
+        provider="aws-elasticache",
         origin=ORIGIN,
     )
+
+
+def _line(text: str, line: int | None) -> str | None:
+    lines = text.splitlines()
+    return lines[line - 1].strip() if line and 0 < line <= len(lines) else None
 
 
 def _tfvars_engine(doc: dict[str, Any]) -> str | None:
@@ -574,16 +607,24 @@ def _tfvars_engine(doc: dict[str, Any]) -> str | None:
 
 
 def _top_level_line(text: str, attribute: str) -> int | None:
-    m = re.search(rf"^{re.escape(attribute)}\s*=", text, re.MULTILINE)
+    m = re.search(rf'^"?{re.escape(attribute)}"?\s*[=:]', text, re.MULTILINE)
+    if m is None:
+        m = re.search(rf'^\s*"{re.escape(attribute)}"\s*:', text, re.MULTILINE)
     return text.count("\n", 0, m.start()) + 1 if m else None
 
 
-def _directory_declares_caches(directory: Path) -> bool:
-    """Whether a .tf file beside the tfvars declares a cache, which then reports it."""
-    for path in _siblings(directory, ".tf"):
-        hcl = hcl_file(path)
-        doc = {} if hcl is None else _quiet(hcl, _may_declare_cache)
-        if next(_blocks(doc, ""), None) is not None:
+def _directory_declares_caches(directory: Path, root: Path) -> bool:
+    """Whether a Terraform file beside the tfvars declares a cache, which reports it."""
+    for path in sorted(directory.glob("*.tf")) + sorted(directory.glob("*.tf.json")):
+        file = config_file(path)
+        if file is None or path.is_symlink():
+            continue
+        try:
+            text = path.read_text("utf-8-sig")
+            found = next(SOURCE.collect_within(path, text, str(path), root), None)
+        except (InputError, OSError, UnicodeDecodeError):
+            continue
+        if found is not None:
             return True
     return False
 
