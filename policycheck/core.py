@@ -40,7 +40,21 @@ def collect(
         result.extend(part)
     declared = _declared_at(c.location for c in result.components)
     result.components = [c for c in result.components if not _duplicate(c, declared)]
+    result.errors = unique_errors(result.errors)
     return result
+
+
+def unique_errors(errors: Iterable[InputError]) -> list[InputError]:
+    """Each error once: a helper file two manifests share (one ``.env`` beside two
+    compose files) is reported by both when it is broken."""
+    seen: set[tuple[str | None, int | None, str, str | None]] = set()
+    out: list[InputError] = []
+    for error in errors:
+        key = (error.path, error.line, error.message, error.hint)
+        if key not in seen:
+            seen.add(key)
+            out.append(error)
+    return out
 
 
 def _declared_at(locations: Iterable[Location | None]) -> set[tuple[str, int | None]]:
@@ -115,7 +129,7 @@ def check(
     evaluated.extend((c, judge.evaluate(c)) for c in pending)
     declared = _declared_at(c.location for c, _ in evaluated)
     findings = [judge.ledger.apply(f) for c, f in evaluated if not _duplicate(c, declared)]
-    report = Report(judge.policy, as_of, findings, errors, files, fail_on)
+    report = Report(judge.policy, as_of, findings, unique_errors(errors), files, fail_on)
     report.waivers = judge.ledger.summary()
     return report
 
