@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from policycheck import core
 from policycheck.errors import InputError
 from policycheck.model import Component
 from policycheck.sources import all_sources
@@ -495,3 +496,17 @@ def test_unclosed_quote_in_a_large_env_is_found_in_linear_time(quote: str) -> No
 def test_quoted_values_spanning_lines_end_where_the_quote_closes() -> None:
     text = 'A="one\ntwo \\" three"\nB=2\nC=\'x\ny\'  # note\nD=4\n'
     assert parse_dotenv(text, ".env") == {"A": 'one\ntwo " three', "B": "2", "C": "x\ny", "D": "4"}
+
+
+def test_a_broken_env_shared_by_two_compose_files_is_one_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "docker-compose.yml").write_text(STACK)
+    (tmp_path / "docker-compose.override.yml").write_text(
+        "services:\n  queue:\n    image: valkey/valkey:${VALKEY_TAG}-alpine\n"
+    )
+    (tmp_path / ".env").write_text('VALKEY_TAG="8.1.1\n')
+    monkeypatch.chdir(tmp_path)
+    result = core.collect(["."])
+    assert [(e.path, e.line) for e in result.errors] == [(".env", 1)]
+    assert [c.version for c in result.components] == ["7.2.4", None, None, None]

@@ -46,18 +46,20 @@ def is_gitlab_ci_name(name: str) -> bool:
 
 def ci_kind(path: PurePath) -> str | None:
     """``github``, ``gitlab``, ``travis``, ``circleci`` or ``other`` for a CI pipeline
-    file, None for any other file."""
-    name = path.name.lower()
+    file, None for any other file. String tests only: this runs for every YAML file."""
+    text = str(path).replace("\\", "/").lower()
+    folder, _, name = text.rpartition("/")
     if not is_yaml_name(name):
         return None
-    parents = [p.lower() for p in path.parent.parts[-2:]]
-    if parents == [".github", "workflows"]:
+    if folder == ".github/workflows" or folder.endswith("/.github/workflows"):
         return "github"
     if is_gitlab_ci_name(name):
         return "gitlab"
     if name == TRAVIS:
         return "travis"
-    if name in ("config.yml", "config.yaml") and parents[-1:] == [".circleci"]:
+    if name in ("config.yml", "config.yaml") and (
+        folder == ".circleci" or folder.endswith("/.circleci")
+    ):
         return "circleci"
     if name in OTHER_CI_NAMES:
         return "other"

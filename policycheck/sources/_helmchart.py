@@ -26,7 +26,8 @@ from typing import Any
 
 from policycheck.catalog import catalog
 from policycheck.errors import InputError
-from policycheck.sources._helper_files import Helper, read_helper
+from policycheck.sources._helper_files import inside, read_helper
+from policycheck.sources.interface import mentions_engine
 from policycheck.yamlload import Located, iter_documents
 
 #: Chart names that deploy an engine: the engine id, alone or with one of these
@@ -128,6 +129,11 @@ def engine_for_chart(name: str) -> str | None:
 # --- reading, once per version of each file ----------------------------------------
 
 
+def values_stamp(path: Path) -> tuple[int, int] | None:
+    """(mtime, size) of a file, to tell versions of it apart; None when missing."""
+    return _stamp(path)
+
+
 def _stamp(path: Path) -> tuple[int, int] | None:
     try:
         st = path.stat()
@@ -220,30 +226,73 @@ def _version_text(value: Any, text: str, key: str) -> str | None:
     return m.group(1) if m else str(value)
 
 
-def load_values(folder: Path, values_display: str, name: str = "values.yaml") -> Values | None:
-    """A chart's values file, or None when it is missing or cannot be read."""
-    path = folder / name
-    return _values(path, values_display, _stamp(path))
+def values_mention_engine(path: Path) -> bool:
+    """Whether a values file names an engine anywhere (on its bytes, not parsed)."""
+    return _mentions(path, _stamp(path))
 
 
-@lru_cache(maxsize=64)
-def _values(path: Path, display: str, _stamp: object) -> Values | None:
-    helper = read_helper(path, path.parent, display)
-    return values_from_helper(helper)
-
-
-def values_from_helper(helper: Helper) -> Values | None:
-    """Values from a helper read (None when unread or malformed: the helm source
-    reports a malformed values file when it scans it)."""
-    if helper.text is None:
-        return None
+@lru_cache(maxsize=256)
+def _mentions(path: Path, _stamp: object) -> bool:
+    if not inside(path, path.parent):
+        return False
     try:
-        docs = list(iter_documents(helper.text, helper.display))
-    except InputError:
-        return None
-    if not docs:
-        return None
-    return Values(docs[0], tuple(helper.text.splitlines()), helper.display)
+        return mentions_engine(path.read_bytes().lower())
+    except OSError:
+        return False
+
+
+def load_values(folder: Path, values_display: str, name: str = "values.yaml") -> Values | None:
+    """A chart's values file, or None when it is missing, cannot be read or is
+    malformed (the helm source reports a malformed values file when it scans it)."""
+    path = folder / name
+    key = (path, values_display)
+    stamp = _stamp(path)
+    cached = _VALUES.get(key)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    helper = read_helper(path, path.parent, values_display)
+    values: Values | None = None
+    if helper.text is not None:
+        try:
+            values = values_from_documents(
+                parse_values(path, values_display, helper.text), helper.text, values_display
+            )
+        except InputError:
+            values = None
+    _remember(key, stamp, values)
+    return values
+
+
+def parse_values(path: Path, display: str, text: str) -> list[Located]:
+    """The documents of a values file, parsed once per version of the file for every
+    source that needs them (the values, the Chart.yaml and the template sources all
+    read a chart's values.yaml); raises InputError when malformed."""
+    key = (path, display)
+    stamp = _stamp(path)
+    cached = _DOCUMENTS.get(key)
+    if cached is not None and cached[0] == stamp and cached[1] == len(text):
+        return cached[2]
+    docs = list(iter_documents(text, display))
+    if len(_DOCUMENTS) >= _CACHE_SIZE:
+        _DOCUMENTS.clear()
+    _DOCUMENTS[key] = (stamp, len(text), docs)
+    return docs
+
+
+def values_from_documents(docs: list[Located], text: str, display: str) -> Values | None:
+    """The first document of a values file as Values (None when it has none)."""
+    return Values(docs[0], tuple(text.splitlines()), display) if docs else None
+
+
+_CACHE_SIZE = 64
+_VALUES: dict[tuple[Path, str], tuple[object, Values | None]] = {}
+_DOCUMENTS: dict[tuple[Path, str], tuple[object, int, list[Located]]] = {}
+
+
+def _remember(key: tuple[Path, str], stamp: object, values: Values | None) -> None:
+    if len(_VALUES) >= _CACHE_SIZE:
+        _VALUES.clear()
+    _VALUES[key] = (stamp, values)
 
 
 # --- how a parent configures its dependencies ---------------------------------------

@@ -19,17 +19,26 @@ deploys the appVersion, whatever the entry's tag says.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from policycheck.sources._helmchart import Chart, Values, load_chart, load_values
-from policycheck.sources._helper_files import read_helper
+from policycheck.sources._helmchart import (
+    Chart,
+    Values,
+    load_chart,
+    load_values,
+    values_mention_engine,
+    values_stamp,
+)
+from policycheck.sources._helper_files import inside, read_helper
 from policycheck.sources.compose import MISSING
 from policycheck.sources.helm import ImageSpot, scalar_text, spot_in_values
+from policycheck.sources.interface import mentions_engine
 from policycheck.yamlload import PathKey
 
 #: Helpers followed into helpers, at most.
@@ -52,33 +61,64 @@ _BLOCK_START = ("if", "with", "range", "define", "block")
 _IMAGE_FIELDS = ("repository", "tag", "registry", "digest")
 
 
-@dataclass(frozen=True)
 class ChartContext:
-    """The chart a template belongs to: its values, Chart.yaml and helpers."""
+    """The chart a template belongs to: its values, Chart.yaml and helpers, each read
+    when first needed (most templates of a monorepo never need the values)."""
 
-    root: Path
-    display_root: str
-    chart: Chart | None
-    values: Values | None
-    defines: Mapping[str, str]
+    def __init__(self, root: Path, display_root: str) -> None:
+        self.root = root
+        self.display_root = display_root
 
-    def values_display(self) -> str:
-        return str(PurePosixPath(self.display_root) / "values.yaml")
+    def display(self, name: str) -> str:
+        return str(PurePosixPath(self.display_root) / name)
+
+    @cached_property
+    def chart(self) -> Chart | None:
+        return load_chart(self.root, self.display("Chart.yaml"))
+
+    @cached_property
+    def values(self) -> Values | None:
+        return load_values(self.root, self.display("values.yaml"))
+
+    @cached_property
+    def defines(self) -> Mapping[str, str]:
+        return _defines(self.root, _mtime(self.root))
+
+    def may_deploy_engine(self, value: str) -> bool:
+        """Whether rendering ``value`` can give an engine image: an engine is named in
+        the value, the chart's values.yaml or its helpers. Decided on bytes, without
+        parsing: most charts of a collection deploy no engine."""
+        if mentions_engine(value.lower().encode()):
+            return True
+        if values_mention_engine(self.root / "values.yaml"):
+            return True
+        return _helpers_mention_engine(self.root, _mtime(self.root))
 
 
 def chart_context(template: Path, display: str) -> ChartContext | None:
-    """The chart whose ``templates/`` folder holds ``template``, or None."""
-    parents = list(template.parents)
-    index = next((i for i, p in enumerate(parents) if p.name == "templates"), None)
-    if index is None:
+    """The chart whose ``templates/`` folder holds ``template``, or None (one object
+    per chart, so that what it reads is read once)."""
+    text = os.fspath(template)
+    marker = text.rfind(f"{os.sep}templates{os.sep}")
+    if marker < 0 and not text.startswith(f"templates{os.sep}"):
         return None
-    root = parents[index].parent
-    parts = PurePosixPath(display).parts
-    depth = index + 2  # the file, its folders up to and including templates/
-    display_root = str(PurePosixPath(*parts[:-depth])) if len(parts) > depth else "."
-    chart = load_chart(root, str(PurePosixPath(display_root) / "Chart.yaml"))
-    values = load_values(root, str(PurePosixPath(display_root) / "values.yaml"))
-    return ChartContext(root, display_root, chart, values, _defines(root, _mtime(root)))
+    root = text[:marker] if marker >= 0 else "."
+    below = text[marker + len("/templates/") :] if marker >= 0 else text[len("templates/") :]
+    depth = below.count(os.sep) + 2  # the file, its folders up to and including templates/
+    parts = display.split("/")
+    display_root = "/".join(parts[:-depth]) if len(parts) > depth else "."
+    folder = Path(root or os.sep)
+    stamps = (
+        _mtime(folder),
+        values_stamp(folder / "values.yaml"),
+        values_stamp(folder / "Chart.yaml"),
+    )
+    return _context(folder, display_root, stamps)
+
+
+@lru_cache(maxsize=16)
+def _context(root: Path, display_root: str, _stamps: object) -> ChartContext:
+    return ChartContext(root, display_root)
 
 
 def _mtime(root: Path) -> int:
@@ -92,18 +132,39 @@ def _mtime(root: Path) -> int:
 def _defines(root: Path, _stamp: int) -> Mapping[str, str]:
     """``{{ define "name" }}`` bodies of the chart's helper files (``*.tpl``, ``_*``)."""
     found: dict[str, str] = {}
-    templates = root / "templates"
-    try:
-        files = sorted(templates.rglob("*"))
-    except OSError:
-        return found
-    for path in files:
-        if not (path.suffix == ".tpl" or path.name.startswith("_")):
-            continue
+    for path in _helper_files(root, _stamp):
         helper = read_helper(path, root, path.name)
         if helper.text is not None:
             found.update(iter_defines(helper.text))
     return found
+
+
+@lru_cache(maxsize=64)
+def _helpers_mention_engine(root: Path, _stamp: int) -> bool:
+    """Whether any helper file of the chart names an engine (on bytes, unparsed)."""
+    for path in _helper_files(root, _stamp):
+        if inside(path, root):
+            try:
+                if mentions_engine(path.read_bytes().lower()):
+                    return True
+            except OSError:
+                continue
+    return False
+
+
+@lru_cache(maxsize=64)
+def _helper_files(root: Path, _stamp: int) -> tuple[Path, ...]:
+    """The chart's helper files: ``templates/**/*.tpl`` and ``templates/**/_*``, in
+    sorted order (symlinked folders are not entered)."""
+    found: list[str] = []
+    for folder, subfolders, files in os.walk(os.path.join(root, "templates")):
+        subfolders.sort()
+        found.extend(
+            os.path.join(folder, name)
+            for name in files
+            if name.endswith(".tpl") or name.startswith("_")
+        )
+    return tuple(Path(p) for p in sorted(found))
 
 
 def iter_defines(text: str) -> Iterator[tuple[str, str]]:

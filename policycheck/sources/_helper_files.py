@@ -48,6 +48,8 @@ class Helper:
 
 def inside(path: Path, folder: Path) -> bool:
     """Whether ``path`` resolves (through any symlinks) to a place inside ``folder``."""
+    if path.parent == folder and not os.path.islink(path):
+        return True  # a file right in the folder, not a link: no need to resolve
     try:
         real = Path(os.path.realpath(path))
         base = Path(os.path.realpath(folder))

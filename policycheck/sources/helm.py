@@ -44,10 +44,11 @@ from policycheck.sources._helmchart import (
     load_chart,
     load_values,
     parent_of,
+    parse_values,
     sibling_display,
 )
 from policycheck.sources.interface import Source
-from policycheck.yamlload import Located, PathKey, iter_documents
+from policycheck.yamlload import Located, PathKey
 
 _VALUES_NAME = re.compile(r"^values|[-_.]values(?:[-_.]|$)", re.IGNORECASE)
 _MANIFEST_HEAD = (re.compile(rb"(?m)^apiVersion\s*:"), re.compile(rb"(?m)^kind\s*:"))
@@ -272,7 +273,7 @@ class HelmSource(Source):
 
     def collect(self, path: Path, text: str, display: str) -> Iterator[Component]:
         """One component per engine image in the values file, off-by-default ones too."""
-        docs = list(iter_documents(text, display))
+        docs = parse_values(path, display, text)
         text_lines = tuple(text.splitlines())
         name = PurePosixPath(display).name
         chart = load_chart(path.parent, sibling_display(display, "Chart.yaml"))

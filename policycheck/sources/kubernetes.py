@@ -148,7 +148,7 @@ def templated_component(
     """
     location = Location(display, line, value)
     context = chart_context(path, display)
-    if context is not None:
+    if context is not None and context.may_deploy_engine(value):
         rendered = render_image(value, context)
         decided, component = _rendered_component(rendered, context, value, location, origin)
         if decided:
