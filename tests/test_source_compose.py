@@ -509,4 +509,5 @@ def test_a_broken_env_shared_by_two_compose_files_is_one_error(
     monkeypatch.chdir(tmp_path)
     result = core.collect(["."])
     assert [(e.path, e.line) for e in result.errors] == [(".env", 1)]
-    assert [c.version for c in result.components] == ["7.2.4", None, None, None]
+    # docker-compose.override.yml sorts first: its valkey, then the base file's three
+    assert [c.version for c in result.components] == [None, "7.2.4", None, None]
