@@ -446,7 +446,9 @@ def test_helper_file_through_a_symlink_out_of_the_chart_is_not_read(tmp_path: Pa
     )
     found = scan_paths([str(chart / "templates")]).components
     assert [(c.engine, c.version) for c in found] == [("redis", None)]
-    assert found[0].unresolved is not None and "templated" in found[0].unresolved
+    assert found[0].unresolved is not None
+    assert "helper 'redis.image' is not defined in the chart's templates" in found[0].unresolved
+    assert "_helpers.tpl: it is a symlink to a file outside" in found[0].unresolved
 
 
 @pytest.mark.parametrize(
@@ -482,3 +484,18 @@ def test_template_values_render_as_helm_would_or_say_unknown(
     context = chart_context(chart / "templates" / "x.yaml", "chart/templates/x.yaml")
     assert context is not None
     assert render_image(template, context).text == rendered
+
+
+def test_values_symlink_out_of_the_chart_is_not_read_for_templates(tmp_path: Path) -> None:
+    chart = _bitnami_chart(tmp_path / "repo")
+    (tmp_path / "secret.yaml").write_text(BITNAMI_VALUES)
+    (chart / "values.yaml").unlink()
+    (chart / "values.yaml").symlink_to(tmp_path / "secret.yaml")
+    (chart / "templates" / "_helpers.tpl").write_text(BITNAMI_HELPERS.replace("cache.", "redis."))
+    (chart / "templates" / "statefulset.yaml").write_text(
+        BITNAMI_STATEFULSET.replace("cache.", "redis.")
+    )
+    [redis] = scan_paths([str(chart / "templates")]).components
+    assert (redis.engine, redis.version) == ("redis", None)
+    assert redis.unresolved is not None
+    assert "values.yaml could not be read (it is a symlink to a file outside" in redis.unresolved

@@ -310,7 +310,7 @@ def test_helm_template_main_image_helper_is_unresolved(tmp_path: Path) -> None:
     reason = found[0].unresolved
     assert reason == (
         'image is templated ({{ template "redis.image" . }}); '
-        "render the chart or scan its values.yaml"
+        "helper 'redis.image' is not defined in the chart's templates"
     )
 
 

@@ -80,6 +80,13 @@ class ChartContext:
     def values(self) -> Values | None:
         return load_values(self.root, self.display("values.yaml"))
 
+    def values_problem(self) -> str:
+        """Why the chart's values.yaml gives no values."""
+        helper = read_helper(self.root / "values.yaml", self.root, self.display("values.yaml"))
+        if helper.text is None:
+            return f"the chart's values.yaml could not be read ({helper.problem})"
+        return "the chart's values.yaml is malformed or empty"
+
     @cached_property
     def defines(self) -> Mapping[str, str]:
         return _defines(self.root, _mtime(self.root))
@@ -130,13 +137,24 @@ def _mtime(root: Path) -> int:
 
 @lru_cache(maxsize=64)
 def _defines(root: Path, _stamp: int) -> Mapping[str, str]:
-    """``{{ define "name" }}`` bodies of the chart's helper files (``*.tpl``, ``_*``)."""
+    """``{{ define "name" }}`` bodies of the chart's helper files (``*.tpl``, ``_*``);
+    a helper file that could not be read is listed under the key UNREAD, with why."""
     found: dict[str, str] = {}
+    unread: list[str] = []
     for path in _helper_files(root, _stamp):
-        helper = read_helper(path, root, path.name)
+        relative = os.path.relpath(path, root)
+        helper = read_helper(path, root, relative)
         if helper.text is not None:
             found.update(iter_defines(helper.text))
+        else:
+            unread.append(f"{relative}: {helper.problem}")
+    if unread:
+        found[UNREAD] = "; ".join(unread)
     return found
+
+
+#: Not a valid define name: where ``_defines`` says which helper files it could not read.
+UNREAD = "\x00unread"
 
 
 @lru_cache(maxsize=64)
@@ -353,7 +371,7 @@ class _Evaluator:
     def values_field(self, path: tuple[str, ...]) -> Value:
         values = self.context.values
         if values is None:
-            return Value.unknown("the chart's values.yaml could not be read")
+            return Value.unknown(self.context.values_problem())
         found = values.get(path)
         ref = _ref(values, path)
         refs = frozenset({ref}) if ref else frozenset()
@@ -406,7 +424,11 @@ class _Evaluator:
             return Value.unknown(f"helper {name!r} is given something other than the chart")
         body = self.context.defines.get(name)
         if body is None:
-            return Value.unknown(f"helper {name!r} is not defined in the chart's templates")
+            unread = self.context.defines.get(UNREAD)
+            return Value.unknown(
+                f"helper {name!r} is not defined in the chart's templates"
+                + (f" (not read: {unread})" if unread else "")
+            )
         if depth >= MAX_DEPTH:
             return Value.unknown(f"helper {name!r} nests too deeply")
         return self.render(body.strip(), depth + 1)
@@ -414,7 +436,9 @@ class _Evaluator:
     def image_entry(self, path: tuple[str, ...]) -> Value:
         """``(dict "imageRoot" .Values.<path> ...)``: that values image, whole."""
         values = self.context.values
-        spot = spot_in_values(values, path) if values is not None else None
+        if values is None:
+            return Value.unknown(self.context.values_problem())
+        spot = spot_in_values(values, path)
         if spot is None:
             return Value.unknown(f"values.yaml has no image at {'.'.join(path)}")
         self.spots[path] = spot

@@ -148,11 +148,13 @@ def templated_component(
     """
     location = Location(display, line, value)
     context = chart_context(path, display)
+    why = "render the chart or scan its values.yaml"
     if context is not None and context.may_deploy_engine(value):
         rendered = render_image(value, context)
         decided, component = _rendered_component(rendered, context, value, location, origin)
         if decided:
             return component
+        why = rendered.reason or why
     engine = _helper_engine(value)
     if engine is None:
         return None
@@ -160,7 +162,7 @@ def templated_component(
         engine,
         None,
         location,
-        unresolved=f"image is templated ({value}); render the chart or scan its values.yaml",
+        unresolved=f"image is templated ({value}); {why}",
         origin=origin,
         same_as=_only_image_of(engine, context),
     )
