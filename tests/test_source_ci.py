@@ -443,3 +443,31 @@ def test_no_ci_file_is_ever_given_to_kubernetes() -> None:
     assert KUBERNETES.claims(Path(".github/workflows/k8s.yml"), head)  # by content alone
     first = next(s for s in all_sources() if s.claims(Path(".github/workflows/k8s.yml"), head))
     assert first.name == "ci"
+
+
+def test_gitlab_parallel_matrix_expands_service_images(tmp_path: Path) -> None:
+    found = collect(
+        tmp_path,
+        ".gitlab-ci.yml",
+        """
+        integration_tests:
+          image: node:20-alpine
+          services:
+            - name: ${DB_IMAGE}
+              alias: db
+            - name: redis:${REDIS}
+          parallel:
+            matrix:
+              - DB_IMAGE: ["valkey/valkey:8.1.1", "postgres:16"]
+                REDIS: "7.2.4"
+              - DB_IMAGE: memcached:1.6.29
+                REDIS: ["7.4.0"]
+        """,
+    )
+    assert summary(found) == [
+        ("valkey", "8.1.1", 4),
+        ("memcached", "1.6.29", 4),
+        ("redis", "7.2.4", 6),
+        ("redis", "7.4.0", 6),
+    ]
+    assert any("with parallel matrix DB_IMAGE=valkey/valkey:8.1.1" in n for n in found[0].notes)

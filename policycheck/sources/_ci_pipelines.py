@@ -100,14 +100,15 @@ def _variables(value: Any) -> dict[str, Any]:
 
 
 def _gitlab_job(job: RawMap, variables: Mapping[str, Any]) -> Iterator[ImageUse]:
+    combos = _parallel_matrix(job)
     image = _image_name(job.get("image"))
     if image is not None:
-        yield _gitlab_use(image, line_of(image, job.line_of("image")), variables)
+        yield _gitlab_use(image, line_of(image, job.line_of("image")), variables, combos)
     services = job.get("services")
     for service in services if isinstance(services, RawList) else ():
         name = _image_name(service)
         if name is not None:
-            yield _gitlab_use(name, line_of(name, line_of(service)), variables)
+            yield _gitlab_use(name, line_of(name, line_of(service)), variables, combos)
 
 
 def _image_name(value: Any) -> str | None:
@@ -116,15 +117,43 @@ def _image_name(value: Any) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
 
 
-def _gitlab_use(text: str, line: int | None, variables: Mapping[str, Any]) -> ImageUse:
+def _parallel_matrix(job: RawMap) -> list[dict[str, str]]:
+    """The variable sets of ``parallel: matrix:`` (one job per combination), or one
+    empty set."""
+    parallel = job.get("parallel")
+    matrix = parallel.get("matrix") if isinstance(parallel, RawMap) else None
+    if not isinstance(matrix, RawList):
+        return [{}]
+    combos: list[dict[str, str]] = []
+    for entry in matrix:
+        if not isinstance(entry, RawMap):
+            continue
+        keys = list(entry)
+        lists = [v if isinstance(v, RawList) else [v] for v in entry.values()]
+        for values in itertools.islice(itertools.product(*lists), MAX_COMBINATIONS):
+            combos.append({k: v for k, v in zip(keys, values, strict=True) if isinstance(v, str)})
+    return combos[:MAX_COMBINATIONS] or [{}]
+
+
+def _gitlab_use(
+    text: str, line: int | None, variables: Mapping[str, Any], combos: list[dict[str, str]]
+) -> ImageUse:
     written = text.strip()
     proxied = _PROXY_PREFIX.match(written)
     body = written[proxied.end() :] if proxied else written
-    filled = expand_variables(body, variables)
-    notes = [f"from {written}"] if filled != body else []
-    if proxied:
-        notes.append(PROXY_NOTE)
-    return ImageUse(written, line, ((filled, "; ".join(notes)),))
+    expanded: dict[str, str] = {}
+    for combo in combos:
+        filled = expand_variables(body, {**variables, **combo})
+        if filled in expanded:
+            continue
+        notes = [f"from {written}"] if filled != body else []
+        used = [f"{k}={v}" for k, v in combo.items() if f"${k}" in body or f"${{{k}}}" in body]
+        if used:
+            notes.append(f"with parallel matrix {', '.join(used)}")
+        if proxied:
+            notes.append(PROXY_NOTE)
+        expanded[filled] = "; ".join(notes)
+    return ImageUse(written, line, tuple(expanded.items()))
 
 
 def expand_variables(text: str, variables: Mapping[str, Any], depth: int = 0) -> str:
