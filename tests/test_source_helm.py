@@ -499,3 +499,31 @@ def test_values_symlink_out_of_the_chart_is_not_read_for_templates(tmp_path: Pat
     assert (redis.engine, redis.version) == ("redis", None)
     assert redis.unresolved is not None
     assert "values.yaml could not be read (it is a symlink to a file outside" in redis.unresolved
+
+
+_REPOSITORIES = st.sampled_from(["redis", "bitnami/redis", "valkey/valkey", "bitnami/valkey"])
+
+
+@settings(max_examples=40, deadline=None)
+@given(repository=_REPOSITORIES, tag=_parts, app_version=_parts, from_app_version=st.booleans())
+def test_template_merges_with_values_only_when_both_parts_come_from_it(
+    tmp_path_factory: pytest.TempPathFactory,
+    repository: str,
+    tag: str,
+    app_version: str,
+    from_app_version: bool,
+) -> None:
+    chart = tmp_path_factory.mktemp("chart")
+    (chart / "templates").mkdir()
+    (chart / "Chart.yaml").write_text(f"apiVersion: v2\nname: c\nappVersion: '{app_version}'\n")
+    (chart / "values.yaml").write_text(f"image:\n  repository: {repository}\n  tag: '{tag}'\n")
+    tag_part = "{{ .Chart.AppVersion }}" if from_app_version else "{{ .Values.image.tag }}"
+    template = CHART_TEMPLATE.replace("{{ .Values.image.tag }}", tag_part)
+    path = chart / "templates" / "statefulset.yaml"
+    path.write_text(template)
+    [component] = scan_paths([str(path)]).components
+    assert component.version == (app_version if from_app_version else tag)
+    if from_app_version:
+        assert component.same_as is None
+    else:
+        assert component.same_as is not None and component.same_as.line == 2
