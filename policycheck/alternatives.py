@@ -94,7 +94,7 @@ class Advisor:
                 return [
                     Suggestion(
                         engine.id,
-                        release.text,
+                        release.canonical,
                         f.verdict,
                         f.effective_license or "",
                         f"the newest {engine.name} release that passes this policy",

@@ -155,6 +155,91 @@ def _build_label(m: re.Match[str]) -> str:
     return m.groupdict().get("build") or m.group(0)
 
 
+#: What ``{version}`` and ``{any}`` stand for in a download template: one path part.
+_URL_PART = r"[^/\s\"'?#]+?"
+#: A template must end its word (or the address goes on after a slash).
+_URL_END = r"(?=$|[\s\"'?#)])"
+
+
+@dataclass(frozen=True)
+class Download:
+    """An address the project publishes sources or releases at (see ``source_builds``).
+
+    ``pattern`` finds the address inside a command word, scheme optional; its group
+    ``version`` is the release the address names (absent for a repository to clone).
+    """
+
+    template: str
+    pattern: re.Pattern[str]
+    clone: bool
+    evidence: Evidence
+
+
+@dataclass(frozen=True)
+class SourceBuilds:
+    """How the engine is built from published sources: addresses, version variables,
+    and the server executables the build installs."""
+
+    downloads: tuple[Download, ...]
+    variables: tuple[str, ...]
+    binaries: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Packages:
+    """Distribution packages that install the engine's server, by package family."""
+
+    names: dict[str, tuple[str, ...]]
+    evidence: tuple[Evidence, ...]
+
+
+def download_pattern(template: str, clone: bool) -> re.Pattern[str]:
+    """The regular expression for a download template (see the engine schema).
+
+    ``download.redis.io/releases/redis-{version}.tar.gz`` matches that address in any
+    word; a clone template also takes an optional ``.git`` and trailing slash.
+    """
+    parts = re.split(r"(\{version\}|\{any\})", template)
+    body = "".join(
+        "(?P<version>" + _URL_PART + ")"
+        if part == "{version}"
+        else _URL_PART
+        if part == "{any}"
+        else re.escape(part)
+        for part in parts
+    )
+    if clone:
+        body += r"(?:\.git)?/?"
+    end = "" if template.endswith("/") else _URL_END
+    return re.compile(r"(?<![\w.-])" + body + end, re.IGNORECASE)
+
+
+#: What a catalogued image is to its engine. ``server``: it runs the engine, and its tag
+#: reads as told by ``ImageEntry.tag``; ``derived``: it runs the engine but its tag is
+#: the image's own version; ``related``: it runs no engine (exporter, operator, UI).
+IMAGE_ROLES = ("server", "derived", "related")
+
+
+@dataclass(frozen=True)
+class ImageEntry:
+    """One catalogued image repository, what it runs and how its tag reads.
+
+    ``image`` is lower-case ``[registry/]repository`` as the catalog writes it. ``tag``
+    is ``release`` (the tag names the engine release), ``line`` (its major.minor names
+    the engine's release line; the patch is the image's own) or ``image`` (the image's
+    own version: the engine's is unknown). ``tag_prefix`` is text upstream writes before
+    the version (KeyDB's ``x86_64_v6.3.4``); ``why`` says what a ``related`` image does.
+    """
+
+    image: str
+    engine: str
+    role: str
+    tag: str
+    tag_prefix: re.Pattern[str] | None
+    note: str | None
+    evidence: tuple[Evidence, ...]
+
+
 @dataclass(frozen=True)
 class Engine:
     """One catalogued engine, module or distribution."""
@@ -175,6 +260,9 @@ class Engine:
     releases: tuple[tuple[Release, dt.date], ...]
     release_notes: tuple[ReleaseNote, ...]
     build_suffix: BuildSuffix | None = None
+    source_builds: SourceBuilds | None = None
+    packages: Packages | None = None
+    image_entries: tuple[ImageEntry, ...] = ()
 
     def range_for(self, v: Version) -> LicenseRange | None:
         """The range holding ``v``; ranges must not overlap (checked at load)."""
@@ -239,6 +327,7 @@ def _grant(key: str, d: dict[str, Any]) -> Grant:
 
 
 def _engine(d: dict[str, Any], source: str) -> Engine:
+    entries = _image_entries(d, source)
     grants = {k: _grant(k, g) for k, g in (d.get("grants") or {}).items()}
     ranges = []
     for r in d["ranges"]:
@@ -298,8 +387,8 @@ def _engine(d: dict[str, Any], source: str) -> Engine:
         repository=d["repository"],
         aliases=tuple(d.get("aliases", [])),
         governance=governance,
-        images=tuple(i.lower() for i in d.get("images", [])),
-        derived_images=tuple(i.lower() for i in d.get("derived_images", [])),
+        images=tuple(e.image for e in entries if e.role == "server"),
+        derived_images=tuple(e.image for e in entries if e.role == "derived"),
         newest_known=newest,
         verified_note=d.get("verified_note"),
         ranges=tuple(ranges),
@@ -317,9 +406,54 @@ def _engine(d: dict[str, Any], source: str) -> Engine:
             _version_texts(d),
             source,
         ),
+        source_builds=_source_builds(d.get("source_builds"), source),
+        packages=_packages(d.get("packages")),
+        image_entries=entries,
     )
     _check_ranges(engine, source)
     return engine
+
+
+def _image_entries(d: dict[str, Any], source: str) -> tuple[ImageEntry, ...]:
+    """The engine's ``images``, ``derived_images`` and ``related_images`` as entries.
+
+    A plain string is an image whose tag is the engine release (or, derived, the image's
+    own version), as the catalog first wrote them; an object says more and cites evidence.
+    """
+    entries: list[ImageEntry] = []
+    for key, role in (
+        ("images", "server"),
+        ("derived_images", "derived"),
+        ("related_images", "related"),
+    ):
+        for item in d.get(key, []):
+            spec: dict[str, Any] = {"image": item} if isinstance(item, str) else item
+            prefix = None
+            if "tag_prefix" in spec:
+                prefix = _pattern(spec["tag_prefix"], "tag_prefix", source)
+            default_tag = {"server": "release", "derived": "image", "related": "image"}[role]
+            entries.append(
+                ImageEntry(
+                    image=spec["image"].lower(),
+                    engine=d["id"],
+                    role=role,
+                    tag=spec.get("tag", default_tag),
+                    tag_prefix=prefix,
+                    note=spec.get("note") or spec.get("why"),
+                    evidence=tuple(_evidence(e) for e in spec.get("evidence", [])),
+                )
+            )
+    return tuple(entries)
+
+
+def _pattern(text: str, what: str, source: str) -> re.Pattern[str]:
+    try:
+        pattern = re.compile(text, re.IGNORECASE)
+    except re.error as exc:
+        raise DataError(f"{what} {text!r} is not a regular expression: {exc}", source) from None
+    if pattern.fullmatch(""):
+        raise DataError(f"{what} {text!r} matches the empty string", source)
+    return pattern
 
 
 def _version_texts(d: dict[str, Any]) -> list[str]:
@@ -357,6 +491,36 @@ def _build_suffix(d: dict[str, Any] | None, versions: list[str], source: str) ->
                 source,
             )
     return suffix
+
+
+def _source_builds(d: dict[str, Any] | None, source: str) -> SourceBuilds | None:
+    """Download templates compiled; a clone names no version, an archive exactly one."""
+    if d is None:
+        return None
+    downloads = []
+    for group in d["downloads"]:
+        clone = bool(group.get("clone", False))
+        for template in group["urls"]:
+            if template.count("{version}") != (0 if clone else 1):
+                raise DataError(
+                    f"download {template!r} must name {{version}} "
+                    + ("nowhere (a repository to clone)" if clone else "once"),
+                    source,
+                )
+            pattern = download_pattern(template, clone)
+            downloads.append(Download(template, pattern, clone, _evidence(group["evidence"])))
+    return SourceBuilds(
+        tuple(downloads), tuple(d.get("variables", [])), tuple(d.get("binaries", []))
+    )
+
+
+def _packages(d: dict[str, Any] | None) -> Packages | None:
+    if d is None:
+        return None
+    names: dict[str, tuple[str, ...]] = {
+        family: tuple(d[family]) for family in ("apt", "apk", "rpm") if family in d
+    }
+    return Packages(names, tuple(_evidence(e) for e in d["evidence"]))
 
 
 def _check_ranges(engine: Engine, source: str) -> None:

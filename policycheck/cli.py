@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sys
 from collections.abc import Callable, Sequence
@@ -22,7 +23,15 @@ from policycheck.errors import InputError
 from policycheck.formats import all_formats
 from policycheck.knowledge import Use, knowledge
 from policycheck.output import write_atomic
-from policycheck.policy import Policy, Verdict, bundled_names, check_policy, load_policy
+from policycheck.policy import (
+    Policy,
+    Verdict,
+    bundled_names,
+    check_policy,
+    declares_registries,
+    load_policy,
+)
+from policycheck.walk import MAX_FILE_BYTES, ScanOptions
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
 F = TypeVar("F", bound=Callable[..., object])
@@ -91,6 +100,23 @@ fail_on_option = click.option(
 exclude_option = click.option(
     "--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB while walking."
 )
+default_excludes_option = click.option(
+    "--no-default-excludes",
+    "default_excludes",
+    flag_value=False,
+    default=True,
+    help="Also walk folders skipped by default: version control, installed dependencies "
+    "(node_modules, vendor, site-packages), virtual environments (.venv, venv, any folder "
+    "with a pyvenv.cfg), caches and .terraform.",
+)
+max_file_size_option = click.option(
+    "--max-file-size",
+    type=click.IntRange(min=1),
+    default=MAX_FILE_BYTES >> 20,
+    show_default=True,
+    metavar="MIB",
+    help="Files of a manifest kind larger than this are input errors, not parsed.",
+)
 skip_unparsable_option = click.option(
     "--skip-unparsable",
     is_flag=True,
@@ -149,6 +175,8 @@ def cli() -> None:
     metavar="DAYS",
     help="Flag waivers that expire within DAYS.",
 )
+@default_excludes_option
+@max_file_size_option
 @skip_unparsable_option
 @click.option(
     "--jobs",
@@ -167,6 +195,8 @@ def check(
     output: str | None,
     fail_on: str,
     exclude: tuple[str, ...],
+    default_excludes: bool,
+    max_file_size: int,
     skip_unparsable: bool,
     warn_expiring: int,
     sarif_include_allow: bool,
@@ -174,14 +204,18 @@ def check(
 ) -> int:
     """Check TARGETs: ENGINE@VERSION (redis@7.4.0, valkey@8.1, dragonfly@v1.25.0),
     manifest files or directories."""
+
+    def load() -> Policy:
+        return _policy(policy_name, uses)
+
+    # Loaded while scanning workers start, unless its registries must be known first.
     report = run_check(
         targets,
-        lambda: _policy(policy_name, uses),  # loaded while scanning workers start
+        load() if declares_registries(policy_name) else load,
         as_of,
         Verdict.parse(fail_on),
-        exclude,
+        ScanOptions(exclude, jobs, default_excludes, max_file_size << 20),
         warn_expiring,
-        jobs,
     )
     formatter = all_formats()[fmt]
     if fmt == "sarif" and sarif_include_allow:
@@ -189,6 +223,8 @@ def check(
 
         formatter = with_allow()
     _emit(formatter.render(report), output)
+    for warning in report.scan.warnings if report.scan else ():
+        click.echo(f"warning: {warning}", err=True)
     for w in report.waivers:
         if w["status"] in ("expiring", "expired", "unused"):
             click.echo(
@@ -235,18 +271,20 @@ def diff(
     (unless --skip-unparsable) after the changes found in the other files are printed."""
     import json
 
+    from policycheck import images
     from policycheck.diff import diff_revisions, render_text, to_json
 
     policy = _policy(policy_name, uses)
-    result = diff_revisions(
-        base,
-        head,
-        policy,
-        as_of,
-        Verdict.parse(fail_on),
-        exclude,
-        Path(repo) if repo is not None else None,
-    )
+    with images.using(policy.registries):
+        result = diff_revisions(
+            base,
+            head,
+            policy,
+            as_of,
+            Verdict.parse(fail_on),
+            exclude,
+            Path(repo) if repo is not None else None,
+        )
     text = (
         render_text(result)
         if fmt == "text"
@@ -472,9 +510,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         click.echo("aborted", err=True)
         return EXIT_INPUT
     except InputError as exc:
-        click.echo(f"error: {exc}", err=True)
+        _say(f"error: {exc}")
+        return EXIT_INPUT
+    except OSError as exc:  # a target, policy or output the system refused
+        where = f": {exc.filename}" if exc.filename else ""
+        _say(f"error: {exc.strerror or exc}{where}")
+        return EXIT_INPUT
+    except RecursionError:
+        _say("error: input nests too deeply to read")
+        return EXIT_INPUT
+    except Exception as exc:  # a bug: say so plainly, exit as for bad input, keep no traceback
+        _say(
+            f"error: internal error ({type(exc).__name__}: {exc}); please report it "
+            "with the command line that caused it"
+        )
         return EXIT_INPUT
     return rv if isinstance(rv, int) else EXIT_OK
+
+
+def _say(message: str) -> None:
+    """Print to stderr, even when stdout is what failed; never raise from here."""
+    with contextlib.suppress(OSError, ValueError):
+        click.echo(message, err=True)
 
 
 def run() -> None:

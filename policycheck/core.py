@@ -10,15 +10,17 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
+from policycheck import images
 from policycheck.alternatives import Advisor
 from policycheck.data import check_bundled
 from policycheck.errors import InputError
 from policycheck.evaluate import Evaluator
 from policycheck.model import Component, Finding, Location
 from policycheck.policy import Policy, Verdict
+from policycheck.registries import Registries
 from policycheck.report import Report
 from policycheck.waivers import WaiverLedger
-from policycheck.walk import ScanResult, iter_scan
+from policycheck.walk import ScanOptions, ScanResult, ScanStats, iter_scan
 
 _ENGINE_TARGET = re.compile(r"^(?P<engine>[A-Za-z0-9][A-Za-z0-9_.-]*)@(?P<version>[^@\s]+)$")
 
@@ -31,12 +33,10 @@ def parse_engine_target(text: str) -> Component | None:
     return Component(m["engine"].lower(), m["version"], None, origin="target")
 
 
-def collect(
-    targets: Sequence[str], exclude: tuple[str, ...] = (), jobs: int | None = None
-) -> ScanResult:
+def collect(targets: Sequence[str], options: ScanOptions | None = None) -> ScanResult:
     """Components for every target: ``engine@version`` texts, files and directories."""
     result = ScanResult()
-    for part in iter_collect(targets, exclude, jobs):
+    for part in iter_collect(targets, options):
         result.extend(part)
     declared = _declared_at(c.location for c in result.components)
     result.components = [c for c in result.components if not _duplicate(c, declared)]
@@ -68,14 +68,22 @@ def _duplicate(component: Component, declared: set[tuple[str, int | None]]) -> b
 
 
 def iter_collect(
-    targets: Sequence[str], exclude: tuple[str, ...] = (), jobs: int | None = None
+    targets: Sequence[str], options: ScanOptions | None = None
 ) -> Iterator[ScanResult]:
     """``collect`` part by part: the ``engine@version`` targets, then scan results as
     they arrive (see ``walk.iter_scan``)."""
     named = ScanResult()
     paths: list[str] = []
     for target in targets:
-        if Path(target).exists():
+        if not target.strip():
+            named.errors.append(
+                InputError(
+                    "an empty target names nothing",
+                    hint="give a path (use . for the current folder) or ENGINE@VERSION",
+                )
+            )
+            continue
+        if _is_path(target):
             paths.append(target)
             continue
         component = parse_engine_target(target)
@@ -90,7 +98,16 @@ def iter_collect(
         named.components.append(component)
     yield named
     if paths:
-        yield from iter_scan(paths, exclude, jobs)
+        yield from iter_scan(paths, options)
+
+
+def _is_path(target: str) -> bool:
+    """Whether ``target`` names an existing file or folder (a name the system refuses,
+    such as one longer than the file-name limit, names none)."""
+    try:
+        return Path(target).exists()
+    except OSError:
+        return False
 
 
 def check(
@@ -98,9 +115,9 @@ def check(
     policy: Policy | Callable[[], Policy],
     as_of: dt.date,
     fail_on: Verdict = Verdict.DENY,
-    exclude: tuple[str, ...] = (),
+    options: ScanOptions | None = None,
     warn_expiring: int = 30,
-    jobs: int | None = None,
+    registries: Registries | None = None,
 ) -> Report:
     """Evaluate every target under ``policy`` as of ``as_of``, then apply waivers.
 
@@ -110,15 +127,37 @@ def check(
     evaluated as results arrive. Alternatives are suggested from the policy's own
     verdict, before any waiver: a waiver is a dated exception, and whoever renews it
     should know what else passes.
+
+    The scan identifies images with the policy's ``registries`` (declared mirrors and
+    in-house images), so they must be known before it starts: those of a loaded Policy,
+    or ``registries`` when ``policy`` is a loader. A loaded policy that declares other
+    registries than the scan used is an input error, never a silent difference.
     """
+    if registries is None:
+        registries = policy.registries if isinstance(policy, Policy) else Registries()
+    with images.using(registries):
+        return _check(targets, policy, as_of, fail_on, options, warn_expiring, registries)
+
+
+def _check(
+    targets: Sequence[str],
+    policy: Policy | Callable[[], Policy],
+    as_of: dt.date,
+    fail_on: Verdict,
+    options: ScanOptions | None,
+    warn_expiring: int,
+    registries: Registries,
+) -> Report:
     pending: list[Component] = []
     evaluated: list[tuple[Component, Finding]] = []
     errors: list[InputError] = []
     files: dict[str, str] = {}
+    stats = ScanStats()
     judge: _Judge | None = None
-    for index, part in enumerate(iter_collect(targets, exclude, jobs)):
+    for index, part in enumerate(iter_collect(targets, options)):
         errors.extend(part.errors)
         files.update(part.files)
+        stats.extend(part.stats)
         pending.extend(part.components)
         if index == 0:
             continue  # the ENGINE@VERSION targets: any scan starts after them
@@ -127,9 +166,19 @@ def check(
         pending.clear()
     judge = judge or _Judge(policy, as_of, warn_expiring)
     evaluated.extend((c, judge.evaluate(c)) for c in pending)
+    if judge.policy.registries != registries:
+        errors.append(
+            InputError(
+                "the policy declares registries, but the scan ran without them",
+                judge.policy.source,
+                hint="pass the loaded Policy, or its registries, to check()",
+            )
+        )
     declared = _declared_at(c.location for c, _ in evaluated)
     findings = [judge.ledger.apply(f) for c, f in evaluated if not _duplicate(c, declared)]
-    report = Report(judge.policy, as_of, findings, unique_errors(errors), files, fail_on)
+    report = Report(
+        judge.policy, as_of, findings, unique_errors(errors), files, fail_on, scan=stats
+    )
     report.waivers = judge.ledger.summary()
     return report
 

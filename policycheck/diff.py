@@ -36,6 +36,7 @@ from policycheck.errors import InputError
 from policycheck.evaluate import Evaluator
 from policycheck.model import Finding
 from policycheck.policy import Policy, Verdict
+from policycheck.walk import ScanOptions
 
 # 1.1: changes carry ``errors_on``.
 DIFF_SCHEMA_VERSION = "1.1"
@@ -351,7 +352,7 @@ def scan_side(
     with different names still matches their components. Errors keep the file's own
     name, so a message about the base file does not name the head file.
     """
-    scanned = collect([str(root)], exclude)
+    scanned = collect([str(root)], ScanOptions(exclude))
     groups: dict[_Key, list[Finding]] = defaultdict(list)
     for component in scanned.components:
         finding = evaluator.evaluate(component)

@@ -6,7 +6,22 @@ so that a platform engineer reading a CI log can fix the input without reading c
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters written as ``\\xNN`` escapes.
+
+    File names and values from manifests reach every report. A newline or an escape
+    sequence printed as is could forge a line of a report (an SPDX tag-value
+    ``PackageName:``, a GitHub workflow command, a CSV row) or a terminal's colours.
+    """
+    if _CONTROL.search(text) is None:
+        return text
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 @dataclass
@@ -17,6 +32,10 @@ class InputError(Exception):
     path: str | None = None
     line: int | None = None
     hint: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.path is not None:
+            self.path = printable(self.path)
 
     def __reduce__(self) -> tuple[type[InputError], tuple[str, str | None, int | None, str | None]]:
         """Pickle by fields, so an error crosses from a scanning worker intact."""

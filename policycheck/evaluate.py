@@ -22,7 +22,7 @@ from policycheck.knowledge import Effect as EffectKind
 from policycheck.knowledge import License, Use, UseEffect, knowledge
 from policycheck.model import Alternative, Component, Effect, Finding
 from policycheck.policy import Election, Policy, Rule, Verdict
-from policycheck.versions import line_interval, parse_version
+from policycheck.versions import canonical_version, line_interval, parse_version
 
 USE_WORDS = {
     Use.INTERNAL: "internal use",
@@ -80,7 +80,22 @@ class Evaluator:
     # -- entry point -------------------------------------------------------------------
 
     def evaluate(self, component: Component) -> Finding:
-        """The finding for one component; never raises on unknown facts, reviews them."""
+        """The finding for one component; never raises on unknown facts, reviews them.
+
+        How the component was found (its context, whether it runs by default, and the
+        source's notes) is carried over as stated: it explains the verdict, it does not
+        change it. A policy that treats CI apart says so in a rule.
+        """
+        finding = self._evaluate(component)
+        if finding.version is not None:
+            finding.version = canonical_version(finding.version)
+        finding.context = component.context
+        finding.disabled = component.disabled
+        if component.notes:
+            finding.notes[:0] = component.notes
+        return finding
+
+    def _evaluate(self, component: Component) -> Finding:
         requested = component.version
         engine = catalog().get(component.engine)
         if engine is None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from policycheck.errors import printable
 from policycheck.policy import Verdict
+from policycheck.versions import canonical_version
 
 
 @dataclass(frozen=True)
@@ -15,6 +17,12 @@ class Location:
     path: str
     line: int | None = None
     text: str | None = None
+
+    def __post_init__(self) -> None:
+        # Whatever a source read, no report line can be forged from it (see printable).
+        object.__setattr__(self, "path", printable(self.path))
+        if self.text is not None:
+            object.__setattr__(self, "text", printable(self.text))
 
     def to_json(self) -> dict[str, Any]:
         """JSON form: path, line, text."""
@@ -129,6 +137,16 @@ class Finding:
     governance: dict[str, Any] | None = None
     waiver: dict[str, Any] | None = None
     suggestions: list[dict[str, str]] = field(default_factory=list)
+    context: str | None = None
+    disabled: str | None = None
+
+    @property
+    def requested_differs(self) -> bool:
+        """Whether the input named something other than the release judged (a tag line
+        such as ``7.2``, ``latest``), beyond how a version is spelled (``v1.25.0``)."""
+        return bool(
+            self.requested and self.version and canonical_version(self.requested) != self.version
+        )
 
     def sort_key(self) -> tuple[Any, ...]:
         """Deterministic order: by file, line, engine, version."""
@@ -166,4 +184,6 @@ class Finding:
             "governance": self.governance,
             "waiver": self.waiver,
             "suggestions": list(self.suggestions),
+            "context": self.context,
+            "disabled": self.disabled,
         }

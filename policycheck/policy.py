@@ -17,6 +17,7 @@ from policycheck.catalog import catalog
 from policycheck.data import data_dir, schema_errors
 from policycheck.errors import InputError
 from policycheck.knowledge import Use, knowledge
+from policycheck.registries import TAG_READINGS, DeclaredImage, Mirror, Registries
 from policycheck.versions import VersionRange
 from policycheck.yamlload import Located, load_text, read_text
 
@@ -122,6 +123,7 @@ class Policy:
     source: str
     elections: tuple[Election, ...] = field(default=())
     waivers: tuple[Waiver, ...] = field(default=())
+    registries: Registries = field(default=Registries())
 
     def with_uses(self, uses: tuple[Use, ...]) -> Policy:
         """The same policy evaluated for other declared uses (``--use``)."""
@@ -136,6 +138,7 @@ class Policy:
             self.source,
             self.elections,
             self.waivers,
+            self.registries,
         )
 
 
@@ -165,6 +168,19 @@ def resolve_policy_path(name_or_path: str) -> Path:
             hint=BUNDLED_HINT.format(names=", ".join(bundled_names())),
         )
     return bundled
+
+
+def declares_registries(name_or_path: str) -> bool:
+    """Whether the policy may declare ``registries`` (its text names them), cheaply.
+
+    The scan needs a policy's registries before it starts, so such a policy is loaded
+    first; any other is loaded while the scan runs. A false yes only costs that.
+    """
+    path = resolve_policy_path(name_or_path)
+    try:
+        return b"registries" in path.read_bytes()
+    except OSError:
+        return False  # load_policy reports the unreadable file
 
 
 def load_policy(name_or_path: str) -> Policy:
@@ -313,7 +329,65 @@ class _Builder:
             source=str(path),
             elections=tuple(self.elections(d.get("elections", []))),
             waivers=tuple(self.waivers(d.get("waivers", []), path) + self.waivers_file(d, path)),
+            registries=self.registries(d.get("registries")),
         )
+
+    def registries(self, d: dict[str, Any] | None) -> Registries:
+        """The declared mirrors and in-house images; engines are checked like rules'."""
+        if not d:
+            return Registries()
+        mirrors = tuple(
+            Mirror(
+                self.registry_path(("registries", "mirrors", i, "prefix"), m["prefix"]),
+                self.registry_path(("registries", "mirrors", i, "of"), m["of"]),
+                self.doc.line_of(("registries", "mirrors", i)),
+            )
+            for i, m in enumerate(d.get("mirrors", []))
+        )
+        images = tuple(
+            self.declared_image(str(name), value) for name, value in (d.get("images") or {}).items()
+        )
+        return Registries(mirrors, images, self.doc.source)
+
+    def registry_path(self, path: tuple[str | int, ...], text: str) -> str:
+        """``host[/path]`` of a mirror, lower-cased, Docker Hub's hosts as docker.io."""
+        host, _, rest = text.strip().strip("/").lower().partition("/")
+        if not ("." in host or ":" in host or host == "localhost"):
+            self.error(
+                path,
+                f"{text!r} does not start with a registry host",
+                "write the registry as in an image reference, e.g. "
+                "artifactory.corp.example/dockerhub or docker.io",
+            )
+        if host in ("index.docker.io", "registry-1.docker.io"):
+            host = "docker.io"
+        return f"{host}/{rest}" if rest else host
+
+    def declared_image(self, name: str, value: str | dict[str, Any]) -> DeclaredImage:
+        from policycheck.images import parse_image
+
+        base: tuple[str | int, ...] = ("registries", "images", name)
+        spec = {"engine": value} if isinstance(value, str) else value
+        where = (*base, "engine") if isinstance(value, dict) else base
+        ref = parse_image(name)
+        if ref is None or ref.tag is not None or ref.digest is not None:
+            self.error(
+                base,
+                f"{name!r} is not an image repository",
+                "write [registry/]repository without tag or digest, e.g. corp/redis-hardened",
+            )
+        engine: str | None = None
+        if str(spec["engine"]).strip().lower() != "none":
+            engine = self.engine_id(where, str(spec["engine"]))
+        elif "tag" in spec:
+            self.error(
+                (*base, "tag"),
+                "an image that runs no engine has no tag to read",
+                "remove tag, or name the engine the image runs",
+            )
+        tag = spec.get("tag", "image")
+        assert tag in TAG_READINGS  # the schema allows nothing else
+        return DeclaredImage(name.lower(), engine, tag, spec.get("note"), self.doc.line_of(base))
 
     def waivers_file(self, d: dict[str, Any], policy_path: Path) -> list[Waiver]:
         """Waivers kept in a separate file named by ``waivers_file`` (relative to the policy)."""

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from policycheck import __version__
 from policycheck.errors import InputError
 from policycheck.model import Finding
 from policycheck.policy import Policy, Verdict
 
-SCHEMA_VERSION = "1.0"
+if TYPE_CHECKING:
+    from policycheck.walk import ScanStats
+
+SCHEMA_VERSION = "1.1"
 
 
 @dataclass
@@ -29,6 +32,7 @@ class Report:
     files: dict[str, str] = field(default_factory=dict)
     fail_on: Verdict = Verdict.DENY
     waivers: list[dict[str, Any]] = field(default_factory=list)
+    scan: ScanStats | None = None
 
     def __post_init__(self) -> None:
         self.findings.sort(key=Finding.sort_key)
@@ -41,6 +45,26 @@ class Report:
         for f in self.findings:
             counts[str(f.verdict)] += 1
         return counts
+
+    @property
+    def engines_found(self) -> dict[str, int]:
+        """Findings per engine among those found in files (not named on the command line)."""
+        counts: dict[str, int] = {}
+        for f in self.findings:
+            if f.location is not None:
+                counts[f.engine] = counts.get(f.engine, 0) + 1
+        return dict(sorted(counts.items()))
+
+    def scan_json(self) -> dict[str, Any]:
+        """What the scan looked at: files seen and parsed, what was skipped and why."""
+        scan = self.scan
+        return {
+            "files": scan.files if scan else 0,
+            "parsed": scan.parsed if scan else 0,
+            "skipped": dict(sorted(scan.skipped.items())) if scan else {},
+            "engines_found": self.engines_found,
+            "warnings": sorted(scan.warnings) if scan else [],
+        }
 
     @property
     def failed(self) -> bool:
@@ -63,5 +87,6 @@ class Report:
             ],
             "files": [{"path": p, "sha256": s} for p, s in sorted(self.files.items())],
             "waivers": list(self.waivers),
+            "scan": self.scan_json(),
             "summary": self.summary,
         }

@@ -36,6 +36,17 @@ def parse_version(text: str) -> Version | None:
         return None
 
 
+def canonical_version(text: str) -> str:
+    """The one form a version takes in output: ``v1.25.0`` and ``V1.25.0`` are ``1.25.0``.
+
+    Tags differ by engine (Dragonfly and Garnet tag ``v``-prefixed); reports should not.
+    The text as written stays in ``requested`` and the location.
+    """
+    if len(text) > 1 and text[0] in "vV" and text[1].isdigit():
+        return text[1:]
+    return text
+
+
 @total_ordering
 @dataclass(frozen=True)
 class Release:
@@ -65,6 +76,11 @@ class Release:
 
     def __str__(self) -> str:
         return self.text
+
+    @property
+    def canonical(self) -> str:
+        """The release as reports show it (see ``canonical_version``)."""
+        return canonical_version(self.text)
 
 
 @dataclass(frozen=True)

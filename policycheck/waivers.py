@@ -35,11 +35,18 @@ class WaiverLedger:
         return "active"
 
     def apply(self, finding: Finding) -> Finding:
-        """Apply the first matching waiver (in policy order) to ``finding``."""
-        for w in self.policy.waivers:
-            if not _matches(w, finding):
-                continue
+        """Apply the first matching waiver in force (in policy order) to ``finding``.
+
+        A waiver in force wins over an expired one wherever either is listed, so a
+        renewal written below the waiver it renews applies. Only when every matching
+        waiver has expired does the finding say so. Every match is counted, so the
+        expired waiver shows as expired (prune it), not as unused.
+        """
+        matching = [w for w in self.policy.waivers if _matches(w, finding)]
+        for w in matching:
             self.hits[w.id] = self.hits.get(w.id, 0) + 1
+        in_force = [w for w in matching if self.status(w) != "expired"]
+        for w in (in_force or matching)[:1]:
             state = self.status(w)
             record = {
                 "id": w.id,

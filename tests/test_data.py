@@ -69,3 +69,28 @@ def test_bad_policy_is_reported_even_when_loaded_during_a_scan(
     err = capsys.readouterr().err
     assert code == 2
     assert f"{policy}:4" in err
+
+
+def _bundled_yaml() -> list[Path]:
+    root = Path(__file__).resolve().parents[1]
+    return sorted([*root.glob("licenses/**/*.yaml"), *root.glob("policies/**/*.yaml")])
+
+
+@pytest.mark.parametrize("path", _bundled_yaml(), ids=lambda p: p.name)
+def test_no_free_text_in_bundled_data_is_cut_by_a_comment(path: Path) -> None:
+    """An unquoted `` #`` in a YAML scalar starts a comment: the rest of the sentence
+    would silently vanish from every report that quotes it. Such text must be quoted."""
+    import re
+
+    import yaml
+
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    cut = []
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.ScalarEvent) and event.style is None:
+            end = event.end_mark
+            rest = lines[end.line][end.column :] if end.line < len(lines) else ""
+            if re.match(r"\s+#", rest):
+                cut.append(f"{path.name}:{end.line + 1}: ...{event.value[-30:]!r} then {rest!r}")
+    assert cut == []

@@ -150,7 +150,7 @@ def test_suggestions_and_waivers_are_shown(tmp_path: Path) -> None:
     assert "<h3>What to do instead</h3>" in summary
     assert (
         "<tr><td>4</td><td>Redis 7.4.0</td><td>review</td><td>Redis 7.2.14 (allow): the "
-        "newest Redis release that passes this policy<br>KeyDB v6.3.4 (allow): same redis "
+        "newest Redis release that passes this policy<br>KeyDB 6.3.4 (allow): same redis "
         "lineage and protocol: a drop-in replacement<br>" in summary
     )
     visible = parse(page).visible

@@ -387,7 +387,7 @@ def test_expiring_waiver_warns_in_the_summary_and_the_component(tmp_path: Path) 
     text = FORMAT.render(check(TARGETS, waiver_policy(tmp_path), AS_OF))
     cell = "(set by waiver W-DRAGONFLY; without it: review; the waiver expires soon, on 2026-12-10)"
     assert cell in section(text, "Summary")
-    component = section(text, "1\\. Dragonfly v1.25.0")
+    component = section(text, "1\\. Dragonfly 1.25.0")
     assert "It applies until 2026-12-10 (13 days after the report date)." in component
     assert "renew it before then, or the verdict returns to review." in component
     assert "- **Status:** expiring: in force, but expires within the warning period\n" in component
@@ -422,7 +422,7 @@ def test_waivers_section_lists_the_ledger_and_flags_stale_decisions(tmp_path: Pa
     assert headings[2:5] == [
         "## How to read this report",
         "## Waivers",
-        "## 1\\. Dragonfly v1.25.0",
+        "## 1\\. Dragonfly 1.25.0",
     ]
     assert "- **Waivers:** 4 in the policy (1 active, 1 expiring, 1 expired, 1 unused)" in text
     waivers = section(text, "Waivers")

@@ -72,7 +72,7 @@ def test_one_package_per_finding_described_by_the_document(
 ) -> None:
     doc = written[name]
     assert sorted((p.name, p.version) for p in doc.packages) == [
-        ("dragonfly", "v1.25.0"),
+        ("dragonfly", "1.25.0"),
         ("foo", "1"),
         ("redis", "7.4.0"),
         ("redis", "8.2.1"),
@@ -135,9 +135,9 @@ def test_verdict_travels_as_review_annotation(written: dict[str, Document], name
 @pytest.mark.parametrize("name", ["out.spdx.json", "out.spdx"])
 def test_generic_purl_for_each_versioned_finding(written: dict[str, Document], name: str) -> None:
     pkgs = packages_by_name_version(written[name])
-    refs = pkgs[("dragonfly", "v1.25.0")].external_references
+    refs = pkgs[("dragonfly", "1.25.0")].external_references
     assert [(r.reference_type, r.locator) for r in refs] == [
-        ("purl", "pkg:generic/dragonfly@v1.25.0")
+        ("purl", "pkg:generic/dragonfly@1.25.0")
     ]
 
 

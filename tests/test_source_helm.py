@@ -179,6 +179,7 @@ def test_digest_is_kept_with_the_tag(tmp_path: Path) -> None:
 
 
 def test_exporters_and_key_names_never_make_an_engine(tmp_path: Path) -> None:
+    """The exporter stays silent; an unknown image named after an engine is reviewed."""
     found = collect(
         tmp_path,
         """
@@ -197,7 +198,9 @@ def test_exporters_and_key_names_never_make_an_engine(tmp_path: Path) -> None:
             tag: "1.0"
         """,
     )
-    assert found == []
+    assert summary(found) == [("valkey", None, 12)]
+    assert found[0].unresolved is not None
+    assert found[0].unresolved.startswith("unrecognised image that appears to run Valkey")
 
 
 def test_malformed_values_raise_input_error_with_line(tmp_path: Path) -> None:

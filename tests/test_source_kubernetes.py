@@ -45,7 +45,7 @@ MULTI_DOC = """
         spec:
           containers:
             - name: leader
-              image: registry.k8s.io/redis:7.4.2  # or just image: redis
+              image: mirror.gcr.io/library/redis:7.4.2  # or just image: redis
     ---
     apiVersion: apps/v1
     kind: StatefulSet
@@ -69,7 +69,7 @@ def test_multi_document_reports_each_workload_with_its_line(tmp_path: Path) -> N
     found = collect(tmp_path, MULTI_DOC)
     assert summary(found) == [("redis", "7.4.2", 18), ("valkey", "8.0.1", 29)]
     assert found[0].location is not None
-    assert found[0].location.text == "registry.k8s.io/redis:7.4.2"
+    assert found[0].location.text == "mirror.gcr.io/library/redis:7.4.2"
 
 
 def test_init_containers_are_read(tmp_path: Path) -> None:

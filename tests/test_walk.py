@@ -217,7 +217,9 @@ def test_a_worker_that_dies_does_not_hang_or_lose_files(
     parent = os.getpid()
     real_scan_file = walk.scan_file
 
-    def crash_in_workers(file: str | Path, display: str, result: walk.ScanResult) -> None:
+    def crash_in_workers(
+        file: str | Path, display: str, result: walk.ScanResult, *args: object
+    ) -> None:
         if os.getpid() != parent and str(file).endswith("svc-05.yaml"):
             os._exit(1)
         real_scan_file(file, display, result)

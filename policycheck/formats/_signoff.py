@@ -239,7 +239,7 @@ def component_name(f: Finding) -> str:
     """``Redis 7.2.14 (requested as 7.2)``, for tables and headings."""
     name = f.engine_name or f.engine
     text = f"{name} {f.version}" if f.version else f"{name} (version unknown)"
-    if f.requested and f.version and f.requested != f.version:
+    if f.requested_differs:
         text += f" (requested as {f.requested})"
     return text
 
@@ -598,7 +598,7 @@ def _version_text(f: Finding) -> str:
     if not f.version:
         return "unknown"
     text = f.version
-    if f.requested and f.requested != f.version:
+    if f.requested_differs:
         text += f' (the input says "{f.requested}")'
     if not f.pinned:
         text += "; not pinned, so the deployed release can change"

@@ -124,7 +124,7 @@ def target_label(f: Finding) -> str:
     """``redis@7.4.9`` plus the version as written when resolution changed it."""
     version = f.version or f.requested or "unknown-version"
     label = f"{f.engine}@{version}"
-    if f.requested and f.version and f.requested != f.version:
+    if f.requested_differs:
         label += f" (requested {f.requested})"
     return label
 

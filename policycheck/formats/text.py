@@ -20,11 +20,26 @@ def _wrap(text: str, indent: str) -> str:
 def finding_title(f: Finding) -> str:
     """``redis 7.4.0`` plus where it was found."""
     name = f"{f.engine}@{f.version}" if f.version else f"{f.engine} (version unknown)"
-    if f.requested and f.version and f.requested != f.version:
+    if f.requested_differs:
         name += f" (from {f.requested!r})"
     if f.location:
         name += f"  at {f.location}"
     return name
+
+
+def scan_line(report: Report) -> str:
+    """One line on what was looked at: files seen, parsed, and what was left out and why."""
+    scan = report.scan_json()
+    line = f"scanned {scan['files']} file(s), parsed {scan['parsed']}"
+    skipped = scan["skipped"]
+    if skipped:
+        line += "; skipped: " + ", ".join(
+            f"{count} folder(s) ({why.removeprefix('folder: ')})"
+            if why.startswith("folder: ")
+            else f"{count} {why}"
+            for why, count in skipped.items()
+        )
+    return line
 
 
 class TextFormat(Formatter):
@@ -74,6 +89,8 @@ class TextFormat(Formatter):
             )
         if report.waivers:
             out.append("")
+        if report.scan is not None and report.scan.files:
+            out.append(scan_line(report))
         s = report.summary
         out.append(
             f"{len(report.findings)} finding(s): {s['allow']} allow, {s['review']} review, "

@@ -1,0 +1,239 @@
+"""Benchmark and recall check on real public repositories, pinned by commit.
+
+The synthetic tree of ``bench_scan.py`` says how fast the scanner is; this one says how it
+does on what people actually write: chart collections, operators, Terraform modules,
+compose stacks and official-image Dockerfiles. Nothing of these repositories is
+committed here: the script builds the tree at run time from git, each repository at
+the commit pinned in ``PINS``, either from a folder of existing clones or mirrors
+(``--mirrors DIR`` holding ``<owner>+<name>/repo`` bare repositories or
+``<owner>+<name>`` checkouts) or by cloning from GitHub (``--clone``; needs network).
+
+It then times, best of N runs, on the same tree:
+
+1. ``policycheck check TREE --format json`` (a subprocess);
+2. the Python floor: a walk that reads every file of a manifest kind and searches it for
+   engine names with one regular expression;
+3. parsing every ``*.yaml``/``*.yml`` with libyaml (parse-all),
+
+and prints per-repository findings and input errors (a recall check: a repository that
+deploys an engine and shows no finding is a miss) and the speed table. Usage::
+
+    python benchmarks/bench_real.py --mirrors DIR [--runs 3] [--dir WORK]
+    python benchmarks/bench_real.py --clone [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Sequence
+from functools import partial
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_scan import (  # noqa: E402 - the sibling script's measuring helpers
+    PARSE_ALL,
+    Measure,
+    compile_installed,
+    measure,
+)
+
+#: owner/name -> the commit the figures in the README were measured at.
+PINS: dict[str, str] = {
+    "docker-library/redis": "e92049967d6baa9b4b3d6fd950553e6458e61f13",
+    "valkey-io/valkey-container": "ae6141ea5d62c775b8bdb9be7396b951da435673",
+    "discourse/discourse_docker": "e071c2c8ebf8a93c1fba4e16fbb7168a2a9201bd",
+    "bitnami/charts": "5165628ae06697f8f68a670bef7739d93c4b7f44",
+    "argoproj/argo-helm": "af0a9310bacbaa4636018dfe22c801a6d33a5c43",
+    "goharbor/harbor-helm": "70564d52f0ade16a481c6cd29efc8db863b487ce",
+    "terraform-aws-modules/terraform-aws-elasticache": "3e17c95a0b932ed162839a1aeaf0a2bfb436ac6a",
+    "terraform-aws-modules/terraform-aws-memory-db": "7a994d3a06a800e79253027f652bb80bb29a850f",
+    "terraform-google-modules/terraform-google-memorystore": (
+        "fbe704df3c42fb464407f45bd01112fd7219c361"
+    ),
+    "cloudposse/terraform-aws-elasticache-redis": "911c1b1008d2cc0d3bef8ddd7a270e3123206b49",
+    "Azure/terraform-azurerm-avm-res-cache-redis": "28b996a9c00ccdd1940bd6cc9ff3f48ab979aa69",
+    "Grokzen/docker-redis-cluster": "7922e1f9a4307231e9416ac7c1963a97347dc8de",
+    "wodby/valkey": "282be016924e6203adfebc879172200015d07c31",
+    "kubernetes/examples": "279e8e4fe314f6cb7bc55fa3fbc21bbeaa48c0ea",
+    "OT-CONTAINER-KIT/redis-operator": "5dd04e17419a9a32bd0d220fc9dae5dffbf4f39a",
+    "spotahome/redis-operator": "632aa3da88ee2a28ccb9fc4f571ddcb556dbd713",
+}
+
+FLOOR = r"""
+import os, re, sys
+pattern = re.compile(rb"redis|valkey|dragonfly|keydb|garnet|kvrocks|memcache", re.I)
+kinds = (".yaml", ".yml", ".json", ".tf", ".tfvars", ".conf", ".sh", ".env", ".spdx")
+hits = 0
+for dirpath, dirnames, filenames in os.walk(sys.argv[1]):
+    dirnames[:] = sorted(d for d in dirnames if d != ".git")
+    for name in filenames:
+        low = name.lower()
+        if low.endswith(kinds) or low.startswith("dockerfile"):
+            with open(os.path.join(dirpath, name), "rb") as handle:
+                if pattern.search(handle.read()):
+                    hits += 1
+print(hits)
+"""
+TARGET_FLOOR_RATIO = 3.0
+TARGET_PARSE_RATIO = 0.25
+TARGET_RSS_MB = 150.0
+
+
+def _git_dir(mirrors: Path, repo: str) -> Path | None:
+    """The bare repository or checkout of ``repo`` under ``mirrors``, if there is one."""
+    base = mirrors / repo.replace("/", "+")
+    for candidate in (base / "repo", base, mirrors / repo.split("/")[1]):
+        if (candidate / "HEAD").is_file() or (candidate / ".git").exists():
+            return candidate
+    return None
+
+
+def build_tree(tree: Path, mirrors: Path | None, clone: bool) -> list[str]:
+    """Export each pinned repository into ``tree/<owner>+<name>``; the repositories missing."""
+    missing: list[str] = []
+    for repo, commit in PINS.items():
+        target = tree / repo.replace("/", "+")
+        if target.is_dir():
+            continue
+        source = _git_dir(mirrors, repo) if mirrors else None
+        with tempfile.TemporaryDirectory() as scratch:
+            if source is None and clone:
+                source = Path(scratch) / "clone"
+                url = f"https://github.com/{repo}.git"
+                subprocess.run(
+                    ["git", "clone", "--quiet", "--bare", "--filter=blob:none", url, str(source)],
+                    check=False,
+                )
+            if source is None or not _export(source, commit, target):
+                missing.append(repo)
+    return missing
+
+
+def _export(git_dir: Path, commit: str, target: Path) -> bool:
+    """``git archive`` of ``commit`` into ``target``; False when the commit is not there."""
+    archive = subprocess.run(
+        ["git", f"--git-dir={git_dir if (git_dir / 'HEAD').is_file() else git_dir / '.git'}",
+         "archive", "--format=tar", commit],
+        capture_output=True, check=False,
+    )  # fmt: skip
+    if archive.returncode != 0 and not archive.stdout:
+        return False
+    target.mkdir(parents=True)
+    with tempfile.TemporaryFile() as handle:
+        handle.write(archive.stdout)
+        handle.seek(0)
+        with tarfile.open(fileobj=handle) as tar:
+            tar.extractall(target, filter="data")
+    return True
+
+
+def recall(report: Path) -> str:
+    """Findings and input errors per repository, from the JSON report."""
+    data = json.loads(report.read_text(encoding="utf-8"))
+    findings: Counter[str] = Counter()
+    verdicts: dict[str, Counter[str]] = {}
+    errors: Counter[str] = Counter()
+    for f in data["findings"]:
+        repo = f["location"]["path"].split("/", 1)[0]
+        findings[repo] += 1
+        verdicts.setdefault(repo, Counter())[f["verdict"]] += 1
+    for e in data["errors"]:
+        errors[(e["path"] or "").split("/", 1)[0]] += 1
+    rows = [
+        "| repository | findings | allow / review / deny | input errors |",
+        "|---|---:|---|---:|",
+    ]
+    for repo in PINS:
+        key = repo.replace("/", "+")
+        v = verdicts.get(key, Counter())
+        rows.append(
+            f"| {repo} | {findings[key]} | {v['allow']} / {v['review']} / {v['deny']} "
+            f"| {errors[key]} |"
+        )
+    return "\n".join(rows)
+
+
+def table(tree: Path, results: dict[str, Measure]) -> tuple[str, bool]:
+    """The speed table and whether every target is met."""
+    files = sum(1 for p in tree.rglob("*") if p.is_file())
+    size = sum(p.stat().st_size for p in tree.rglob("*") if p.is_file())
+    rows = [
+        f"Tree: {len(PINS)} repositories, {files} files, {size / 2**20:.1f} MiB",
+        "",
+        "| run | best wall s | best CPU s | peak RSS MB |",
+        "|---|---:|---:|---:|",
+    ]
+    rows += [
+        f"| {m.label} | {m.seconds:.3f} | {m.cpu_seconds:.2f} | {m.rss_mb:.1f} |"
+        for m in results.values()
+    ]
+    pc = results["policycheck"]
+    vs_floor = pc.seconds / results["python-floor"].seconds
+    vs_parse = pc.seconds / results["parse-all"].seconds
+    ok = vs_floor <= TARGET_FLOOR_RATIO and vs_parse <= TARGET_PARSE_RATIO
+    ok = ok and pc.rss_mb < TARGET_RSS_MB
+    rows += [
+        "",
+        f"policycheck / Python floor: {vs_floor:.2f}x (target <= {TARGET_FLOOR_RATIO}x); "
+        f"policycheck / parse-all: {vs_parse:.2f}x (target <= {TARGET_PARSE_RATIO}x); "
+        f"peak RSS {pc.rss_mb:.1f} MB (target < {TARGET_RSS_MB} MB)",
+    ]
+    return "\n".join(rows), ok
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Build the tree, show recall per repository, measure; 1 when a target is missed."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--mirrors", type=Path, help="folder of clones or bare mirrors")
+    parser.add_argument("--clone", action="store_true", help="clone what --mirrors lacks")
+    parser.add_argument("--dir", type=Path, default=Path(__file__).parent / "scratch-real")
+    parser.add_argument("--runs", type=int, default=3, help="timed runs per command")
+    parser.add_argument("--fresh", action="store_true", help="rebuild the tree")
+    args = parser.parse_args(argv)
+    work: Path = args.dir.resolve()
+    tree = work / "tree"
+    if args.fresh and tree.exists():
+        shutil.rmtree(tree)
+    tree.mkdir(parents=True, exist_ok=True)
+    missing = build_tree(tree, args.mirrors, args.clone)
+    if missing:
+        print(f"not available (skipped): {', '.join(missing)}", file=sys.stderr)
+    compile_installed()
+    report = work / "report.json"
+    commands = {
+        "policycheck": [sys.executable, "-m", "policycheck", "check", ".", "--format", "json",
+                        "--output", str(report), "--skip-unparsable"],
+        "python-floor": [sys.executable, "-c", FLOOR, "."],
+        "parse-all": [sys.executable, "-c", PARSE_ALL, "."],
+    }  # fmt: skip
+    results = {
+        label: _in(tree, partial(measure, label, cmd, args.runs)) for label, cmd in commands.items()
+    }
+    print(recall(report))
+    print()
+    text, ok = table(tree, results)
+    print(text)
+    return 0 if ok else 1
+
+
+def _in(folder: Path, action: Callable[[], Measure]) -> Measure:
+    """Run ``action`` with ``folder`` as the working directory (paths in the report are
+    then relative to the tree, one repository per first path part)."""
+    old = os.getcwd()
+    os.chdir(folder)
+    try:
+        return action()
+    finally:
+        os.chdir(old)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

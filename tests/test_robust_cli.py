@@ -1,0 +1,107 @@
+"""No traceback, ever: one source's bug, refused names and failed writes end in a message."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from policycheck import walk
+from policycheck.cli import main
+from policycheck.model import Component
+from policycheck.sources.kubernetes import SOURCE as KUBERNETES
+
+POD = "apiVersion: v1\nkind: Pod\nmetadata: {name: c}\nspec:\n  containers:\n    - image: redis:7.2.4\n"
+LONG = "x" * 300  # over the usual 255-byte file-name limit
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(args)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_a_source_that_crashes_costs_only_its_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "a.yaml").write_text(POD)
+    (tmp_path / "b.yaml").write_text(POD.replace("7.2.4", "7.4.0"))
+    real = KUBERNETES.collect
+
+    def flaky(path: Path, text: str, display: str) -> Iterator[Component]:
+        if path.name == "a.yaml":
+            raise ZeroDivisionError("a bug")
+        return real(path, text, display)
+
+    monkeypatch.setattr(KUBERNETES, "collect", flaky)
+    result = walk.scan_paths([str(tmp_path)])
+    assert [c.version for c in result.components] == ["7.4.0"]
+    assert len(result.errors) == 1
+    error = result.errors[0]
+    assert error.path is not None and error.path.endswith("a.yaml")
+    assert "internal error reading this file (ZeroDivisionError)" in error.message
+
+
+def test_a_target_longer_than_a_file_name_is_an_engine_target(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, err = run(["check", f"redis@7.4.0-{LONG}", "--as-of", "2026-11-27"], capsys)
+    assert code == 0 and err == ""
+    assert out.splitlines()[2] == "REVIEW  redis (version unknown)"
+
+
+@pytest.mark.parametrize("option", ["--output", "--policy"])
+def test_a_name_the_system_refuses_is_an_input_error(
+    option: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(["check", "redis@7.2.4", option, str(tmp_path / LONG)], capsys)
+    assert code == 2
+    assert err.startswith("error: ") and "Traceback" not in err
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_failed_write_to_stdout_exits_2_with_a_message() -> None:
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run(
+            [sys.executable, "-m", "policycheck", "check", "redis@7.2.4"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("error: No space left on device")
+    assert "Traceback" not in proc.stderr
+
+
+def test_report_files_follow_the_umask_and_keep_their_mode(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = tmp_path / "report.json"
+    old = os.umask(0o022)
+    try:
+        assert run(["check", "redis@7.2.4", "-o", str(report)], capsys)[0] == 0
+        assert stat.S_IMODE(report.stat().st_mode) == 0o644
+        report.chmod(0o640)
+        assert run(["check", "redis@7.2.4", "-o", str(report)], capsys)[0] == 0
+        assert stat.S_IMODE(report.stat().st_mode) == 0o640
+    finally:
+        os.umask(old)
+
+
+def test_an_output_symlink_is_written_through(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "reports" / "latest.txt"
+    target.parent.mkdir()
+    target.write_text("old\n")
+    link = tmp_path / "report.txt"
+    link.symlink_to(target)
+    assert run(["check", "valkey@8.1.1", "-o", str(link)], capsys)[0] == 0
+    assert link.is_symlink()
+    assert "ALLOW   valkey@8.1.1" in target.read_text()
