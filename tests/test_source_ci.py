@@ -471,3 +471,32 @@ def test_gitlab_parallel_matrix_expands_service_images(tmp_path: Path) -> None:
         ("redis", "7.4.0", 6),
     ]
     assert any("with parallel matrix DB_IMAGE=valkey/valkey:8.1.1" in n for n in found[0].notes)
+
+
+def test_gitlab_reference_tags_and_templates_declared_once(tmp_path: Path) -> None:
+    found = collect(
+        tmp_path,
+        ".gitlab/ci/global.gitlab-ci.yml",
+        """
+        .cache-services:
+          services:
+            - name: ${REGISTRY_HOST}/build-images:redis-cluster-6.2.12
+              alias: rediscluster
+            - name: redis:${REDIS_VERSION}-alpine
+        .database-services:
+          services:
+            - name: postgres:16
+              alias: postgres
+            - !reference [.cache-services, services]
+        .use-pg16:
+          services:
+            - !reference [.database-services, services]
+          variables:
+            REDIS_VERSION: "7.0"
+        rspec:
+          extends: .use-pg16
+          script: [bin/rspec]
+        """,
+    )
+    assert summary(found) == [("redis", None, 5)]
+    assert found[0].unresolved is not None and "REDIS_VERSION" in found[0].unresolved
