@@ -12,6 +12,7 @@ import pytest
 from policycheck import core
 from policycheck.model import Component
 from policycheck.sources._helmchart import engine_for_chart
+from policycheck.sources import helm_chart
 from policycheck.sources.helm_chart import SOURCE
 from policycheck.walk import scan_paths
 
@@ -331,3 +332,20 @@ def test_chart_yaml_symlink_out_of_the_chart_is_never_read(tmp_path: Path) -> No
     assert valkey.version is None
     assert valkey.unresolved is not None and "symlink" in valkey.unresolved
     assert "SECRET" not in repr(result.components)
+
+
+def test_archive_reading_is_bounded_by_the_unpacked_size(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(helm_chart, "MAX_UNPACKED_BYTES", 1 << 20)
+    write(tmp_path / "Chart.yaml", BITNAMI_STYLE_CHART)
+    _archive(
+        tmp_path / "charts" / "redis-22.0.1.tgz",
+        {
+            "redis/files/padding.bin": "0" * (2 << 20),
+            "redis/values.yaml": SUBCHART_VALUES,
+        },
+    )
+    [dependency] = collect(tmp_path)
+    assert dependency.unresolved is not None
+    assert "its chart files are not within its first 1 MB" in dependency.unresolved

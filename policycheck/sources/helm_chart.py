@@ -32,6 +32,7 @@ import tarfile
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
+from policycheck.errors import InputError
 from policycheck.images import component_for_image
 from policycheck.model import Component, Location
 from policycheck.sources._helmchart import (
@@ -54,6 +55,9 @@ from policycheck.yamlload import PathKey, iter_documents
 
 #: Chart archives larger than this are not opened (the dependency is then unresolved).
 MAX_ARCHIVE_BYTES = 50 * 1024 * 1024
+#: How far into an archive's unpacked stream its chart files are looked for (``helm
+#: package`` writes them first), so that a compression bomb costs bounded work.
+MAX_UNPACKED_BYTES = 64 * 1024 * 1024
 #: A values.yaml or Chart.yaml inside an archive larger than this is not read.
 MAX_MEMBER_BYTES = 8 * 1024 * 1024
 
@@ -188,7 +192,7 @@ def _archive_components(
     try:
         chart = chart_from_text(chart_text, str(inner / "Chart.yaml"), archive.parent)
         docs = list(iter_documents(values_text, str(inner / "values.yaml")))
-    except Exception as exc:  # noqa: BLE001 - any malformed content: not read
+    except InputError as exc:
         return f"its files could not be parsed ({exc})"
     lines = tuple(values_text.splitlines())
     out: list[Component] = []
@@ -212,6 +216,8 @@ def _read_members(archive: Path) -> tuple[str, str, str] | str:
     top: str | None = None
     with tarfile.open(archive, "r:gz") as tar:
         for member in tar:
+            if tar.offset > MAX_UNPACKED_BYTES:
+                return f"its chart files are not within its first {MAX_UNPACKED_BYTES >> 20} MB"
             parts = PurePosixPath(member.name).parts
             if len(parts) != 2 or parts[1] not in ("values.yaml", "Chart.yaml"):
                 continue
