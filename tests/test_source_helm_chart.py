@@ -11,8 +11,8 @@ import pytest
 
 from policycheck import core
 from policycheck.model import Component
-from policycheck.sources._helmchart import engine_for_chart
 from policycheck.sources import helm_chart
+from policycheck.sources._helmchart import engine_for_chart
 from policycheck.sources.helm_chart import SOURCE
 from policycheck.walk import scan_paths
 
