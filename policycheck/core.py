@@ -40,7 +40,21 @@ def collect(targets: Sequence[str], options: ScanOptions | None = None) -> ScanR
         result.extend(part)
     declared = _declared_at(c.location for c in result.components)
     result.components = [c for c in result.components if not _duplicate(c, declared)]
+    result.errors = unique_errors(result.errors)
     return result
+
+
+def unique_errors(errors: Iterable[InputError]) -> list[InputError]:
+    """Each error once: a helper file two manifests share (one ``.env`` beside two
+    compose files) is reported by both when it is broken."""
+    seen: set[tuple[str | None, int | None, str, str | None]] = set()
+    out: list[InputError] = []
+    for error in errors:
+        key = (error.path, error.line, error.message, error.hint)
+        if key not in seen:
+            seen.add(key)
+            out.append(error)
+    return out
 
 
 def _declared_at(locations: Iterable[Location | None]) -> set[tuple[str, int | None]]:
@@ -162,7 +176,9 @@ def _check(
         )
     declared = _declared_at(c.location for c, _ in evaluated)
     findings = [judge.ledger.apply(f) for c, f in evaluated if not _duplicate(c, declared)]
-    report = Report(judge.policy, as_of, findings, errors, files, fail_on, scan=stats)
+    report = Report(
+        judge.policy, as_of, findings, unique_errors(errors), files, fail_on, scan=stats
+    )
     report.waivers = judge.ledger.summary()
     return report
 

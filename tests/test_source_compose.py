@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import string
+import time
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from policycheck import core
 from policycheck.errors import InputError
 from policycheck.model import Component
 from policycheck.sources import all_sources
@@ -381,3 +383,131 @@ def test_nested_default_and_alternatives() -> None:
 def test_invalid_templates_raise(template: str) -> None:
     with pytest.raises(TemplateError):
         interpolate(template, {})
+
+
+# --- file naming (misclaimed files are skipped, never errors) -----------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "head"),
+    [
+        ("ci.yml", b"language: python\nservices:\n  - redis\n  - docker\n"),
+        ("pipeline.yml", b"services: [redis, memcached]\n"),
+        ("tests.yml", b"# cache for the tests\nservices:\n\n  # first\n  - redis:7\n"),
+        (".travis.yml", b"services:\n  redis: {}\n"),
+        (".gitlab-ci.yml", b"services:\n  redis:\n    image: redis\n"),
+        ("unit.gitlab-ci.yml", b"services:\n  redis:\n    image: redis\n"),
+        (".github/workflows/compose.yml", b"services:\n  redis:\n    image: redis\n"),
+    ],
+)
+def test_ci_files_and_service_lists_are_not_compose(name: str, head: bytes) -> None:
+    assert not SOURCE.claims(Path(name), head)
+
+
+def test_misclaimed_yaml_in_a_tree_is_skipped_not_an_error(tmp_path: Path) -> None:
+    (tmp_path / ".travis.yml").write_text("language: ruby\nservices:\n  - redis\n")
+    (tmp_path / "tests.yml").write_text("services:\n  - redis:7.2.4\n  - memcached\n")
+    (tmp_path / "stack.yml").write_text("services:\n  cache:\n    image: redis:7.2.4\n")
+    result = scan_paths([str(tmp_path)])
+    assert result.errors == []
+    assert sorted(
+        (Path(c.location.path).name, c.engine, c.version) for c in result.components if c.location
+    ) == [(".travis.yml", "redis", None), ("stack.yml", "redis", "7.2.4")]
+
+
+# --- .env as a helper file ----------------------------------------------------------
+
+STACK = """\
+services:
+  cache:
+    image: redis:7.2.4
+  queue:
+    image: valkey/valkey:${VALKEY_TAG}
+  store:
+    image: memcached:${MEMCACHED_TAG:-1.6.29}
+"""
+
+
+def test_broken_env_is_its_own_error_and_only_dependent_images_need_review(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "docker-compose.yml").write_text(STACK)
+    (tmp_path / ".env").write_text("VALKEY_TAG=8.1.1\nMEMCACHED_TAG='1.6.30\nOTHER=1\n")
+    result = scan_paths([str(tmp_path)])
+    assert [(c.engine, c.version) for c in result.components] == [
+        ("redis", "7.2.4"),
+        ("valkey", None),
+        ("memcached", None),
+    ]
+    reasons = [c.unresolved for c in result.components[1:]]
+    assert all(
+        r and r.startswith("the image tag comes from .env, which could not be read")
+        for r in reasons
+    )
+    assert all(r and "line 2" in r for r in reasons)
+    [error] = result.errors
+    assert error.path is not None and error.path.endswith(".env")
+    assert (error.line, error.message) == (2, "quoted value is never closed with '")
+
+
+def test_env_that_is_not_utf8_is_an_error_and_a_review(tmp_path: Path) -> None:
+    (tmp_path / "docker-compose.yml").write_text(STACK)
+    (tmp_path / ".env").write_bytes(b"VALKEY_TAG=8.1.1\nNAME=caf\xe9\n")
+    result = scan_paths([str(tmp_path)])
+    assert [c.version for c in result.components] == ["7.2.4", None, None]
+    [error] = result.errors
+    assert (Path(error.path or "").name, error.line) == (".env", 2)
+
+
+def test_env_symlink_out_of_the_project_folder_is_never_read(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("VALKEY_TAG=SECRET-TOKEN-abc123\n")
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "docker-compose.yml").write_text(STACK)
+    (project / ".env").symlink_to(outside / "secret.txt")
+    result = scan_paths([str(project)])
+    assert result.errors == []
+    valkey = result.components[1]
+    assert (valkey.engine, valkey.version) == ("valkey", None)
+    assert valkey.unresolved is not None and "symlink" in valkey.unresolved
+    assert "SECRET" not in repr(result.components)
+
+
+def test_env_symlink_inside_the_project_folder_is_read(tmp_path: Path) -> None:
+    (tmp_path / "env").mkdir()
+    (tmp_path / "env" / "prod.env").write_text("VALKEY_TAG=8.1.1\nMEMCACHED_TAG=1.6.30\n")
+    (tmp_path / ".env").symlink_to(tmp_path / "env" / "prod.env")
+    found = collect(tmp_path, STACK)
+    assert [c.version for c in found] == ["7.2.4", "8.1.1", "1.6.30"]
+
+
+@pytest.mark.parametrize("quote", ["'", '"'])
+def test_unclosed_quote_in_a_large_env_is_found_in_linear_time(quote: str) -> None:
+    text = f"A={quote}open\n" + "LINE_OF_SETTINGS=value\n" * 40_000  # about 920 KB
+    started = time.perf_counter()
+    with pytest.raises(InputError) as info:
+        parse_dotenv(text, ".env")
+    assert time.perf_counter() - started < 2.0  # was minutes: one rescan per line
+    assert info.value.line == 1
+
+
+def test_quoted_values_spanning_lines_end_where_the_quote_closes() -> None:
+    text = 'A="one\ntwo \\" three"\nB=2\nC=\'x\ny\'  # note\nD=4\n'
+    assert parse_dotenv(text, ".env") == {"A": 'one\ntwo " three', "B": "2", "C": "x\ny", "D": "4"}
+
+
+def test_a_broken_env_shared_by_two_compose_files_is_one_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "docker-compose.yml").write_text(STACK)
+    (tmp_path / "docker-compose.override.yml").write_text(
+        "services:\n  queue:\n    image: valkey/valkey:${VALKEY_TAG}-alpine\n"
+    )
+    (tmp_path / ".env").write_text('VALKEY_TAG="8.1.1\n')
+    monkeypatch.chdir(tmp_path)
+    result = core.collect(["."])
+    assert [(e.path, e.line) for e in result.errors] == [(".env", 1)]
+    # docker-compose.override.yml sorts first: its valkey, then the base file's three
+    assert [c.version for c in result.components] == [None, "7.2.4", None, None]

@@ -14,6 +14,7 @@ from policycheck import core
 from policycheck.errors import InputError
 from policycheck.model import Component
 from policycheck.policy import load_policy
+from policycheck.sources._helmtemplate import chart_context, render_image
 from policycheck.sources.helm import SOURCE
 from policycheck.walk import scan_paths
 
@@ -59,10 +60,11 @@ BITNAMI_STYLE = """
 
 
 def test_split_image_is_composed_and_reported_at_repository_line(tmp_path: Path) -> None:
-    found = collect(tmp_path, BITNAMI_STYLE)
-    assert summary(found) == [("redis", "7.4.2", 5)]
+    found = collect(tmp_path, BITNAMI_STYLE.replace("bitnami/redis-sentinel", "redis"))
+    assert summary(found) == [("redis", "7.4.2", 5), ("redis", "7.4.2", 13)]
     assert found[0].location is not None
     assert found[0].location.text == "docker.io/bitnami/redis:7.4.2-debian-12-r5"
+    assert [c.disabled for c in found] == [None, "sentinel.enabled is false in values.yaml"]
 
 
 def test_disabled_subtree_is_not_reported_but_enabled_one_is(tmp_path: Path) -> None:
@@ -76,7 +78,7 @@ def test_disabled_subtree_is_not_reported_but_enabled_one_is(tmp_path: Path) -> 
     assert summary(found) == [("redis", "7.4.2", 5), ("redis", "7.4.2", 13)]
 
 
-def test_disabled_parent_hides_nested_images(tmp_path: Path) -> None:
+def test_disabled_parent_marks_nested_images_disabled(tmp_path: Path) -> None:
     found = collect(
         tmp_path,
         """
@@ -88,7 +90,8 @@ def test_disabled_parent_hides_nested_images(tmp_path: Path) -> None:
               tag: 8.0.1
         """,
     )
-    assert found == []
+    assert summary(found) == [("valkey", "8.0.1", 5)]
+    assert found[0].disabled == "replica.enabled is false in values.yaml"
 
 
 def test_image_string_with_sibling_tag(tmp_path: Path) -> None:
@@ -282,13 +285,248 @@ def test_chart_folder_reports_its_engine_once_from_values(
     assert [(f.engine, f.version) for f in report.findings] == [("redis", "7.2.4")]
 
 
-def test_template_scanned_alone_is_still_reported_unresolved(
+def test_template_scanned_alone_is_rendered_from_the_chart_values(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _chart(tmp_path)
     monkeypatch.chdir(tmp_path)
     (template,) = core.collect(["charts/cache/templates"]).components
-    assert (template.engine, template.version) == ("redis", None)
-    assert template.unresolved is not None and "templated" in template.unresolved
+    assert (template.engine, template.version) == ("redis", "7.2.4")
+    assert template.location is not None
+    assert (template.location.path, template.location.line) == (
+        "charts/cache/templates/statefulset.yaml",
+        10,
+    )
+    assert any("rendered from values.yaml image" in note for note in template.notes)
     assert template.same_as is not None
     assert (template.same_as.path, template.same_as.line) == ("charts/cache/values.yaml", 2)
+
+
+# --- templates rendered from the chart's defaults -----------------------------------
+
+BITNAMI_HELPERS = """\
+{{/*
+Return the proper image name
+*/}}
+{{- define "cache.image" -}}
+{{ include "common.images.image" (dict "imageRoot" .Values.image "global" .Values.global "chart" .Chart) }}
+{{- end -}}
+
+{{- define "cache.sentinel.image" -}}
+{{ include "common.images.image" (dict "imageRoot" .Values.sentinel.image "global" .Values.global) }}
+{{- end -}}
+
+{{- define "cache.metrics.image" -}}
+{{- if .Values.metrics.enabled }}
+{{ include "common.images.image" (dict "imageRoot" .Values.metrics.image "global" .Values.global) }}
+{{- end -}}
+{{- end -}}
+"""
+BITNAMI_STATEFULSET = """\
+{{- if .Values.sentinel.enabled }}
+apiVersion: {{ include "common.capabilities.statefulset.apiVersion" . }}
+kind: StatefulSet
+metadata:
+  name: {{ printf "%s-node" (include "common.names.fullname" .) }}
+spec:
+  template:
+    spec:
+      containers:
+        - name: redis
+          image: {{ template "cache.image" . }}
+        - name: sentinel
+          image: {{ template "cache.sentinel.image" . }}
+        - name: metrics
+          image: {{ include "cache.metrics.image" . }}
+{{- end }}
+"""
+BITNAMI_VALUES = """\
+image:
+  registry: docker.io
+  repository: bitnami/redis
+  tag: ""
+sentinel:
+  enabled: false
+  image:
+    registry: docker.io
+    repository: bitnami/redis-sentinel
+    tag: 8.2.1-debian-12-r0
+metrics:
+  enabled: false
+  image:
+    repository: bitnami/redis-exporter
+    tag: 1.76.0
+"""
+
+
+def _bitnami_chart(root: Path) -> Path:
+    chart = root / "cache"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: cache\nappVersion: 8.2.1\n")
+    (chart / "values.yaml").write_text(BITNAMI_VALUES)
+    (chart / "templates" / "_helpers.tpl").write_text(BITNAMI_HELPERS)
+    (chart / "templates" / "statefulset.yaml").write_text(BITNAMI_STATEFULSET)
+    return chart
+
+
+def test_image_helpers_resolve_to_their_values_entries(tmp_path: Path) -> None:
+    _bitnami_chart(tmp_path)
+    result = scan_paths([str(tmp_path)])
+    templates = [c for c in result.components if c.location and "templates" in c.location.path]
+    assert [(c.version, c.location.line if c.location else 0) for c in templates] == [
+        ("8.2.1", 11),
+        ("8.2.1", 13),
+    ]
+    assert [(c.same_as.line if c.same_as else None) for c in templates] == [3, 9]
+    assert [c.disabled for c in templates] == [None, "sentinel.enabled is false in values.yaml"]
+
+
+def test_a_chart_with_image_helpers_reports_each_image_once_at_values(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _bitnami_chart(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    found = core.collect(["cache"]).components
+    assert [(c.location.path if c.location else None, c.version, c.disabled) for c in found] == [
+        ("cache/values.yaml", "8.2.1", None),
+        ("cache/values.yaml", "8.2.1", "sentinel.enabled is false in values.yaml"),
+    ]
+
+
+def test_app_version_tag_is_not_the_values_tag(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The template takes the repository from values but the tag from Chart.yaml: it
+    deploys the appVersion, so it is its own finding."""
+    chart = tmp_path / "chart"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: cache\nappVersion: 7.4.0\n")
+    (chart / "values.yaml").write_text("image:\n  repository: redis\n  tag: 7.2.4\n")
+    (chart / "templates" / "deployment.yaml").write_text(
+        CHART_TEMPLATE.replace("{{ .Values.image.tag }}", "{{ .Chart.AppVersion }}")
+    )
+    monkeypatch.chdir(tmp_path)
+    found = core.collect(["chart"]).components
+    assert [(c.location.path if c.location else None, c.version) for c in found] == [
+        ("chart/values.yaml", "7.2.4"),
+        ("chart/templates/deployment.yaml", "7.4.0"),
+    ]
+    assert any("appVersion" in note for note in found[1].notes)
+
+
+def test_undefined_helper_falls_back_to_the_only_engine_image_in_values(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chart = _bitnami_chart(tmp_path)
+    (chart / "templates" / "_helpers.tpl").unlink()
+    (chart / "templates" / "statefulset.yaml").write_text(
+        BITNAMI_STATEFULSET.replace("cache.image", "redis.image")
+    )
+    (chart / "values.yaml").write_text(
+        BITNAMI_VALUES.replace("bitnami/redis-sentinel", "bitnami/os-shell")
+    )
+    monkeypatch.chdir(tmp_path)
+    scanned = scan_paths(["cache/templates"]).components
+    [redis] = [c for c in scanned if c.engine == "redis"]
+    assert redis.version is None and redis.unresolved is not None
+    assert redis.same_as is not None and redis.same_as.line == 3
+    assert [c.location.path for c in core.collect(["cache"]).components if c.location] == [
+        "cache/values.yaml"
+    ]
+
+
+def test_helper_file_through_a_symlink_out_of_the_chart_is_not_read(tmp_path: Path) -> None:
+    chart = _bitnami_chart(tmp_path / "repo")
+    outside = tmp_path / "elsewhere.tpl"
+    outside.write_text(BITNAMI_HELPERS)
+    (chart / "templates" / "_helpers.tpl").unlink()
+    (chart / "templates" / "_helpers.tpl").symlink_to(outside)
+    found = scan_paths([str(chart / "templates")]).components
+    # unread helpers leave "cache.image" unknown, and its name names no engine
+    assert found == []
+    (chart / "templates" / "statefulset.yaml").write_text(
+        BITNAMI_STATEFULSET.replace("cache.image", "redis.image")
+    )
+    found = scan_paths([str(chart / "templates")]).components
+    assert [(c.engine, c.version) for c in found] == [("redis", None)]
+    assert found[0].unresolved is not None
+    assert "helper 'redis.image' is not defined in the chart's templates" in found[0].unresolved
+    assert "_helpers.tpl: it is a symlink to a file outside" in found[0].unresolved
+
+
+@pytest.mark.parametrize(
+    ("template", "rendered"),
+    [
+        ('{{ .Values.image.repository }}:{{ .Values.image.tag | default "x" }}', "redis:7.2.4"),
+        (
+            "{{ .Values.image.repository }}:{{ .Values.empty | default .Chart.AppVersion }}",
+            "redis:7.4.0",
+        ),
+        ("{{ default .Chart.AppVersion .Values.image.tag }}", "7.2.4"),
+        ('{{ printf "%s:%s" .Values.image.repository .Values.image.tag }}', "redis:7.2.4"),
+        ("{{ coalesce .Values.empty .Values.image.repository }}", "redis"),
+        ("{{ .Values.image.repository | quote }}", "redis"),
+        ("{{- .Values.image.repository -}} : {{- .Values.image.tag }}", "redis:7.2.4"),
+        ("{{ .Values.image.registry }}/{{ .Values.image.repository }}", "docker.io/redis"),
+        ("{{ .Release.Name }}", "\ue000"),
+        ("{{ tpl .Values.image.repository . }}", "\ue000"),
+        ("{{ $image := .Values.image }}", "\ue000"),
+        ("{{ if .Values.x }}redis{{ end }}", "\ue000redis\ue000"),
+        ("{{ .Values.image.tag", "{{ .Values.image.tag"),
+    ],
+)
+def test_template_values_render_as_helm_would_or_say_unknown(
+    tmp_path: Path, template: str, rendered: str
+) -> None:
+    chart = tmp_path / "chart"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: c\nappVersion: 7.4.0\n")
+    (chart / "values.yaml").write_text(
+        "image:\n  registry: docker.io\n  repository: redis\n  tag: 7.2.4\nempty: ''\n"
+    )
+    context = chart_context(chart / "templates" / "x.yaml", "chart/templates/x.yaml")
+    assert context is not None
+    assert render_image(template, context).text == rendered
+
+
+def test_values_symlink_out_of_the_chart_is_not_read_for_templates(tmp_path: Path) -> None:
+    chart = _bitnami_chart(tmp_path / "repo")
+    (tmp_path / "secret.yaml").write_text(BITNAMI_VALUES)
+    (chart / "values.yaml").unlink()
+    (chart / "values.yaml").symlink_to(tmp_path / "secret.yaml")
+    (chart / "templates" / "_helpers.tpl").write_text(BITNAMI_HELPERS.replace("cache.", "redis."))
+    (chart / "templates" / "statefulset.yaml").write_text(
+        BITNAMI_STATEFULSET.replace("cache.", "redis.")
+    )
+    [redis] = scan_paths([str(chart / "templates")]).components
+    assert (redis.engine, redis.version) == ("redis", None)
+    assert redis.unresolved is not None
+    assert "values.yaml could not be read (it is a symlink to a file outside" in redis.unresolved
+
+
+_REPOSITORIES = st.sampled_from(["redis", "bitnami/redis", "valkey/valkey", "bitnami/valkey"])
+
+
+@settings(max_examples=40, deadline=None)
+@given(repository=_REPOSITORIES, tag=_parts, app_version=_parts, from_app_version=st.booleans())
+def test_template_merges_with_values_only_when_both_parts_come_from_it(
+    tmp_path_factory: pytest.TempPathFactory,
+    repository: str,
+    tag: str,
+    app_version: str,
+    from_app_version: bool,
+) -> None:
+    chart = tmp_path_factory.mktemp("chart")
+    (chart / "templates").mkdir()
+    (chart / "Chart.yaml").write_text(f"apiVersion: v2\nname: c\nappVersion: '{app_version}'\n")
+    (chart / "values.yaml").write_text(f"image:\n  repository: {repository}\n  tag: '{tag}'\n")
+    tag_part = "{{ .Chart.AppVersion }}" if from_app_version else "{{ .Values.image.tag }}"
+    template = CHART_TEMPLATE.replace("{{ .Values.image.tag }}", tag_part)
+    path = chart / "templates" / "statefulset.yaml"
+    path.write_text(template)
+    [component] = scan_paths([str(path)]).components
+    assert component.version == (app_version if from_app_version else tag)
+    if from_app_version:
+        assert component.same_as is None
+    else:
+        assert component.same_as is not None and component.same_as.line == 2

@@ -310,7 +310,7 @@ def test_helm_template_main_image_helper_is_unresolved(tmp_path: Path) -> None:
     reason = found[0].unresolved
     assert reason == (
         'image is templated ({{ template "redis.image" . }}); '
-        "render the chart or scan its values.yaml"
+        "helper 'redis.image' is not defined in the chart's templates"
     )
 
 
@@ -339,7 +339,12 @@ def test_helm_template_values_path_is_resolved_through_chart_values(tmp_path: Pa
         """,
         "chart/templates/deployment.yaml",
     )
-    assert summary(found) == [("valkey", None, 8)]
+    assert summary(found) == [("valkey", "8.1.0", 8)]
+    [server] = found
+    assert server.same_as is not None
+    assert (server.same_as.path, server.same_as.line) == ("chart/values.yaml", 2)
+    assert server.location is not None and server.location.text is not None
+    assert server.location.text.startswith('"{{ .Values.image.repository }}')
 
 
 def test_templated_image_without_evidence_yields_nothing(tmp_path: Path) -> None:
@@ -436,4 +441,119 @@ def test_every_container_of_every_document_is_found_in_order(
     assert [c.version for c in found] == tags
     assert [c.location.line if c.location else None for c in found] == [
         7 + 8 * i for i in range(len(tags))
+    ]
+
+
+# --- custom resources that deploy nothing, and those that deploy two ----------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a chainsaw/kuttl assertion: only status, no spec
+        """
+        apiVersion: redis.redis.opstreelabs.in/v1beta2
+        kind: RedisCluster
+        metadata:
+          name: redis-cluster-v1beta2
+        status:
+          readyFollowerReplicas: 3
+          state: Ready
+        """,
+        # a patch: the CRD requires spec.kubernetesConfig.image, so this changes a
+        # resource declared elsewhere
+        """
+        apiVersion: redis.redis.opstreelabs.in/v1beta2
+        kind: Redis
+        metadata:
+          name: redis-standalone
+        spec:
+          storage:
+            volumeClaimTemplate:
+              spec:
+                resources: {requests: {storage: 2Gi}}
+        """,
+        """
+        apiVersion: dragonflydb.io/v1alpha1
+        kind: Dragonfly
+        metadata: {name: df}
+        status: {phase: ready}
+        """,
+        """
+        apiVersion: apps/v1
+        kind: StatefulSet
+        metadata: {name: redis-leader}
+        status: {replicas: 3, readyReplicas: 3}
+        """,
+    ],
+)
+def test_resources_without_a_deploying_spec_yield_nothing(tmp_path: Path, text: str) -> None:
+    assert collect(tmp_path, text) == []
+
+
+def test_redis_failover_reports_redis_and_sentinel_images(tmp_path: Path) -> None:
+    found = collect(
+        tmp_path,
+        """
+        apiVersion: databases.spotahome.com/v1
+        kind: RedisFailover
+        metadata:
+          name: redisfailover
+        spec:
+          sentinel:
+            replicas: 3
+            image: redis:7.2.4-alpine
+          redis:
+            replicas: 3
+            image: redis:6.2.14-alpine
+        """,
+    )
+    assert summary(found) == [("redis", "6.2.14", 11), ("redis", "7.2.4", 8)]
+
+
+def test_redis_failover_without_images_cites_the_operator_default(tmp_path: Path) -> None:
+    found = collect(
+        tmp_path,
+        """
+        apiVersion: databases.spotahome.com/v1
+        kind: RedisFailover
+        metadata:
+          name: redisfailover
+        spec:
+          redis:
+            replicas: 3
+        """,
+    )
+    assert summary(found) == [("redis", None, 6), ("redis", None, 2)]
+    redis, sentinel = found
+    assert redis.unresolved is not None
+    assert redis.unresolved.startswith(
+        "custom resource RedisFailover does not set spec.redis.image"
+    )
+    assert "redis:6.2.6-alpine" in redis.unresolved
+    assert "api/redisfailover/v1/defaults.go" in redis.unresolved
+    assert sentinel.unresolved is not None and "spec.sentinel.image" in sentinel.unresolved
+    assert sentinel.location is not None and sentinel.location.text == "kind: RedisFailover"
+
+
+def test_walker_skips_an_operator_test_suite_of_assertions(tmp_path: Path) -> None:
+    suite = tmp_path / "tests" / "e2e-chainsaw" / "setup"
+    suite.mkdir(parents=True)
+    (suite / "cluster.yaml").write_text(
+        "apiVersion: redis.redis.opstreelabs.in/v1beta2\nkind: RedisCluster\n"
+        "metadata: {name: c}\nspec:\n  clusterSize: 3\n  kubernetesConfig:\n"
+        "    image: quay.io/opstree/redis:v7.0.15\n"
+    )
+    (suite / "ready-cluster.yaml").write_text(
+        "apiVersion: redis.redis.opstreelabs.in/v1beta2\nkind: RedisCluster\n"
+        "metadata: {name: c}\nstatus:\n  state: Ready\n"
+    )
+    (suite / "ready-sts.yaml").write_text(
+        "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: c-leader}\n"
+        "status:\n  readyReplicas: 3\n"
+    )
+    result = scan_paths([str(tmp_path)])
+    assert result.errors == []
+    assert [(Path(c.location.path).name, c.version) for c in result.components if c.location] == [
+        ("cluster.yaml", "7.0.15")
     ]

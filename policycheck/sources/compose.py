@@ -12,6 +12,8 @@ are never consulted.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -21,8 +23,10 @@ from typing import Any
 from policycheck.errors import InputError
 from policycheck.images import component_for_image, engine_for_image, parse_image
 from policycheck.model import Component, Location
+from policycheck.sources._ci_names import ci_kind
+from policycheck.sources._helper_files import Helper, read_helper
 from policycheck.sources.interface import Source, mentions_engine
-from policycheck.yamlload import Located, PathKey, iter_documents, read_text
+from policycheck.yamlload import Located, PathKey, iter_documents
 
 #: Stands in for the value of a variable that has none, so that callers can tell
 #: which part of an image reference (repository or tag) is unknown.
@@ -38,9 +42,20 @@ _TOP_LEVEL_KEY = re.compile(rb"^([A-Za-z][\w.-]*):", re.MULTILINE)
 _NOT_COMPOSE_KEYS = frozenset(
     {b"apiVersion", b"kind", b"image", b"stages", b"steps", b"jobs", b"openapi", b"swagger"}
 )
+#: A top-level ``services:`` whose value is a list (block or flow), as CI files write it.
+_SERVICES_LIST = re.compile(
+    rb"^services[ \t]*:[ \t]*(?:\[|(?:#[^\n]*)?\n(?:[ \t]*(?:#[^\n]*)?\n)*[ \t]*-[ \t\n])",
+    re.MULTILINE,
+)
 _ENV_KEY = re.compile(r"(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*(=?)(.*)", re.DOTALL)
 #: Escapes in double-quoted .env values; ``\$`` becomes ``$$`` so interpolation keeps it literal.
 _DOUBLE_QUOTE_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "\\": "\\", '"': '"', "$": "$$"}
+#: The rest of a quoted value up to its closing quote (a backslash escapes in "...").
+_CLOSING = {
+    "'": re.compile(r"[^']*+'"),
+    '"': re.compile(r'(?:[^"\\]|\\.)*+"', re.DOTALL),
+}
+_INLINE_COMMENT = re.compile(r"\s+#")
 
 #: ``None`` as a value means "set, but to something we cannot know".
 Variables = Mapping[str, str | None]
@@ -201,13 +216,18 @@ def parse_dotenv(text: str, display: str) -> dict[str, str | None]:
     may span lines). Unquoted and double-quoted values may refer to variables set
     earlier in the file. A bare ``KEY`` takes its value from the shell, which we do not
     read: it is recorded as set to an unknown value (None).
+
+    One pass over the text: a quoted value's closing quote is searched for once from
+    where the value starts, so an unclosed quote costs a single scan, not one per line.
     """
     variables: dict[str, str | None] = {}
-    lines = text.splitlines()
+    lines = text.splitlines(keepends=True)
+    starts = list(itertools.accumulate((len(line) for line in lines), initial=0))
     index = 0
     while index < len(lines):
         number = index + 1
-        stripped = lines[index].strip()
+        line = lines[index]
+        stripped = line.strip()
         index += 1
         if not stripped or stripped.startswith("#"):
             continue
@@ -225,44 +245,36 @@ def parse_dotenv(text: str, display: str) -> dict[str, str | None]:
                 raise InputError(f"expected '=' after {key}", display, number)
             variables[key] = None
             continue
-        raw, quote, index = _env_value(rest.strip(), lines, index, display, number)
+        value = rest.strip()
+        if not value or value[0] not in "'\"":
+            variables[key] = _expand_env_value(_unquoted(value), variables)
+            continue
+        quote = value[0]
+        opening = starts[number - 1] + line.index(quote, line.index("=") + 1)
+        raw, end = _quoted_value(text, opening, quote, display, number)
+        index = bisect.bisect_right(starts, end)  # the line after the closing quote
         variables[key] = raw if quote == "'" else _expand_env_value(raw, variables)
     return variables
 
 
-def _env_value(
-    value: str, lines: list[str], index: int, display: str, number: int
-) -> tuple[str, str, int]:
-    """(value, quote character or '', index of the next line) for one ``.env`` value."""
-    if not value or value[0] not in "'\"":
-        return re.split(r"\s+#", value, maxsplit=1)[0].rstrip(), "", index
-    quote = value[0]
-    body = value[1:]
-    while True:
-        end = _closing_quote(body, quote)
-        if end >= 0:
-            break
-        if index >= len(lines):
-            raise InputError(f"quoted value is never closed with {quote}", display, number)
-        body += "\n" + lines[index]
-        index += 1
-    raw = body[:end]
+def _unquoted(value: str) -> str:
+    """An unquoted value without a trailing `` # comment``."""
+    comment = _INLINE_COMMENT.search(value)
+    return (value[: comment.start()] if comment else value).rstrip()
+
+
+def _quoted_value(
+    text: str, opening: int, quote: str, display: str, number: int
+) -> tuple[str, int]:
+    """(value, offset of its closing quote) for the quote at ``opening`` in ``text``."""
+    closing = _CLOSING[quote].match(text, opening + 1)
+    if closing is None:
+        raise InputError(f"quoted value is never closed with {quote}", display, number)
+    end = closing.end() - 1
+    raw = text[opening + 1 : end].replace("\r\n", "\n").replace("\r", "\n")
     if quote == '"':
         raw = re.sub(r"\\(.)", lambda m: _DOUBLE_QUOTE_ESCAPES.get(m[1], m[0]), raw)
-    return raw, quote, index
-
-
-def _closing_quote(body: str, quote: str) -> int:
-    """Index of the unescaped closing quote in ``body``, or -1."""
-    pos = 0
-    while pos < len(body):
-        if quote == '"' and body[pos] == "\\":
-            pos += 2
-            continue
-        if body[pos] == quote:
-            return pos
-        pos += 1
-    return -1
+    return raw, end
 
 
 def _expand_env_value(raw: str, earlier: Variables) -> str | None:
@@ -285,10 +297,13 @@ class ComposeSource(Source):
 
         Many projects rename their compose files (``stack.yml``, ``sentry.yml``), so a
         YAML file with top-level ``services:`` or ``x-`` extension keys is claimed too,
-        unless its other top-level keys say it is Kubernetes, a CI pipeline or OpenAPI.
+        unless its other top-level keys say it is Kubernetes, a CI pipeline or OpenAPI,
+        or its ``services`` is a list (CI pipelines list service containers; Compose
+        maps service names). CI pipeline files (``.gitlab-ci.yml``, ``.travis.yml``,
+        GitHub workflows...) are never compose files, whatever their content.
         """
         name = path.name.lower()
-        if not name.endswith((".yml", ".yaml")):
+        if not name.endswith((".yml", ".yaml")) or ci_kind(path) is not None:
             return False
         if "docker-compose" in name or name.startswith(_COMPOSE_PREFIXES):
             return True
@@ -297,7 +312,9 @@ class ComposeSource(Source):
         keys = {m.group(1) for m in _TOP_LEVEL_KEY.finditer(head)}
         if keys & _NOT_COMPOSE_KEYS:
             return False
-        return b"services" in keys or any(k.startswith(b"x-") for k in keys)
+        if b"services" in keys:
+            return _SERVICES_LIST.search(head) is None
+        return any(k.startswith(b"x-") for k in keys)
 
     def may_claim(self, name: str) -> bool:
         """Only YAML files."""
@@ -312,24 +329,63 @@ class ComposeSource(Source):
         dotenv = _DotEnv(path.parent / ".env", str(PurePosixPath(display).parent / ".env"))
         for document in iter_documents(text, display):
             yield from _document_components(document, dotenv, display)
+        if dotenv.error is not None:
+            raise dotenv.error  # after every engine of the file is out: see _DotEnv
 
 
 class _DotEnv:
-    """The ``.env`` beside a compose file, read only when an image uses a variable."""
+    """The ``.env`` beside a compose file, read only when an image uses a variable.
+
+    A ``.env`` that cannot be used (malformed, not UTF-8, a symlink out of the
+    project folder) leaves every variable unknown: images that use one are reported
+    unresolved, naming the file, and a malformed file is an input error of its own
+    (``error``), raised once the compose file's other engines are out.
+    """
 
     def __init__(self, path: Path, display: str) -> None:
         self.path = path
         self.display = display
-        self._variables: dict[str, str | None] | None = None
+        self.error: InputError | None = None
+        self.unreadable: str | None = None
+        self._variables: Variables | None = None
 
-    def variables(self) -> dict[str, str | None]:
+    def variables(self) -> Variables:
         if self._variables is None:
-            self._variables = (
-                parse_dotenv(read_text(self.path, self.display), self.display)
-                if self.path.is_file()
-                else {}
-            )
+            self._variables = self._load()
         return self._variables
+
+    def _load(self) -> Variables:
+        helper = read_helper(self.path, self.path.parent, self.display)
+        if helper.missing:
+            return {}
+        if helper.text is not None:
+            try:
+                return parse_dotenv(helper.text, self.display)
+            except InputError as exc:
+                where = f"line {exc.line}: " if exc.line else ""
+                helper = Helper(self.display, problem=f"{where}{exc.message}", error=exc)
+        self.error = helper.error
+        self.unreadable = helper.why_unread("the image tag")
+        return _UNKNOWN
+
+
+class _Unknown(Mapping[str, "str | None"]):
+    """Every variable set, to a value nobody can know (a ``.env`` that could not be read)."""
+
+    def __getitem__(self, key: str) -> str | None:
+        return None
+
+    def __contains__(self, key: object) -> bool:
+        return True
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
+_UNKNOWN = _Unknown()
 
 
 def _document_components(document: Located, dotenv: _DotEnv, display: str) -> Iterator[Component]:
@@ -398,7 +454,9 @@ def _image_component(image: Any, dotenv: _DotEnv, where: Location) -> Component 
             where.line,
             "write $$ for a literal '$'",
         ) from None
-    reason = unresolved_reason(result.missing[0]) if result.missing else None
+    reason = None
+    if result.missing:
+        reason = dotenv.unreadable or unresolved_reason(result.missing[0])
     return component_for_template(result.text, location, reason)
 
 

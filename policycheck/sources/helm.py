@@ -10,13 +10,19 @@ The engine is decided by the catalogued image name alone (``images.component_for
 so exporters such as ``bitnami/redis-exporter`` or ``oliver006/redis_exporter`` are never
 engines, and no engine is guessed from a key name.
 
-A mapping with ``enabled: false`` switches its whole subtree off: Bitnami's
-``sentinel.enabled: false`` means the sentinel image is never deployed, so it is not
-reported. Only the literal boolean ``false`` disables; a templated or missing ``enabled``
-leaves the subtree in.
+A mapping with ``enabled: false`` switches its subtree off by default: Bitnami's
+``sentinel.enabled: false`` means the sentinel image is not deployed unless someone
+turns it on. Such images are still reported, since one setting deploys them, with
+``disabled`` saying which key switches them off. Only the literal boolean ``false``
+counts; a templated or missing ``enabled`` leaves the subtree on.
 
 An empty tag means the chart falls back to its ``appVersion``; that is read from the
 ``Chart.yaml`` beside the values file, and without one the component is unresolved.
+
+A chart vendored under ``<parent>/charts/<name>/`` is configured by its parent: the
+parent's dependency ``condition`` can switch it off, and the parent's values
+(``<alias>.image``) override the subchart's own, in which case the subchart's default
+image is the same deployment as the parent's entry (``same_as``), reported there.
 """
 
 from __future__ import annotations
@@ -25,25 +31,37 @@ import dataclasses
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
-from policycheck.errors import InputError
 from policycheck.images import component_for_image
 from policycheck.model import Component, Location
+from policycheck.sources._helmchart import (
+    Chart,
+    Dependency,
+    Values,
+    dependency_disabled,
+    load_chart,
+    load_values,
+    parent_of,
+    parse_values,
+    sibling_display,
+)
 from policycheck.sources.interface import Source
-from policycheck.yamlload import Located, PathKey, iter_documents, read_text
+from policycheck.yamlload import Located, PathKey
 
 _VALUES_NAME = re.compile(r"^values|[-_.]values(?:[-_.]|$)", re.IGNORECASE)
 _MANIFEST_HEAD = (re.compile(rb"(?m)^apiVersion\s*:"), re.compile(rb"(?m)^kind\s*:"))
-_APP_VERSION = re.compile(r"""(?m)^appVersion\s*:\s*["']?([^"'\s#]+)""")
 _NO_APP_VERSION = "tag is empty and no Chart.yaml beside the values file gives appVersion"
 
 
 @dataclass(frozen=True)
 class ImageSpot:
-    """One image a values file sets: its parts as written and the line to report."""
+    """One image a values file sets: its parts as written and the line to report.
+
+    ``path`` leads to the ``image`` value (a mapping or a string); ``disabled`` says
+    which ``enabled: false`` switches it off by default, if one does.
+    """
 
     registry: str
     repository: str
@@ -51,6 +69,8 @@ class ImageSpot:
     digest: str
     line: int | None
     tag_may_default: bool
+    path: PathKey = ()
+    disabled: str | None = None
 
     def reference(self, tag: str | None = None) -> str:
         """``registry/repository:tag@digest``, leaving out the parts that are empty."""
@@ -63,10 +83,10 @@ class ImageSpot:
     @property
     def tag_is_empty(self) -> bool:
         """True when the chart will substitute its appVersion for the tag."""
-        return self.tag_may_default and not self.tag
+        return self.tag_may_default and not self.tag and not self.digest
 
 
-def _raw_scalar(text_lines: list[str], line: int | None, key: str) -> str:
+def _raw_scalar(text_lines: tuple[str, ...], line: int | None, key: str) -> str:
     """The scalar after ``key:`` on ``line`` exactly as written (``7.10`` must not become 7.1)."""
     if line is None or not 0 < line <= len(text_lines):
         return ""
@@ -74,7 +94,8 @@ def _raw_scalar(text_lines: list[str], line: int | None, key: str) -> str:
     return m.group(1) if m else ""
 
 
-def _scalar_text(value: Any, text_lines: list[str], line: int | None, key: str) -> str:
+def scalar_text(value: Any, text_lines: tuple[str, ...], line: int | None, key: str) -> str:
+    """A values scalar as the chart's template would print it."""
     if isinstance(value, str):
         return value.strip()
     if isinstance(value, bool) or value is None:
@@ -85,7 +106,7 @@ def _scalar_text(value: Any, text_lines: list[str], line: int | None, key: str) 
 
 
 def _spot_from_mapping(
-    image: Mapping[Any, Any], path: PathKey, doc: Located, text_lines: list[str]
+    image: Mapping[Any, Any], path: PathKey, doc: Located, text_lines: tuple[str, ...]
 ) -> ImageSpot | None:
     repository = image.get("repository")
     if not isinstance(repository, str) or not repository.strip():
@@ -95,132 +116,136 @@ def _spot_from_mapping(
     return ImageSpot(
         registry=registry.strip().rstrip("/") if isinstance(registry, str) else "",
         repository=repository.strip(),
-        tag=_scalar_text(image.get("tag"), text_lines, tag_line, "tag"),
+        tag=scalar_text(image.get("tag"), text_lines, tag_line, "tag"),
         digest=image["digest"].strip() if isinstance(image.get("digest"), str) else "",
         line=doc.line_of((*path, "repository")),
         tag_may_default=True,
+        path=path,
     )
 
 
 def _spot_from_string(
-    image: str, owner: Mapping[Any, Any], path: PathKey, doc: Located, text_lines: list[str]
+    image: str,
+    owner: Mapping[Any, Any],
+    path: PathKey,
+    doc: Located,
+    text_lines: tuple[str, ...],
 ) -> ImageSpot | None:
-    """``image: repo[:tag]`` in ``owner`` (at ``path``), with a sibling ``tag:`` if it has none."""
+    """``image: repo[:tag]`` at ``path`` in ``owner``, with a sibling ``tag:`` if it has none."""
     text = image.strip()
     if not text:
         return None
-    line = doc.line_of((*path, "image"))
+    line = doc.line_of(path)
     has_own_tag = ":" in text.rsplit("/", 1)[-1] or "@" in text
     if has_own_tag or "tag" not in owner:
-        return ImageSpot("", text, "", "", line, tag_may_default=False)
-    tag = _scalar_text(owner["tag"], text_lines, doc.line_of((*path, "tag")), "tag")
-    return ImageSpot("", text, tag, "", line, tag_may_default=True)
+        return ImageSpot("", text, "", "", line, tag_may_default=False, path=path)
+    tag_path = (*path[:-1], "tag")
+    tag = scalar_text(owner["tag"], text_lines, doc.line_of(tag_path), "tag")
+    return ImageSpot("", text, tag, "", line, tag_may_default=True, path=path)
 
 
-def image_spot(
-    owner: Mapping[Any, Any], path: PathKey, doc: Located, text_lines: list[str]
+def spot_at(
+    owner: Mapping[Any, Any], key: Any, path: PathKey, doc: Located, text_lines: tuple[str, ...]
 ) -> ImageSpot | None:
-    """The image set by the ``image`` key of ``owner`` (found at ``path``), if any."""
-    image = owner.get("image")
+    """The image set by ``owner[key]`` (found at ``path``, which ends with ``key``)."""
+    image = owner.get(key)
     if isinstance(image, Mapping):
-        return _spot_from_mapping(image, (*path, "image"), doc, text_lines)
+        return _spot_from_mapping(image, path, doc, text_lines)
     if isinstance(image, str):
         return _spot_from_string(image, owner, path, doc, text_lines)
     return None
 
 
-def is_disabled(mapping: Mapping[Any, Any]) -> bool:
-    """A subtree switched off by ``enabled: false`` deploys nothing."""
-    return mapping.get("enabled") is False
+def disabled_by(mapping: Mapping[Any, Any], path: PathKey, values_name: str) -> str | None:
+    """``sentinel.enabled is false in values.yaml`` when ``mapping`` (at ``path``) has
+    ``enabled: false``."""
+    if mapping.get("enabled") is not False:
+        return None
+    return f"{dotted((*path, 'enabled'))} is false in {values_name}"
+
+
+def dotted(path: PathKey) -> str:
+    """``sentinel.image`` / ``extraContainers[0].image`` for a values path."""
+    text = ""
+    for key in path:
+        text += f"[{key}]" if isinstance(key, int) else (f".{key}" if text else str(key))
+    return text
 
 
 def iter_image_spots(
-    value: Any, path: PathKey, doc: Located, text_lines: list[str]
+    value: Any,
+    path: PathKey,
+    doc: Located,
+    text_lines: tuple[str, ...],
+    values_name: str = "values.yaml",
+    disabled: str | None = None,
 ) -> Iterator[ImageSpot]:
-    """Every enabled image in a values tree, depth first in file order."""
+    """Every image in a values tree, depth first in file order, each with the first
+    (outermost) ``enabled: false`` that switches it off."""
     if isinstance(value, Mapping):
-        if is_disabled(value):
-            return
-        spot = image_spot(value, path, doc, text_lines)
+        disabled = disabled or disabled_by(value, path, values_name)
+        spot = spot_at(value, "image", (*path, "image"), doc, text_lines)
         if spot is not None:
-            yield spot
+            yield dataclasses.replace(spot, disabled=disabled)
         for key, child in value.items():
             if key == "image" and spot is not None:
                 continue
-            yield from iter_image_spots(child, (*path, key), doc, text_lines)
+            yield from iter_image_spots(child, (*path, key), doc, text_lines, values_name, disabled)
     elif isinstance(value, list):
         for index, child in enumerate(value):
-            yield from iter_image_spots(child, (*path, index), doc, text_lines)
+            yield from iter_image_spots(
+                child, (*path, index), doc, text_lines, values_name, disabled
+            )
 
 
-def app_version_beside(path: Path, display: str) -> str | None:
-    """``appVersion`` of the Chart.yaml in the values file's directory, if there is one."""
-    chart = path.parent / "Chart.yaml"
-    if not chart.is_file():
+def spot_in_values(values: Values, path: PathKey) -> ImageSpot | None:
+    """The image at ``path`` of a values file (``("sentinel", "image")``), with the
+    ``enabled: false`` that switches it off, if any."""
+    if not path:
         return None
-    chart_display = f"{display.rsplit('/', 1)[0]}/Chart.yaml" if "/" in display else "Chart.yaml"
-    m = _APP_VERSION.search(read_text(chart, chart_display))
-    return m.group(1) if m else None
+    owner: Any = values.doc.value
+    disabled: str | None = None
+    for depth, key in enumerate(path[:-1]):
+        if isinstance(owner, Mapping):
+            disabled = disabled or disabled_by(owner, path[:depth], values.name)
+            owner = owner.get(key)
+        elif isinstance(owner, list) and isinstance(key, int) and 0 <= key < len(owner):
+            owner = owner[key]
+        else:
+            return None
+    if not isinstance(owner, Mapping):
+        return None
+    disabled = disabled or disabled_by(owner, path[:-1], values.name)
+    spot = spot_at(owner, path[-1], path, values.doc, values.lines)
+    return dataclasses.replace(spot, disabled=disabled) if spot is not None else None
 
 
-def _component_for_spot(spot: ImageSpot, path: Path, display: str) -> Component | None:
+def component_for_spot(
+    spot: ImageSpot, chart: Chart | None, location_path: str, text_prefix: str = ""
+) -> Component | None:
+    """The engine a values image deploys, its tag falling back to the chart's appVersion."""
+    line = spot.line
     if not spot.tag_is_empty:
         ref = spot.reference()
-        return component_for_image(ref, Location(display, spot.line, ref))
-    app_version = app_version_beside(path, display)
-    bare = spot.reference()
-    if app_version is not None:
-        text = f"{bare} (tag empty; appVersion {app_version} from Chart.yaml)"
-        return component_for_image(spot.reference(app_version), Location(display, spot.line, text))
-    component = component_for_image(bare, Location(display, spot.line, f"{bare} (tag empty)"))
+        component = component_for_image(ref, Location(location_path, line, text_prefix + ref))
+    else:
+        bare = spot.reference()
+        app_version, why = chart.app_version_or_reason() if chart else (None, _NO_APP_VERSION)
+        if app_version is not None:
+            text = f"{text_prefix}{bare} (tag empty; appVersion {app_version} from Chart.yaml)"
+            ref = spot.reference(app_version)
+            component = component_for_image(ref, Location(location_path, line, text))
+        else:
+            where = Location(location_path, line, f"{text_prefix}{bare} (tag empty)")
+            component = component_for_image(bare, where)
+            if component is not None:
+                reason = why if chart and chart.problem else _NO_APP_VERSION
+                component = dataclasses.replace(
+                    component, version=None, floating=False, unresolved=reason
+                )
     if component is None:
         return None
-    return dataclasses.replace(component, version=None, floating=False, unresolved=_NO_APP_VERSION)
-
-
-def _load_values(path: Path) -> tuple[str, list[Located]] | None:
-    """A values file's text and documents, parsed once per version of the file: every
-    templated image of a chart asks about the same values.yaml."""
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return _parsed_values(path, st.st_mtime_ns, st.st_size)
-
-
-@lru_cache(maxsize=64)
-def _parsed_values(path: Path, _mtime: int, _size: int) -> tuple[str, list[Located]] | None:
-    try:
-        text = read_text(path)
-        docs = list(iter_documents(text, str(path)))
-    except InputError:
-        return None
-    return (text, docs) if docs else None
-
-
-def values_image_at(values_path: Path, keys: tuple[str, ...]) -> tuple[str, int | None] | None:
-    """The engine and line of the image under ``.Values.<keys>`` in a chart's values file.
-
-    Used by the Kubernetes source to tell which engine a templated ``image:`` line
-    deploys. A values file that cannot be read or parsed answers None: the helm source
-    reports its errors when it scans that file itself.
-    """
-    loaded = _load_values(values_path)
-    if loaded is None:
-        return None
-    text, docs = loaded
-    owner: Any = docs[0].value
-    for key in keys:
-        if not isinstance(owner, Mapping) or is_disabled(owner):
-            return None
-        owner = owner.get(key)
-    if not isinstance(owner, Mapping) or is_disabled(owner):
-        return None
-    spot = image_spot(owner, tuple(keys), docs[0], text.splitlines())
-    if spot is None:
-        return None
-    component = component_for_image(spot.reference(""), Location(str(values_path), spot.line))
-    return (component.engine, spot.line) if component else None
+    return dataclasses.replace(component, disabled=spot.disabled)
 
 
 class HelmSource(Source):
@@ -247,14 +272,53 @@ class HelmSource(Source):
         return bool(dot) and suffix in ("yaml", "yml") and _VALUES_NAME.search(stem) is not None
 
     def collect(self, path: Path, text: str, display: str) -> Iterator[Component]:
-        """One component per enabled engine image in the values file."""
-        docs = list(iter_documents(text, display))
-        text_lines = text.splitlines()
+        """One component per engine image in the values file, off-by-default ones too."""
+        docs = parse_values(path, display, text)
+        text_lines = tuple(text.splitlines())
+        name = PurePosixPath(display).name
+        chart = load_chart(path.parent, sibling_display(display, "Chart.yaml"))
+        parent = _ParentContext.of(path.parent, display) if name == "values.yaml" else None
         for doc in docs:
-            for spot in iter_image_spots(doc.value, (), doc, text_lines):
-                component = _component_for_spot(spot, path, display)
+            for spot in iter_image_spots(doc.value, (), doc, text_lines, name):
+                component = component_for_spot(spot, chart, display)
                 if component is not None:
-                    yield component
+                    yield parent.adjust(component, spot) if parent else component
+
+
+@dataclass(frozen=True)
+class _ParentContext:
+    """How a parent chart configures the subchart vendored in its ``charts/`` folder."""
+
+    dependency: Dependency
+    values: Values | None
+    disabled: str | None
+
+    @classmethod
+    def of(cls, folder: Path, display: str) -> _ParentContext | None:
+        found = parent_of(folder, str(PurePosixPath(display).parent))
+        if found is None:
+            return None
+        parent, dependency = found
+        values_display = sibling_display(parent.display, "values.yaml")
+        values = load_values(parent.folder, values_display)
+        return cls(dependency, values, dependency_disabled(dependency, values))
+
+    def adjust(self, component: Component, spot: ImageSpot) -> Component:
+        """The subchart's component as its parent deploys it."""
+        disabled = component.disabled or self.disabled
+        override = self.override(spot)
+        same_as = override if override is not None else component.same_as
+        return dataclasses.replace(component, disabled=disabled, same_as=same_as)
+
+    def override(self, spot: ImageSpot) -> Location | None:
+        """Where the parent's values set this image instead, when they set an engine."""
+        if self.values is None:
+            return None
+        theirs = spot_in_values(self.values, (self.dependency.key, *spot.path))
+        if theirs is None:
+            return None
+        found = component_for_image(theirs.reference(""), Location(self.values.display))
+        return Location(self.values.display, theirs.line) if found is not None else None
 
 
 SOURCE = HelmSource()

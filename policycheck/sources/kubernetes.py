@@ -19,17 +19,21 @@ the chart's values.yaml is an engine image).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from functools import cache
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from policycheck.catalog import catalog
 from policycheck.errors import InputError
 from policycheck.images import component_for_image
 from policycheck.model import Component, Location
-from policycheck.sources.helm import values_image_at
+from policycheck.sources._helmtemplate import ChartContext, Rendered, chart_context, render_image
+from policycheck.sources.compose import MISSING, component_for_template
+from policycheck.sources.helm import component_for_spot, dotted, iter_image_spots, spot_in_values
 from policycheck.sources.interface import Source, mentions_engine
 from policycheck.yamlload import Located, PathKey, iter_documents
 
@@ -58,31 +62,52 @@ POD_SPEC_PATHS: dict[str, PathKey] = {
 }
 _CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
 
-#: Operator custom resources that deploy an engine: (API group, kind) -> engine id.
-OPERATOR_KINDS: dict[tuple[str, str], str] = {
-    ("dragonflydb.io", "Dragonfly"): "dragonfly",
-    ("redis.redis.opstreelabs.in", "Redis"): "redis",
-    ("redis.redis.opstreelabs.in", "RedisCluster"): "redis",
-    ("redis.redis.opstreelabs.in", "RedisReplication"): "redis",
-    ("redis.redis.opstreelabs.in", "RedisSentinel"): "redis",
-    ("databases.spotahome.com", "RedisFailover"): "redis",
-    ("hyperspike.io", "Valkey"): "valkey",
-    ("valkey.io", "ValkeyCluster"): "valkey",
-    ("keydb.io", "KeyDBCluster"): "keydb",
-}
-#: Where those operators take the engine image from, first match wins.
-_OPERATOR_IMAGE_PATHS: tuple[PathKey, ...] = (
-    ("spec", "image"),
-    ("spec", "kubernetesConfig", "image"),
-    ("spec", "redis", "image"),
+
+@dataclass(frozen=True)
+class OperatorKind:
+    """An operator's custom resource that deploys an engine.
+
+    ``images`` are where the resource names each engine image it runs (a sentinel
+    and a server are two). When the CRD requires the image (``image_required``), a
+    resource without one is a patch or a test assertion of a resource declared
+    elsewhere, and deploys nothing itself. ``default`` says what the operator runs
+    when the image is not set, with where that was read.
+    """
+
+    engine: str
+    images: tuple[PathKey, ...]
+    image_required: bool = False
+    default: str | None = None
+
+
+_OPSTREE = OperatorKind("redis", (("spec", "kubernetesConfig", "image"),), image_required=True)
+_SPOTAHOME_DEFAULT = (
+    "spotahome/redis-operator sets redis:6.2.6-alpine when the image is not set (releases "
+    "v1.1.0 to v1.3.0-rc1; redis:5.0-alpine in v1.0.0; api/redisfailover/v1/defaults.go), "
+    "so the version depends on the operator release that is deployed"
 )
+#: Operator custom resources that deploy an engine: (API group, kind) -> what they run.
+OPERATOR_KINDS: dict[tuple[str, str], OperatorKind] = {
+    ("dragonflydb.io", "Dragonfly"): OperatorKind("dragonfly", (("spec", "image"),)),
+    ("redis.redis.opstreelabs.in", "Redis"): _OPSTREE,
+    ("redis.redis.opstreelabs.in", "RedisCluster"): _OPSTREE,
+    ("redis.redis.opstreelabs.in", "RedisReplication"): _OPSTREE,
+    ("redis.redis.opstreelabs.in", "RedisSentinel"): _OPSTREE,
+    ("databases.spotahome.com", "RedisFailover"): OperatorKind(
+        "redis",
+        (("spec", "redis", "image"), ("spec", "sentinel", "image")),
+        default=_SPOTAHOME_DEFAULT,
+    ),
+    ("hyperspike.io", "Valkey"): OperatorKind("valkey", (("spec", "image"),)),
+    ("valkey.io", "ValkeyCluster"): OperatorKind("valkey", (("spec", "image"),)),
+    ("keydb.io", "KeyDBCluster"): OperatorKind("keydb", (("spec", "image"),)),
+}
 
 _IMAGE_LINE = re.compile(r"^\s*(?:-\s+)?image\s*:\s*(?P<value>\S.*?)\s*$")
 _KIND_LINE = re.compile(r"^kind\s*:\s*[\"']?(?P<kind>[A-Za-z]+)")
 _DOC_SEPARATOR = re.compile(r"^---(?:\s|$)")
 _TEMPLATE_COMMENT = re.compile(r"\{\{-?\s*/\*.*?\*/\s*-?\}\}", re.DOTALL)
 _HELPER_NAME = re.compile(r"""\b(?:template|include)\s+"(?P<name>[^"]+)\"""")
-_VALUES_IMAGE = re.compile(r"\.Values(?P<keys>(?:\.[A-Za-z0-9_]+)*?)\.image\b")
 _DATA_KINDS = frozenset({"ConfigMap", "Secret"})
 
 
@@ -99,77 +124,104 @@ def _get(value: Any, path: PathKey) -> Any:
     return value
 
 
-def _chart_values(path: Path) -> Path | None:
-    """The values.yaml of the chart whose ``templates/`` directory holds ``path``."""
-    for parent in path.parents:
-        if parent.name == "templates":
-            values = parent.parent / "values.yaml"
-            return values if values.is_file() else None
-    return None
-
-
-def _values_display(display: str) -> str | None:
-    """The display path of the values.yaml of the chart whose template is ``display``."""
-    parts = PurePosixPath(display).parts
-    if "templates" not in parts:
-        return None
-    index = len(parts) - 1 - parts[::-1].index("templates")
-    return str(PurePosixPath(*parts[:index], "values.yaml"))
-
-
-def templated_engine(
-    value: str, path: Path, display: str = ""
-) -> tuple[str, Location | None] | None:
-    """The engine a templated image value deploys, when the template says so plainly,
-    and where the chart's values.yaml declares that image, when it does.
-
-    ``{{ template "redis.image" . }}`` names the chart's main image helper;
-    ``{{ .Values.image.repository }}`` points into values.yaml, whose image decides.
-    ``redis.metrics.image`` is the exporter's helper and names no engine.
-    """
+def _helper_engine(value: str) -> str | None:
+    """The engine of a ``<engine>.image`` helper (``redis.image``; not
+    ``redis.metrics.image``, the exporter's)."""
     for helper in _HELPER_NAME.finditer(value):
         stem, _, last = helper.group("name").rpartition(".")
         if last == "image" and stem in _engine_ids():
-            return stem, None
-    match = _VALUES_IMAGE.search(value)
-    values = _chart_values(path) if match else None
-    if match is None or values is None:
-        return None
-    keys = tuple(k for k in match.group("keys").split(".") if k)
-    found = values_image_at(values, keys)
-    if found is None:
-        return None
-    engine, line = found
-    values_display = _values_display(display)
-    return engine, Location(values_display, line) if values_display else None
+            return stem
+    return None
 
 
-def _templated_component(
-    engine: str,
-    value: str,
-    display: str,
-    line: int | None,
-    origin: str = "image",
-    same_as: Location | None = None,
-) -> Component:
+def templated_component(
+    value: str, path: Path, display: str, line: int | None, origin: str = "image"
+) -> Component | None:
+    """The engine a templated ``image:`` value deploys, rendered from the chart's
+    values.yaml and Chart.yaml when the template says plainly how (see
+    ``_helmtemplate``).
+
+    A template that takes both repository and tag from one values entry is that
+    entry's deployment: ``same_as`` points there, so a chart scanned whole reports
+    it once, at values.yaml. When the value cannot be rendered, the engine is still
+    told from a ``<engine>.image`` helper's name, unresolved.
+    """
+    location = Location(display, line, value)
+    context = chart_context(path, display)
+    why = "render the chart or scan its values.yaml"
+    if context is not None and context.may_deploy_engine(value):
+        rendered = render_image(value, context)
+        decided, component = _rendered_component(rendered, context, value, location, origin)
+        if decided:
+            return component
+        why = rendered.reason or why
+    engine = _helper_engine(value)
+    if engine is None:
+        return None
     return Component(
         engine,
         None,
-        Location(display, line, value),
-        unresolved=f"image is templated ({value}); render the chart or scan its values.yaml",
+        location,
+        unresolved=f"image is templated ({value}); {why}",
         origin=origin,
-        same_as=same_as,
+        same_as=_only_image_of(engine, context),
     )
+
+
+def _rendered_component(
+    rendered: Rendered, context: ChartContext, value: str, location: Location, origin: str
+) -> tuple[bool, Component | None]:
+    """(whether rendering decided, the component): undecided when the repository
+    could not be rendered."""
+    values = context.values
+    spot = rendered.spots.get(rendered.entry) if rendered.entry is not None else None
+    if spot is None and rendered.entry is not None and values is not None:
+        spot = spot_in_values(values, rendered.entry)
+    if spot is not None and values is not None:
+        found = component_for_spot(spot, context.chart, location.path)
+        if found is None or found.location is None:
+            return True, None
+        note = f"rendered from {values.name} {dotted(spot.path)}: {found.location.text}"
+        return True, dataclasses.replace(
+            found,
+            location=location,
+            origin=origin,
+            same_as=Location(values.display, spot.line),
+            notes=(*found.notes, note),
+        )
+    text = rendered.text
+    if MISSING not in text:
+        found = component_for_image(text, location)
+        if found is None:
+            return True, None
+        notes = [f"rendered with the chart's defaults: {text}"]
+        if rendered.app_version:
+            notes.append("the tag is the chart's appVersion (Chart.yaml), not a values entry")
+        return True, dataclasses.replace(found, origin=origin, notes=(*found.notes, *notes))
+    reason = f"image is templated ({value}): {rendered.reason or 'part of it is unknown'}"
+    found = component_for_template(text, location, reason)
+    if found is not None:
+        return True, dataclasses.replace(found, origin=origin)
+    return False, None
+
+
+def _only_image_of(engine: str, context: ChartContext | None) -> Location | None:
+    """Where values.yaml declares this engine's image, when it declares exactly one."""
+    values = context.values if context is not None else None
+    if values is None:
+        return None
+    lines: list[int | None] = []
+    for spot in iter_image_spots(values.doc.value, (), values.doc, values.lines, values.name):
+        found = component_for_image(spot.reference(""), Location(values.display))
+        if found is not None and found.engine == engine:
+            lines.append(spot.line)
+    return Location(values.display, lines[0]) if len(lines) == 1 else None
 
 
 def _image_component(value: str, path: Path, display: str, line: int | None) -> Component | None:
     """The engine an ``image:`` value runs, literal or templated; None for other images."""
     if "{{" in value:
-        found = templated_engine(value, path, display)
-        if found is None:
-            return None
-        engine, same_as = found
-        return _templated_component(engine, value, display, line, same_as=same_as)
+        return templated_component(value, path, display, line)
     return component_for_image(value, Location(display, line, value.strip().strip("\"'")))
 
 
@@ -192,33 +244,73 @@ def _pod_components(
                 yield component
 
 
-def _operator_component(
-    obj: Mapping[Any, Any], engine: str, obj_path: PathKey, doc: Located, path: Path, display: str
-) -> Component | None:
+def _operator_components(
+    obj: Mapping[Any, Any],
+    operator: OperatorKind,
+    obj_path: PathKey,
+    doc: Located,
+    path: Path,
+    display: str,
+) -> Iterator[Component]:
+    """The engines a custom resource runs; nothing for one without a ``spec`` (a test
+    assertion on ``status``) or without an image its CRD requires (a patch)."""
+    if not isinstance(obj.get("spec"), Mapping):
+        return
+    images = [(p, _get(obj, p)) for p in operator.images]
+    if operator.image_required and not any(_is_text(image) for _, image in images):
+        return
     kind = str(obj.get("kind"))
-    for image_path in _OPERATOR_IMAGE_PATHS:
-        image = _get(obj, image_path)
-        if not isinstance(image, str) or not image.strip():
+    for image_path, image in images:
+        if _is_text(image):
+            line = doc.line_of((*obj_path, *image_path))
+            yield _operator_image(image, operator.engine, kind, path, display, line)
             continue
-        line = doc.line_of((*obj_path, *image_path))
-        if "{{" in image:
-            return _templated_component(engine, image, display, line, origin="operator")
-        found = component_for_image(image, Location(display, line, image))
+        owner = image_path[:-1]
+        where = owner if len(owner) > 1 and _get(obj, owner) is not None else ("kind",)
+        line = doc.line_of((*obj_path, *where))
+        field = ".".join(map(str, image_path))
+        reason = (
+            f"custom resource {kind} does not set {field}: {operator.default}"
+            if operator.default
+            else f"custom resource {kind} names no image; the operator chooses the version"
+        )
+        text = f"kind: {kind}" if where == ("kind",) else f"{kind} {field} (not set)"
+        yield Component(
+            operator.engine,
+            None,
+            Location(display, line, text),
+            unresolved=reason,
+            origin="operator",
+        )
+
+
+def _is_text(value: Any) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+def _operator_image(
+    image: str, engine: str, kind: str, path: Path, display: str, line: int | None
+) -> Component:
+    if "{{" in image:
+        found = templated_component(image, path, display, line, origin="operator")
         if found is not None:
             return found
         return Component(
             engine,
             None,
             Location(display, line, image),
-            unresolved=f"custom resource {kind} runs image {image!r}, which is not a catalogued "
-            f"{engine} image; its version cannot be read",
+            unresolved=f"image is templated ({image}); render the chart or scan its values.yaml",
             origin="operator",
         )
+    found = component_for_image(image, Location(display, line, image))
+    if found is not None:
+        return found
     return Component(
         engine,
         None,
-        Location(display, doc.line_of((*obj_path, "kind")), f"kind: {kind}"),
-        unresolved=f"custom resource {kind} names no image; the operator chooses the version",
+        Location(display, line, image),
+        unresolved=f"custom resource {kind} runs image {image!r}, which is not a catalogued "
+        f"{engine} image; its version cannot be read",
         origin="operator",
     )
 
@@ -242,11 +334,9 @@ def _object_components(
         yield from _pod_components(pod_spec, (*obj_path, *spec_path), doc, path, display)
         return
     group = api_version.rpartition("/")[0]
-    engine = OPERATOR_KINDS.get((group, kind))
-    if engine is not None:
-        component = _operator_component(obj, engine, obj_path, doc, path, display)
-        if component is not None:
-            yield component
+    operator = OPERATOR_KINDS.get((group, kind))
+    if operator is not None:
+        yield from _operator_components(obj, operator, obj_path, doc, path, display)
 
 
 def _blank_template_comments(text: str) -> str:

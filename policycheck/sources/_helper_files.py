@@ -1,0 +1,77 @@
+"""Reading the files a manifest depends on: a compose file's ``.env``, a chart's
+``Chart.yaml``, ``values.yaml`` and template helpers.
+
+The walker never follows a symlink out of the scanned root; helper files are opened
+by the sources themselves, so they keep the same promise here. A source knows the
+folder its manifest belongs to (the compose project, the chart), not the root the
+user named, so the rule is stricter than the walker's: a helper is read only when it
+resolves inside that folder. A ``.env`` or ``Chart.yaml`` that is a symlink to a
+file elsewhere (``/etc/os-release``, a secret next to the repository) is never
+opened; the finding that needed it says so and is left for review.
+
+Every outcome is a value, never an exception: a dependent manifest still reports
+every engine that does not depend on the helper, and those that do name the helper
+and why it could not be read.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from policycheck.errors import InputError
+from policycheck.yamlload import read_text
+
+
+@dataclass(frozen=True)
+class Helper:
+    """A helper file as read: its text, or why there is none.
+
+    ``missing`` is true when the file does not exist (a normal case: no ``.env``).
+    ``problem`` says why an existing file was not used; ``error`` is the input error
+    to report for it when the file itself is broken (not for one left unread on
+    purpose, such as a symlink out of the folder).
+    """
+
+    display: str
+    text: str | None = None
+    missing: bool = False
+    problem: str | None = None
+    error: InputError | None = None
+
+    def why_unread(self, what: str) -> str:
+        """``what`` (e.g. "tag") comes from this file, which could not be read: why."""
+        name = self.display.rsplit("/", 1)[-1]
+        return f"{what} comes from {name}, which could not be read ({self.problem})"
+
+
+def inside(path: Path, folder: Path) -> bool:
+    """Whether ``path`` resolves (through any symlinks) to a place inside ``folder``."""
+    if path.parent == folder and not os.path.islink(path):
+        return True  # a file right in the folder, not a link: no need to resolve
+    try:
+        real = Path(os.path.realpath(path))
+        base = Path(os.path.realpath(folder))
+    except (OSError, ValueError):
+        return False
+    return real == base or real.is_relative_to(base)
+
+
+def read_helper(path: Path, folder: Path, display: str) -> Helper:
+    """Read ``path``, a helper of a manifest in ``folder`` (see the module docstring)."""
+    if not os.path.lexists(path):
+        return Helper(display, missing=True, problem="it does not exist")
+    if not inside(path, folder):
+        return Helper(
+            display,
+            problem=f"it is a symlink to a file outside {folder.name or 'this folder'}/, "
+            "which is never read",
+        )
+    if not path.is_file():
+        return Helper(display, problem="it is not a regular file")
+    try:
+        return Helper(display, text=read_text(path, display))
+    except InputError as exc:
+        where = f"line {exc.line}: " if exc.line else ""
+        return Helper(display, problem=f"{where}{exc.message}", error=exc)
