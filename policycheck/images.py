@@ -531,6 +531,9 @@ def component_for_image(
             notes=found.notes,
         )
     version, floating, why, notes = read_tag(ref.tag, found, engine)
+    if ref.digest is not None and why is None:
+        floating = False  # the digest fixes what runs, whatever the tag says
+        notes = (*notes, _digest_note(ref))
     return Component(
         engine.id,
         version,
@@ -539,4 +542,15 @@ def component_for_image(
         floating=floating,
         origin="image",
         notes=(*found.notes, *notes),
+    )
+
+
+def _digest_note(ref: ImageRef) -> str:
+    """What a digest-pinned image's finding rests on: the digest decides, the tag is trusted."""
+    digest = ref.digest or ""
+    short = digest if len(digest) <= 19 else digest[:19] + "..."
+    return (
+        f"Pinned by digest {short}: the digest, not the tag, decides what runs. The release "
+        f"is read from the tag {ref.tag!r}, trusted to name what the digest holds; "
+        "policycheck does not fetch the image to check."
     )

@@ -486,3 +486,16 @@ def test_declarations_end_with_their_scope() -> None:
     assert found("corp/cache:7.4.0") is None
     assert images.DECLARED_WORDS == ()
     assert not images.configured()
+
+
+def test_a_digest_pinned_tag_is_pinned_and_says_the_digest_decides() -> None:
+    digest = "sha256:" + "0123456789abcdef" * 4
+    where = Location("compose.yaml", 3)
+    exact = component_for_image(f"redis:7.2.4@{digest}", where)
+    assert exact is not None and exact.version == "7.2.4" and not exact.floating
+    assert any("the digest, not the tag, decides what runs" in n for n in exact.notes)
+    line = component_for_image(f"redis:7.2@{digest}", where)
+    assert line is not None and line.version == "7.2"
+    assert any("trusted to name what the digest holds" in n for n in line.notes)
+    bare = component_for_image(f"redis@{digest}", where)
+    assert bare is not None and bare.version is None and bare.unresolved
