@@ -43,6 +43,7 @@ class ReleaseFacts:
     pinned: bool
     provider: str | None
     build: str | None = None
+    context: str = "deployment"
 
 
 @dataclass
@@ -259,7 +260,13 @@ class Evaluator:
                 "from the latest catalogued range, so a person must confirm it."
             )
         facts = ReleaseFacts(
-            engine, version, lic_range, pinned, c.provider, build=split[1] if split else None
+            engine,
+            version,
+            lic_range,
+            pinned,
+            c.provider,
+            build=split[1] if split else None,
+            context=c.context or "deployment",
         )
         finding = self._evaluate_release(base, facts, notes, c)
         if assumed and finding.verdict < Verdict.REVIEW:
@@ -525,6 +532,8 @@ class Evaluator:
         if facts.provider is not None and not w.mentions_provider:
             return False
         if w.provider_managed is not None and (facts.provider is not None) != w.provider_managed:
+            return False
+        if w.contexts is not None and facts.context not in w.contexts:
             return False
         if w.licenses is not None and (record is None or record.id not in w.licenses):
             return False

@@ -61,6 +61,7 @@ class Condition:
     pinned: bool | None = None
     provider_managed: bool | None = None
     verified_at_tags: bool | None = None
+    contexts: frozenset[str] | None = None
 
     @property
     def mentions_provider(self) -> bool:
@@ -293,6 +294,7 @@ class _Builder:
             pinned=w.get("pinned"),
             provider_managed=w.get("provider_managed"),
             verified_at_tags=w.get("verified_at_tags"),
+            contexts=frozenset(strs("context")) if "context" in w else None,
         )
 
     def build(self, sha: str, path: Path) -> Policy:
