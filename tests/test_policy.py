@@ -271,3 +271,22 @@ def test_cli_stops_on_a_bad_registry_before_scanning(
     _, err = capsys.readouterr()
     assert code == 2
     assert "policy.yaml:14: unknown engine 'redus'" in err
+
+
+def test_a_declared_in_house_image_is_found_in_kubernetes_manifests(tmp_path: Path) -> None:
+    """The Kubernetes prefilter looks for engine words on image lines; a declared in-house
+    image names none, so its name must count as one."""
+    import datetime as dt
+
+    from policycheck.core import check
+
+    (tmp_path / "deploy.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: c}\nspec:\n  template:\n"
+        "    spec:\n      containers:\n        - name: c\n"
+        "          image: registry.corp.example/corp/cache:7.4.0\n"
+    )
+    policy = load_policy(write(tmp_path, GOOD + REGISTRIES))
+    report = check([str(tmp_path)], policy, dt.date(2026, 9, 1))
+    assert [
+        (f.engine, f.version, f.location.line if f.location else None) for f in report.findings
+    ] == [("redis", "7.4.0", 9)]

@@ -29,6 +29,7 @@ from typing import Any
 
 from policycheck.catalog import catalog
 from policycheck.errors import InputError
+from policycheck import images
 from policycheck.images import component_for_image
 from policycheck.model import Component, Location
 from policycheck.sources._helmtemplate import ChartContext, Rendered, chart_context, render_image
@@ -396,7 +397,10 @@ class KubernetesSource(Source):
         """
         if not mentions_engine(lowered) and b"{{" not in lowered:
             return False
-        return _WORTH_PARSING.search(lowered) is not None
+        if _WORTH_PARSING.search(lowered) is not None:
+            return True
+        # An in-house image the policy declares names no engine: its name is the word.
+        return any(word in lowered for word in images.DECLARED_WORDS)
 
     def claims(self, path: Path, head: bytes) -> bool:
         """A YAML file whose first bytes carry ``apiVersion`` and ``kind`` keys."""
