@@ -27,9 +27,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from policycheck import images
 from policycheck.catalog import catalog
 from policycheck.errors import InputError
-from policycheck import images
 from policycheck.images import component_for_image
 from policycheck.model import Component, Location
 from policycheck.sources._helmtemplate import ChartContext, Rendered, chart_context, render_image
