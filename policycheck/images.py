@@ -297,7 +297,7 @@ def _declared_identity(image: DeclaredImage, ref: ImageRef) -> Identity:
     if image.tag == "image":
         reason = (
             f"{ref.name} is declared in the policy as an image of {name} whose tag is its own "
-            f"version; its tag {ref.tag!r} does not say which {name} release it runs"
+            f"version; its {_tag_words(ref)} does not say which {name} release it runs"
         )
     return Identity(image.engine, image.tag, reason, None, tuple(notes))
 
@@ -349,10 +349,15 @@ def _catalogued(ref: ImageRef) -> Identity | None:
     if entry.role == "derived":
         name = catalog().engines[entry.engine].name
         reason = (
-            f"{ref.name} is an image built on {name}; its tag {ref.tag!r} is the image's own "
+            f"{ref.name} is an image built on {name}; its {_tag_words(ref)} is the image's own "
             f"version, not the {name} release"
         )
     return Identity(entry.engine, entry.tag, reason, entry.tag_prefix, notes)
+
+
+def _tag_words(ref: ImageRef) -> str:
+    """``tag '1.2'`` for messages, or just ``tag`` when the reference has none (yet)."""
+    return f"tag {ref.tag!r}" if ref.tag else "tag"
 
 
 def _through_note(through: str, entry: ImageEntry) -> str:
@@ -375,14 +380,14 @@ def _by_name(ref: ImageRef) -> Identity | None:
         if ref.registry is None:
             reason = (
                 f"{ref.name} is an image of the Docker Hub account {segments[0]!r}, not the "
-                f"official {segments[-1]} image: a third-party build whose tag {ref.tag!r} "
+                f"official {segments[-1]} image: a third-party build whose {_tag_words(ref)} "
                 f"names the image, not a {name} release"
             )
         else:
             registry = "/".join([ref.host, *segments[:-1]])
             reason = (
                 f"{ref.name} may be a mirror of Docker Hub's official {segments[-1]} image or "
-                f"a build of its own, so its tag {ref.tag!r} is not read as a {name} release; "
+                f"a build of its own, so its {_tag_words(ref)} is not read as a {name} release; "
                 f"if {registry} mirrors Docker Hub, declare it under registries.mirrors in the "
                 "policy"
             )

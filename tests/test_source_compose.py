@@ -185,11 +185,15 @@ def test_unresolved_tag_of_engine_image_is_an_unresolved_component(tmp_path: Pat
 
 
 def test_unresolved_repository_yields_nothing(tmp_path: Path) -> None:
+    """Only an unknown registry leaves the image path to read (see the mirror test)."""
     compose = (
         "services:\n  a:\n    image: ${CACHE_IMAGE}\n"
         "  b:\n    image: ${REGISTRY}/redis:7.4.2\n  c:\n    image: redis${FLAVOUR}:7\n"
     )
-    assert collect(tmp_path, compose) == []
+    assert [
+        (c.engine, c.version, c.location.line if c.location else None)
+        for c in collect(tmp_path, compose)
+    ] == [("redis", None, 5)]
 
 
 def test_repository_from_env_file_is_found_even_without_engine_word(tmp_path: Path) -> None:
@@ -511,3 +515,37 @@ def test_a_broken_env_shared_by_two_compose_files_is_one_error(
     assert [(e.path, e.line) for e in result.errors] == [(".env", 1)]
     # docker-compose.override.yml sorts first: its valkey, then the base file's three
     assert [c.version for c in result.components] == [None, "7.2.4", None, None]
+
+
+def test_a_registry_from_a_variable_is_read_as_a_mirror(tmp_path: Path) -> None:
+    found = collect(
+        tmp_path,
+        "services:\n"
+        "  a:\n    image: ${REGISTRY}/library/redis:7.4.0\n"
+        "  b:\n    image: ${REGISTRY}/redis:7.2.4\n"
+        "  c:\n    image: ${IMAGE}\n",
+    )
+    assert [(c.engine, c.version, c.location.line if c.location else None) for c in found] == [
+        ("redis", "7.4.0", 3),
+        ("redis", None, 5),  # a bare official name after an unknown registry: ambiguous
+    ]
+    assert found[0].notes[0].startswith("The registry ${REGISTRY} is not known here")
+    assert found[1].unresolved is not None and "${REGISTRY}/redis may be a mirror" in (
+        found[1].unresolved
+    )
+    assert all(
+        "registry.invalid" not in text for c in found for text in (*c.notes, c.unresolved or "")
+    )
+
+
+def test_an_unknown_tag_on_a_derived_or_unrecognised_image_is_still_reported(
+    tmp_path: Path,
+) -> None:
+    found = collect(
+        tmp_path,
+        "services:\n"
+        "  a:\n    image: corp/redis-hardened:${TAG}\n"
+        "  b:\n    image: registry.k8s.io/redis:${TAG}\n",
+    )
+    assert [(c.engine, c.version) for c in found] == [("redis", None), ("redis", None)]
+    assert all(c.unresolved and "None" not in c.unresolved for c in found)

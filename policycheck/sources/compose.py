@@ -16,12 +16,12 @@ import bisect
 import itertools
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from policycheck.errors import InputError
-from policycheck.images import component_for_image, engine_for_image, parse_image
+from policycheck.images import component_for_image
 from policycheck.model import Component, Location
 from policycheck.sources._ci_names import ci_kind
 from policycheck.sources._helper_files import Helper, read_helper
@@ -184,21 +184,47 @@ def component_for_template(
 ) -> Component | None:
     """A Component for an image that may contain MISSING (an unknown variable value).
 
-    When only the tag or digest is unknown and the repository names an engine image,
-    the engine is known and its version is not: an unresolved Component. When the
-    repository itself is unknown (``${IMAGE}``, ``${REGISTRY}/redis``), nothing can be
-    said about what runs, so nothing is reported.
+    When only the tag or digest is unknown and the repository names an engine image
+    (catalogued, derived or unrecognised, see ``images``), the engine is known and its
+    version is not: an unresolved Component. When only the registry is unknown
+    (``${REGISTRY}/library/redis:7.4.0``), the path after it is read as a mirror's would
+    be, and the finding says where the registry comes from. When the repository itself
+    is unknown (``${IMAGE}``), nothing can be said about what runs: nothing is reported.
     """
     if MISSING not in resolved:
         return component_for_image(resolved, location)
     repository = _repository_part(resolved)
-    if MISSING in repository:
+    registry, slash, path = repository.partition("/")
+    registry_unknown = MISSING in registry and bool(slash) and MISSING not in path
+    if MISSING in repository and not registry_unknown:
         return None
-    ref = parse_image(repository)
-    engine = engine_for_image(ref) if ref is not None else None
-    if engine is None:
-        return None
-    return Component(engine.id, None, location, unresolved=reason, origin="image")
+    if registry_unknown:
+        resolved = _UNKNOWN_REGISTRY + resolved[len(registry) :]
+        repository = _UNKNOWN_REGISTRY + repository[len(registry) :]
+    if MISSING in resolved:
+        component = component_for_image(repository, location, unknown_tag=reason)
+    else:
+        component = component_for_image(resolved, location)
+    if component is None or not registry_unknown:
+        return component
+    written = (location.text or registry).split("/", 1)[0]
+    notes = tuple(n for n in component.notes if _UNKNOWN_REGISTRY not in n)
+    unresolved = component.unresolved
+    if unresolved is not None:
+        unresolved = unresolved.replace(_UNKNOWN_REGISTRY, written)
+    return replace(
+        component,
+        unresolved=unresolved,
+        notes=(
+            f"The registry {written} is not known here ({reason or 'no value'}); the image "
+            "path after it is read as a mirror's would be.",
+            *notes,
+        ),
+    )
+
+
+#: Stands for a registry a variable would name: reserved, so it never matches a catalogued one.
+_UNKNOWN_REGISTRY = "registry.invalid"
 
 
 def _repository_part(image: str) -> str:
