@@ -284,14 +284,29 @@ class Engine:
         """Whether ``v`` falls where every release is recorded, yet is none of them.
 
         Compared on the release numbers (``7.2.4rc1`` falls at 7.2.4), so a pre-release
-        form of a recorded line is caught too.
+        form of a recorded line is caught too. A version past the newest recorded release
+        of its line is not caught here: a maintained line may have shipped it after the
+        catalog was made (see ``past_its_line``).
         """
+        if not self._recorded_span(v) or self.past_its_line(v):
+            return False
+        return all(rel.version != v for rel, _ in self.releases)
+
+    def past_its_line(self, v: Version) -> bool:
+        """Whether ``v`` is newer than every recorded release of its major.minor line,
+        where the catalog records every release: a patch published after the catalog, or
+        a typo, which only a person can tell apart."""
+        if not self._recorded_span(v):
+            return False
+        major, minor = (*v.release, 0)[:2]
+        newest = self.newest_in_line(Version(f"{major}.{minor}"), Version(f"{major}.{minor + 1}"))
+        return newest is not None and v > newest.version
+
+    def _recorded_span(self, v: Version) -> bool:
         start = self.releases_complete_from
         if start is None or Version(".".join(map(str, v.release))) < start:
             return False
-        if v > self.newest_known.version:
-            return False  # newer than verified: reviewed as an assumption elsewhere
-        return all(rel.version != v for rel, _ in self.releases)
+        return v <= self.newest_known.version  # newer than verified: an assumption anyway
 
     def notes_for(self, v: Version) -> list[ReleaseNote]:
         """Caveats that apply to release ``v``."""

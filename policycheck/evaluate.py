@@ -253,7 +253,16 @@ class Evaluator:
             ]
             return base
         assumed = version > engine.newest_known.version
-        if assumed:
+        if engine.past_its_line(version):
+            assumed = True
+            notes.append(
+                f"No {engine.name} release {base.version} is recorded: it is newer than every "
+                f"recorded release of its line, though the catalog lists every release up to "
+                f"{engine.newest_known}. It may have shipped after the catalog was made, or be "
+                f"a typo; the license {lic_range.license} is assumed from the range that holds "
+                "it, so a person must confirm both."
+            )
+        elif assumed:
             notes.append(
                 f"{engine.name} {base.version} is newer than the newest release verified at its "
                 f"tag ({engine.newest_known}); the license {lic_range.license} is assumed "

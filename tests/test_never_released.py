@@ -23,17 +23,15 @@ def run(engine: str, version: str, policy: str = "default") -> Finding:
 @pytest.mark.parametrize(
     ("engine", "version", "newest_in_line"),
     [
-        ("redis", "7.2.99", "7.2.14"),
-        ("redis", "7.2.15", "7.2.14"),
         ("redis", "7.2.4.1", "7.2.14"),
         ("redis", "7.2.4rc1", "7.2.14"),
         ("redis", "7.2.4-rc1", "7.2.14"),
-        ("valkey", "8.1.99", "8.1.7"),
+        ("redis", "8.0.0.1", "8.0.6"),
         ("valkey", "7.2.4", "7.2.13"),  # Valkey's first GA is 7.2.5; 7.2.4 only as -rc1
-        ("dragonfly", "v1.25.99", "1.25.7"),
+        ("dragonfly", "v1.25.3.1", "1.25.7"),
     ],
 )
-def test_a_version_where_every_release_is_recorded_but_none_is_reviewed(
+def test_a_version_among_recorded_releases_that_is_none_of_them_is_reviewed(
     engine: str, version: str, newest_in_line: str
 ) -> None:
     for policy in ("default", "permissive-only", "osi-only", "managed-service-provider"):
@@ -41,11 +39,32 @@ def test_a_version_where_every_release_is_recorded_but_none_is_reviewed(
         assert finding.verdict == Verdict.REVIEW, policy
         assert finding.version is None and not finding.resolved
         assert finding.requested == version
-        assert (
-            f"the newest release of the {newest_in_line.rsplit('.', 1)[0]} line is "
-            in (finding.rationale[0])
-        )
+        assert finding.rationale[0].startswith(f"No {finding.engine_name} release {version} ")
         assert finding.rationale[0].split(" line is ")[1].startswith(newest_in_line)
+
+
+@pytest.mark.parametrize(
+    ("engine", "version", "license"),
+    [
+        ("redis", "7.4.10", "LicenseRef-scancode-rsalv2 OR SSPL-1.0"),  # discourse builds it
+        ("redis", "7.2.15", "BSD-3-Clause"),
+        ("valkey", "8.1.99", "BSD-3-Clause"),
+        ("dragonfly", "v1.25.99", "BUSL-1.1"),
+    ],
+)
+def test_a_version_past_the_newest_of_its_line_is_an_assumption_to_review(
+    engine: str, version: str, license: str
+) -> None:
+    """A maintained line may ship a patch after the catalog was made: its range's license
+    is shown, never allowed without a person confirming the release and the license."""
+    for policy in ("default", "permissive-only", "osi-only", "managed-service-provider"):
+        finding = run(engine, version, policy)
+        assert finding.verdict >= Verdict.REVIEW, policy
+        assert finding.resolved and finding.license == license
+        assert any(
+            n.startswith("No ") and "newer than every recorded release of its line" in n
+            for n in finding.notes
+        )
 
 
 def test_versions_before_the_evidence_are_not_assumed() -> None:
