@@ -1,6 +1,6 @@
 """The tree-sitter HCL2 reader gives python-hcl2's values, and python-hcl2 is the oracle.
 
-``terraform.py`` was written against python-hcl2's output; ``_hcl`` now parses with
+The Terraform source was written against python-hcl2's output; ``terraform.hcl`` now parses with
 tree-sitter for speed, so these tests hold it to python-hcl2 on generated Terraform
 (a property test), on one example per construct, and on malformed files.
 """
@@ -19,8 +19,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from policycheck.errors import InputError
-from policycheck.sources import _hcl
-from policycheck.sources._hcl import HclFile, _parser, parse_hcl
+from policycheck.sources.terraform import hcl as tf_hcl
+from policycheck.sources.terraform.hcl import HclFile, _parser, parse_hcl
 
 _OPTIONS = hcl2.SerializationOptions(
     with_comments=False, explicit_blocks=False, strip_string_quotes=True
@@ -538,8 +538,8 @@ def test_long_literals_parse_the_same_through_placeholders(text: str, shortest: 
 
     plain = outcome()
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(_hcl, "MASK_FILES_FROM", 0)
-        mp.setattr(_hcl, "MASK_LITERALS_FROM", shortest)
+        mp.setattr(tf_hcl, "MASK_FILES_FROM", 0)
+        mp.setattr(tf_hcl, "MASK_LITERALS_FROM", shortest)
         assert outcome() == plain
 
 
@@ -563,8 +563,8 @@ def test_each_literal_form_survives_its_placeholder(text: str) -> None:
     except InputError as exc:
         plain = exc.line
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(_hcl, "MASK_FILES_FROM", 0)
-        mp.setattr(_hcl, "MASK_LITERALS_FROM", 1)
+        mp.setattr(tf_hcl, "MASK_FILES_FROM", 0)
+        mp.setattr(tf_hcl, "MASK_LITERALS_FROM", 1)
         try:
             masked: object = parse_hcl(text, "t.tf")
         except InputError as exc:
@@ -574,7 +574,7 @@ def test_each_literal_form_survives_its_placeholder(text: str) -> None:
 
 _MEMORY_PROBE = """
 import resource, sys, time
-from policycheck.sources._hcl import parse_hcl
+from policycheck.sources.terraform.hcl import parse_hcl
 kind = sys.argv[1]
 size = 20_000_000
 body = {
@@ -610,12 +610,12 @@ def test_a_20_mb_literal_parses_in_bounded_time_and_memory(kind: str) -> None:
 
 def test_too_much_code_is_refused_not_parsed() -> None:
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(_hcl, "MAX_CODE_BYTES", 1000)
+        mp.setattr(tf_hcl, "MAX_CODE_BYTES", 1000)
         with pytest.raises(InputError) as info:
             parse_hcl("a = [" + "var.x, " * 500 + "]\n", "big.tf")
         assert "too large to read" in info.value.message
         # long literals do not count: they reach the parser as placeholders
-        mp.setattr(_hcl, "MASK_FILES_FROM", 0)
+        mp.setattr(tf_hcl, "MASK_FILES_FROM", 0)
         assert parse_hcl('a = "' + "z" * 5000 + '"\n', "big.tf") == {"a": "z" * 5000}
 
 

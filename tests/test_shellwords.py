@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from policycheck.sources._shellwords import Scope, expand, inline_script, read_commands
+from policycheck.sources.builds.shellwords import Scope, expand, inline_script, read_commands
 from policycheck.sources.compose import MISSING
 
 

@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from policycheck.errors import InputError
 from policycheck.model import Component
 from policycheck.sources import all_sources
-from policycheck.sources._ci_github import expand_matrix
-from policycheck.sources._rawyaml import raw_documents
-from policycheck.sources.ci import SOURCE
+from policycheck.sources.ci.github import expand_matrix
+from policycheck.sources.ci.rawyaml import raw_documents
+from policycheck.sources.ci.source import SOURCE
 from policycheck.sources.compose import SOURCE as COMPOSE
 from policycheck.sources.kubernetes import SOURCE as KUBERNETES
 from policycheck.walk import scan_paths

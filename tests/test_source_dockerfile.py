@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from policycheck.errors import InputError
 from policycheck.model import Component
-from policycheck.sources.dockerfile import (
+from policycheck.sources.builds.dockerfile import (
     PACKAGE_REASON,
     SOURCE,
     parse_instructions,

@@ -14,8 +14,8 @@ from policycheck import core
 from policycheck.errors import InputError
 from policycheck.model import Component
 from policycheck.policy import load_policy
-from policycheck.sources._helmtemplate import chart_context, render_image
-from policycheck.sources.helm import SOURCE
+from policycheck.sources.helm.template import chart_context, render_image
+from policycheck.sources.helm.values import SOURCE
 from policycheck.walk import scan_paths
 
 

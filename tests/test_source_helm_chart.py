@@ -11,9 +11,9 @@ import pytest
 
 from policycheck import core
 from policycheck.model import Component
-from policycheck.sources import helm_chart
-from policycheck.sources._helmchart import engine_for_chart
-from policycheck.sources.helm_chart import SOURCE
+from policycheck.sources.helm import dependencies
+from policycheck.sources.helm.chart import engine_for_chart
+from policycheck.sources.helm.dependencies import SOURCE
 from policycheck.walk import scan_paths
 
 ARGO_STYLE_CHART = """
@@ -337,7 +337,7 @@ def test_chart_yaml_symlink_out_of_the_chart_is_never_read(tmp_path: Path) -> No
 def test_archive_reading_is_bounded_by_the_unpacked_size(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(helm_chart, "MAX_UNPACKED_BYTES", 1 << 20)
+    monkeypatch.setattr(dependencies, "MAX_UNPACKED_BYTES", 1 << 20)
     write(tmp_path / "Chart.yaml", BITNAMI_STYLE_CHART)
     _archive(
         tmp_path / "charts" / "redis-22.0.1.tgz",

@@ -406,7 +406,7 @@ def test_claims_only_yaml_with_api_version_and_kind() -> None:
 
 
 def test_helm_source_runs_before_kubernetes() -> None:
-    from policycheck.sources.helm import HelmSource
+    from policycheck.sources.helm.values import HelmSource
 
     assert HelmSource.priority < KubernetesSource.priority
 

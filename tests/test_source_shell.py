@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from policycheck.model import Component
-from policycheck.sources._builds import PACKAGE_REASON
-from policycheck.sources.shell import SOURCE
+from policycheck.sources.builds.commands import PACKAGE_REASON
+from policycheck.sources.builds.scripts import SOURCE
 
 FIXTURES = Path(__file__).parent / "fixtures" / "source_shell"
 

@@ -15,8 +15,11 @@ from policycheck.errors import InputError
 from policycheck.evaluate import Evaluator
 from policycheck.model import Component
 from policycheck.policy import Verdict, load_policy
-from policycheck.sources import _hcl, _tfeval, _tffacts, all_sources
-from policycheck.sources.terraform import SOURCE
+from policycheck.sources import all_sources
+from policycheck.sources.terraform import expressions as tf_expressions
+from policycheck.sources.terraform import facts as tf_facts
+from policycheck.sources.terraform import hcl as tf_hcl
+from policycheck.sources.terraform.source import SOURCE
 from policycheck.walk import scan_paths
 
 FIXTURES = Path(__file__).parent / "fixtures" / "terraform"
@@ -255,7 +258,7 @@ def test_unparsable_variable_is_named_in_the_reason(tmp_path: Path) -> None:
 
 def _whole_file(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make every HclFile convert the whole file: the reference selection must match."""
-    monkeypatch.setattr(_hcl.HclFile, "select", lambda self, wanted: self.whole())
+    monkeypatch.setattr(tf_hcl.HclFile, "select", lambda self, wanted: self.whole())
 
 
 _FILLER = st.sampled_from(
@@ -303,9 +306,9 @@ def test_block_selection_gives_the_same_answer_as_converting_whole_files(
     selected = _outcome(directory / "main.tf", text)
     with pytest.MonkeyPatch.context() as mp:
         _whole_file(mp)
-        _hcl._cached.cache_clear()
+        tf_hcl._cached.cache_clear()
         whole = _outcome(directory / "main.tf", text)
-    _hcl._cached.cache_clear()
+    tf_hcl._cached.cache_clear()
     assert selected == whole
 
 
@@ -503,7 +506,7 @@ SOURCES: dict[str, tuple[str, str, str | None] | None] = {
 def test_module_sources_name_known_modules(
     source: str, expected: tuple[str, str, str | None] | None
 ) -> None:
-    found = _tffacts.known_module(source)
+    found = tf_facts.known_module(source)
     if expected is None:
         assert found is None
         return
@@ -527,7 +530,7 @@ CONSTRAINTS: dict[str, tuple[tuple[int, int, int], tuple[int, int, int] | None]]
 def test_version_constraints_read_as_terraform_reads_them(
     text: str, interval: tuple[tuple[int, int, int], tuple[int, int, int] | None]
 ) -> None:
-    parsed = _tffacts.parse_constraint(text)
+    parsed = tf_facts.parse_constraint(text)
     assert parsed is not None
     assert (parsed.low, parsed.high) == interval
 
@@ -546,8 +549,8 @@ def test_version_constraints_read_as_terraform_reads_them(
 def test_a_call_gets_the_defaults_of_the_release_terraform_installs(
     wanted: str | None, release: str | None
 ) -> None:
-    (module,) = [m for m in _tffacts.facts().modules if m.registry.startswith("cloudposse/")]
-    interval = None if wanted is None else _tffacts.parse_constraint(wanted)
+    (module,) = [m for m in tf_facts.facts().modules if m.registry.startswith("cloudposse/")]
+    interval = None if wanted is None else tf_facts.parse_constraint(wanted)
     found = module.release(interval)
     assert (found.versions if found else None) == release
 
@@ -638,13 +641,13 @@ class _Context:
     def __init__(self, variables: dict[str, Any]) -> None:
         self.variables = variables
 
-    def variable(self, name: str, depth: int) -> _tfeval.Result:
+    def variable(self, name: str, depth: int) -> tf_expressions.Result:
         if name in self.variables:
-            return _tfeval.evaluate(self.variables[name], self, depth)
-        return _tfeval.Unknown(f"var.{name} is not set")
+            return tf_expressions.evaluate(self.variables[name], self, depth)
+        return tf_expressions.Unknown(f"var.{name} is not set")
 
-    def local(self, name: str, depth: int) -> _tfeval.Result:
-        return _tfeval.Unknown(f"local.{name} is not set")
+    def local(self, name: str, depth: int) -> tf_expressions.Result:
+        return tf_expressions.Unknown(f"local.{name} is not set")
 
 
 _VARS = {"on": True, "off": False, "m": {"k": "v", "n": None}, "l": ["a", "b"], "v": "7"}
@@ -684,14 +687,14 @@ EXPRESSIONS: dict[str, Any] = {
 
 @pytest.mark.parametrize("raw, expected", EXPRESSIONS.items(), ids=list(EXPRESSIONS))
 def test_expressions_evaluate_as_terraform_would(raw: str, expected: Any) -> None:
-    result = _tfeval.evaluate(raw, _Context(_VARS))
+    result = tf_expressions.evaluate(raw, _Context(_VARS))
     if expected is None:
-        assert isinstance(result, _tfeval.Unknown), result
+        assert isinstance(result, tf_expressions.Unknown), result
         assert "None" not in result.why
     elif expected == "null":
-        assert result == _tfeval.Known(None)
+        assert result == tf_expressions.Known(None)
     else:
-        assert isinstance(result, _tfeval.Known), result
+        assert isinstance(result, tf_expressions.Known), result
         assert result.value == expected
         assert type(result.value) is type(expected)
 
@@ -717,7 +720,7 @@ _ENGINE_VALUES = st.sampled_from(
 _VERSION_VALUES = st.sampled_from(
     [None, '"7.1"', "7.1", "null", "var.v", "var.flag ? null : var.v", "local.nothing", "var.m"]
 )
-_KINDS = st.sampled_from(sorted(_tffacts.facts().resources))
+_KINDS = st.sampled_from(sorted(tf_facts.facts().resources))
 
 
 @settings(max_examples=150, deadline=None)
@@ -725,7 +728,7 @@ _KINDS = st.sampled_from(sorted(_tffacts.facts().resources))
 def test_no_message_shows_a_python_none(
     kind: str, engine: str | None, version: str | None, counted: bool
 ) -> None:
-    resource = _tffacts.facts().resources[kind]
+    resource = tf_facts.facts().resources[kind]
     lines = [f'resource "{kind}" "r" {{']
     if counted:
         lines.append("  count = var.flag ? 1 : 0")
@@ -808,9 +811,9 @@ def _combine(parts: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
 @settings(max_examples=300, deadline=None)
 @given(st.recursive(_ATOMS, _combine, max_leaves=8))
 def test_any_expression_evaluates_without_an_exception(expression: str) -> None:
-    (raw,) = _hcl.parse_hcl(f"x = {expression}\n", "t.tf").values()
-    result = _tfeval.evaluate(raw, _Context({**_VARS, "locals": None}))
-    if isinstance(result, _tfeval.Unknown):
+    (raw,) = tf_hcl.parse_hcl(f"x = {expression}\n", "t.tf").values()
+    result = tf_expressions.evaluate(raw, _Context({**_VARS, "locals": None}))
+    if isinstance(result, tf_expressions.Unknown):
         assert "None" not in result.why
 
 
@@ -832,7 +835,7 @@ def test_locals_that_refer_to_each_other_end(tmp_path: Path) -> None:
 
 
 def test_every_module_fact_is_complete_and_consistent() -> None:
-    facts = _tffacts.facts()
+    facts = tf_facts.facts()
     for module in facts.modules:
         for deploy in module.deploys:
             assert deploy.resource in facts.resources, module.address

@@ -23,8 +23,8 @@ from typing import Any
 from policycheck.errors import InputError
 from policycheck.images import component_for_image
 from policycheck.model import Component, Location
-from policycheck.sources._ci_names import ci_kind
 from policycheck.sources._helper_files import Helper, read_helper
+from policycheck.sources.ci.names import ci_kind
 from policycheck.sources.interface import Source, mentions_engine
 from policycheck.yamlload import Located, PathKey, iter_documents
 

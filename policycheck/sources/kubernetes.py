@@ -32,9 +32,14 @@ from policycheck.catalog import catalog
 from policycheck.errors import InputError
 from policycheck.images import component_for_image
 from policycheck.model import Component, Location
-from policycheck.sources._helmtemplate import ChartContext, Rendered, chart_context, render_image
 from policycheck.sources.compose import MISSING, component_for_template
-from policycheck.sources.helm import component_for_spot, dotted, iter_image_spots, spot_in_values
+from policycheck.sources.helm.template import ChartContext, Rendered, chart_context, render_image
+from policycheck.sources.helm.values import (
+    component_for_spot,
+    dotted,
+    iter_image_spots,
+    spot_in_values,
+)
 from policycheck.sources.interface import Source, mentions_engine
 from policycheck.yamlload import Located, PathKey, iter_documents
 
@@ -140,7 +145,7 @@ def templated_component(
 ) -> Component | None:
     """The engine a templated ``image:`` value deploys, rendered from the chart's
     values.yaml and Chart.yaml when the template says plainly how (see
-    ``_helmtemplate``).
+    ``helm.template``).
 
     A template that takes both repository and tag from one values entry is that
     entry's deployment: ``same_as`` points there, so a chart scanned whole reports

@@ -3,7 +3,7 @@
 Terraform reads ``main.tf.json`` like ``main.tf``: a top-level object whose keys are
 block types, nested by labels (``{"resource": {"aws_x": {"name": {...}}}}``), where a
 block type or label may also hold an array of such objects, ``"//"`` keys are comments,
-and strings are templates (``"${var.x}"``). Converted here to the values ``_hcl``
+and strings are templates (``"${var.x}"``). Converted here to the values ``hcl``
 gives for native syntax (each block type a list of label-nested dicts), so the
 Terraform source reads both the same way.
 """

@@ -3,7 +3,7 @@
 Provisioning scripts deploy engines as surely as manifests do: discourse's base image
 runs ``install-redis``, which downloads a Redis release tarball and builds it. A
 script is read (never run) for downloads of an engine's published sources or
-releases and for distribution package installs (see ``_builds``). A version variable
+releases and for distribution package installs (see ``commands``). A version variable
 alone (``REDIS_VERSION=7.2.4`` without a download) is no finding: a client library's
 build may set one too.
 
@@ -20,8 +20,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from policycheck.model import Component
-from policycheck.sources._builds import Scanner, default_reason, rules
-from policycheck.sources._shellwords import Scope
+from policycheck.sources.builds.commands import Scanner, default_reason, rules
+from policycheck.sources.builds.shellwords import Scope
 from policycheck.sources.interface import Source, mentions_engine
 
 _SHEBANG = re.compile(

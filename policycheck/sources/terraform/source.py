@@ -7,9 +7,9 @@ folder does (``source = "../../"``). Which resource types and modules count, whi
 attribute or input names the engine and the version, and the defaults that apply
 when one is unset, with their evidence, are data: ``licenses/terraform.yaml``.
 
-Files are parsed with tree-sitter (``_hcl``; ``*.tf.json`` with ``_tfjson``) and values
+Files are parsed with tree-sitter (``hcl``; ``*.tf.json`` with ``json_syntax``) and values
 computed as ``terraform plan`` would for what the configuration itself decides
-(``_tfeval``, ``_tfconfig``): variables from ``.tfvars`` files and defaults, locals,
+(``expressions``, ``config``): variables from ``.tfvars`` files and defaults, locals,
 conditionals, ``count``. Anything only Terraform knows (data sources, resource
 attributes, module outputs) leaves the engine or version unresolved with the reason,
 never guessed; a ``null`` value is "not set", so the provider's or module's default
@@ -43,8 +43,8 @@ from typing import Any
 
 from policycheck.errors import InputError
 from policycheck.model import Component, Location
-from policycheck.sources._hcl import HclFile, warm_up
-from policycheck.sources._tfconfig import (
+from policycheck.sources.interface import Source, mentions_engine
+from policycheck.sources.terraform.config import (
     Call,
     ConfigFile,
     Declaration,
@@ -54,7 +54,7 @@ from policycheck.sources._tfconfig import (
     declarations,
     is_cache_block,
 )
-from policycheck.sources._tfeval import (
+from policycheck.sources.terraform.expressions import (
     Known,
     Result,
     Unknown,
@@ -62,7 +62,7 @@ from policycheck.sources._tfeval import (
     expression_text,
     show,
 )
-from policycheck.sources._tffacts import (
+from policycheck.sources.terraform.facts import (
     Deploy,
     ModuleFacts,
     Release,
@@ -73,8 +73,9 @@ from policycheck.sources._tffacts import (
     parse_constraint,
     parse_version,
 )
-from policycheck.sources._tfjson import TfJsonFile
-from policycheck.sources._tfreport import (
+from policycheck.sources.terraform.hcl import HclFile, warm_up
+from policycheck.sources.terraform.json_syntax import TfJsonFile
+from policycheck.sources.terraform.report import (
     ENGINES,
     ORIGIN,
     ProviderGate,
@@ -85,7 +86,6 @@ from policycheck.sources._tfreport import (
     normalise,
     provider_name,
 )
-from policycheck.sources.interface import Source, mentions_engine
 
 #: Module calls followed into one another before giving up.
 MAX_MODULE_DEPTH = 16

@@ -36,7 +36,7 @@ from typing import Any
 
 from policycheck.images import component_for_image
 from policycheck.model import Component, Location
-from policycheck.sources._helmchart import (
+from policycheck.sources.helm.chart import (
     Chart,
     Dependency,
     Values,

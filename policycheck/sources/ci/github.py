@@ -23,7 +23,7 @@ from typing import Any
 
 from policycheck.images import version_from_tag
 from policycheck.model import Component, Location
-from policycheck.sources._rawyaml import RawList, RawMap, line_of
+from policycheck.sources.ci.rawyaml import RawList, RawMap, line_of
 from policycheck.sources.compose import MISSING
 
 #: More matrix combinations than this are not expanded (the image stays unresolved).

@@ -1,6 +1,6 @@
 """Terraform expressions evaluated as far as the configuration itself decides them.
 
-Values come from ``_hcl`` in python-hcl2's shape: literals as Python values, and every
+Values come from ``hcl`` in python-hcl2's shape: literals as Python values, and every
 expression or template as its text (``"${var.on ? 1 : 0}"``). ``evaluate`` parses such
 text again and computes it the way Terraform would, for what a configuration fixes
 before anything is created: literals, ``var.`` and ``local.`` references (through a
@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 from tree_sitter import Node
 
-from policycheck.sources._hcl import (
+from policycheck.sources.terraform.hcl import (
     code_children,
     named_children,
     node_text,

@@ -1,11 +1,11 @@
 """Terraform configuration: module folders, and the values of one module instance.
 
 A ``Directory`` is one folder's ``.tf``/``.tf.json`` files, read on demand (only the
-blocks a question needs are converted, see ``_hcl``). A ``Scope`` is one instance of
+blocks a question needs are converted, see ``hcl``). A ``Scope`` is one instance of
 that module: the root module of a scan, whose variables come from its ``.tfvars``
 files and defaults as ``terraform plan`` would load them, or a module called from
 another scope, whose variables come from the call's inputs (evaluated in the caller)
-and its own defaults. ``Scope.evaluate`` computes values with ``_tfeval``.
+and its own defaults. ``Scope.evaluate`` computes values with ``expressions``.
 """
 
 from __future__ import annotations
@@ -18,9 +18,16 @@ from pathlib import Path
 from typing import Any
 
 from policycheck.errors import InputError
-from policycheck.sources._hcl import HclFile, hcl_file
-from policycheck.sources._tfeval import Known, Result, Unknown, evaluate, expression_text, show
-from policycheck.sources._tfjson import TfJsonFile
+from policycheck.sources.terraform.expressions import (
+    Known,
+    Result,
+    Unknown,
+    evaluate,
+    expression_text,
+    show,
+)
+from policycheck.sources.terraform.hcl import HclFile, hcl_file
+from policycheck.sources.terraform.json_syntax import TfJsonFile
 
 ConfigFile = HclFile | TfJsonFile
 _LOCALS = re.compile(r"^\s*locals\s*\{", re.MULTILINE)

@@ -20,8 +20,8 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from policycheck.sources._ci_github import MAX_COMBINATIONS, ImageUse
-from policycheck.sources._rawyaml import RawList, RawMap, line_of
+from policycheck.sources.ci.github import MAX_COMBINATIONS, ImageUse
+from policycheck.sources.ci.rawyaml import RawList, RawMap, line_of
 from policycheck.sources.compose import MISSING
 
 #: Top-level GitLab CI keys that are not jobs.

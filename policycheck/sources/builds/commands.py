@@ -6,7 +6,7 @@ clone the repository and build it, or install a distribution package. What count
 data, not code: each engine's catalog entry lists where its project publishes releases
 (``source_builds``) and which distribution packages install its server (``packages``).
 
-The shell text is read by ``_shellwords`` (words expanded, unknown values marked);
+The shell text is read by ``shellwords`` (words expanded, unknown values marked);
 this module says what its commands mean: a download or clone of an engine's sources,
 a package install, and the release a download or a package pin names. A value the
 reader could not know leaves the version unresolved, with the reason why.
@@ -21,7 +21,7 @@ from functools import cache
 
 from policycheck.catalog import Download, catalog
 from policycheck.model import Component, Location
-from policycheck.sources._shellwords import (
+from policycheck.sources.builds.shellwords import (
     COMMAND_OUTPUT,
     Command,
     Scope,

@@ -26,9 +26,10 @@ from typing import Any
 
 from policycheck.errors import InputError
 from policycheck.model import Component, Location
-from policycheck.sources._ci_github import ImageUse, SetupUse, setup_components, workflow_images
-from policycheck.sources._ci_names import ci_kind, is_gitlab_ci_name, is_yaml_name
-from policycheck.sources._ci_pipelines import (
+from policycheck.sources._helper_files import read_helper
+from policycheck.sources.ci.github import ImageUse, SetupUse, setup_components, workflow_images
+from policycheck.sources.ci.names import ci_kind, is_gitlab_ci_name, is_yaml_name
+from policycheck.sources.ci.pipelines import (
     any_images,
     circleci_images,
     gitlab_images,
@@ -36,8 +37,7 @@ from policycheck.sources._ci_pipelines import (
     gitlab_variables,
     travis_packages,
 )
-from policycheck.sources._helper_files import read_helper
-from policycheck.sources._rawyaml import raw_documents
+from policycheck.sources.ci.rawyaml import raw_documents
 from policycheck.sources.compose import MISSING, component_for_template
 from policycheck.sources.interface import Source, mentions_engine
 from policycheck.yamlload import iter_documents

@@ -12,7 +12,7 @@ collecting, one ``variable`` block when a reference to it is resolved.
 
 The values keep the shape python-hcl2 gives with ``SerializationOptions(
 with_comments=False, explicit_blocks=False, strip_string_quotes=True)``, which
-``terraform.py`` was written against: blocks as lists of dicts nested by label, strings
+the Terraform source was written against: blocks as lists of dicts nested by label, strings
 unquoted with escapes resolved, ``int`` and ``float`` numbers, ``True``/``False``/
 ``None``, lists and dicts, and every other expression as its text in ``${...}``
 (``"${var.x}"``, ``"${var.prefix}-7.0"``, ``"${lookup(var.m, \\"k\\")}"``). python-hcl2
@@ -26,7 +26,7 @@ heredoc text, so in files over 256 KiB long literals reach it as short placehold
 (``_mask_long_literals``) and are put back in the values; more than 4 MB of HCL
 outside literals is refused with an InputError. Integers too long for Python's ``int``
 (over 4,000 digits) stay text. ``parse_template`` parses a value's text again for the
-evaluator in ``_tfeval``.
+evaluator in ``expressions``.
 """
 
 from __future__ import annotations

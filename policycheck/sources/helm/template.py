@@ -27,7 +27,9 @@ from functools import cached_property, lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from policycheck.sources._helmchart import (
+from policycheck.sources._helper_files import inside, read_helper
+from policycheck.sources.compose import MISSING
+from policycheck.sources.helm.chart import (
     Chart,
     Values,
     load_chart,
@@ -35,9 +37,7 @@ from policycheck.sources._helmchart import (
     values_mention_engine,
     values_stamp,
 )
-from policycheck.sources._helper_files import inside, read_helper
-from policycheck.sources.compose import MISSING
-from policycheck.sources.helm import ImageSpot, scalar_text, spot_in_values
+from policycheck.sources.helm.values import ImageSpot, scalar_text, spot_in_values
 from policycheck.sources.interface import mentions_engine
 from policycheck.yamlload import PathKey
 

@@ -1,6 +1,6 @@
 """From evaluated Terraform values to findings: engine, version, or why not.
 
-``component`` turns a cache's engine and version (as ``_tfeval`` computed them, with
+``component`` turns a cache's engine and version (as ``expressions`` computed them, with
 the raw text for messages) into a Component: the provider's default where
 ``licenses/terraform.yaml`` cites one and the provider versions in use admit it (a
 ``.terraform.lock.hcl`` pin, else the ``required_providers`` constraints), the
@@ -15,8 +15,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from policycheck.model import Component, Location
-from policycheck.sources._tfconfig import Scope
-from policycheck.sources._tfeval import (
+from policycheck.sources.terraform.config import Scope
+from policycheck.sources.terraform.expressions import (
     Known,
     Result,
     Unknown,
@@ -25,7 +25,7 @@ from policycheck.sources._tfeval import (
     is_reference,
     show,
 )
-from policycheck.sources._tffacts import (
+from policycheck.sources.terraform.facts import (
     EngineRule,
     ResourceFacts,
     VersionRule,

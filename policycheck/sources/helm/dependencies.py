@@ -9,7 +9,7 @@ topology suffix (``redis-cluster``, ``valkey-cluster``, ``redis-ha``); operators
 exporters and libraries (``redis-operator``, ``common``) are not.
 
 * Vendored under ``charts/<name>/``: the walker scans that folder like any chart, and
-  its values are reported there (see the helm source for how the parent's values
+  its values are reported there (see ``values`` for how the parent's values
   override them); nothing is added here unless that folder declares no engine image.
 * Vendored as ``charts/<name>-<version>.tgz`` (``helm dependency build``): the
   archive's ``values.yaml`` and ``Chart.yaml`` are read (never extracted), and its
@@ -35,7 +35,8 @@ from pathlib import Path, PurePosixPath
 from policycheck.errors import InputError
 from policycheck.images import component_for_image
 from policycheck.model import Component, Location
-from policycheck.sources._helmchart import (
+from policycheck.sources._helper_files import inside
+from policycheck.sources.helm.chart import (
     Chart,
     Dependency,
     Values,
@@ -48,8 +49,7 @@ from policycheck.sources._helmchart import (
     vendored_archives,
     vendored_folder,
 )
-from policycheck.sources._helper_files import inside
-from policycheck.sources.helm import component_for_spot, iter_image_spots, spot_in_values
+from policycheck.sources.helm.values import component_for_spot, iter_image_spots, spot_in_values
 from policycheck.sources.interface import Source, mentions_engine
 from policycheck.yamlload import PathKey, iter_documents
 

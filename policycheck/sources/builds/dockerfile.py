@@ -6,8 +6,8 @@ as a ``COPY --from`` source of a client (``redis-cli`` out of ``redis:7``) ships
 server; one that copies ``redis-server`` ships the server of that stage or image. A
 builder or test stage is never deployed. In a deployed stage, ``RUN`` (and the
 ``ENV``/``ARG`` values it uses) may build an engine from its published sources or
-install it from distribution packages: ``_shellwords`` reads that shell text and
-``_builds`` says what its commands deploy.
+install it from distribution packages: ``shellwords`` reads that shell text and
+``commands`` says what its commands deploy.
 
 Docker substitutes variables only in FROM, ARG, ENV, ADD, COPY, LABEL, EXPOSE, USER,
 WORKDIR, VOLUME, STOPSIGNAL and ONBUILD; RUN, CMD, ENTRYPOINT and HEALTHCHECK text
@@ -40,7 +40,7 @@ from pathlib import Path
 from policycheck.errors import InputError
 from policycheck.images import component_for_image
 from policycheck.model import Component, Location
-from policycheck.sources._builds import (
+from policycheck.sources.builds.commands import (
     PACKAGE_REASON,
     Reason,
     Scanner,
@@ -48,8 +48,8 @@ from policycheck.sources._builds import (
     rules,
     server_binaries,
 )
-from policycheck.sources._dockerlex import SubstitutionError, substitute
-from policycheck.sources._shellwords import Scope, Word
+from policycheck.sources.builds.dockerlex import SubstitutionError, substitute
+from policycheck.sources.builds.shellwords import Scope, Word
 from policycheck.sources.compose import MISSING, Interpolated, component_for_template
 from policycheck.sources.interface import Source
 
