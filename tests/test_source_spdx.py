@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import sys
+import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -391,3 +394,266 @@ def test_license_agreement_ignores_order_case_and_aliases() -> None:
 def test_license_disagreement_on_unparseable_declaration() -> None:
     sentence = license_disagreement("BSD-3-Clause AND (", "BSD-3-Clause")
     assert sentence is not None and "not a valid" in sentence
+
+
+# --- hostile and large SBOMs --------------------------------------------------------------
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def _bench() -> object:
+    """benchmarks/bench_sbom.py, which writes the same SBOM in every serialisation."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_sbom", BENCH / "bench_sbom.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("bench_sbom", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+SERIALISATIONS = ["json", "yaml", "tag-value", "rdf"]
+
+
+def _sbom(
+    tmp_path: Path, fmt: str, count: int, engine_every: int = 10, all_redis: bool = False
+) -> Path:
+    bench: Any = _bench()
+    name, writer = bench.WRITERS[fmt]
+    items = list(bench.packages(count, engine_every, all_redis))
+    return write(tmp_path, name, writer(items))
+
+
+@pytest.mark.parametrize("fmt", SERIALISATIONS)
+def test_every_serialisation_of_the_same_sbom_gives_the_same_components(
+    tmp_path: Path, fmt: str
+) -> None:
+    path = _sbom(tmp_path, fmt, 40)
+    components = collect(path)
+    assert [(c.engine, c.version) for c in components] == [
+        ("redis", "7.2.0"),
+        ("redis", "7.3.2"),
+        ("redis", "7.4.0"),
+        ("redis", "7.2.2"),
+    ]
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for c in components:
+        assert c.location is not None and c.location.line is not None
+        assert "SPDXRef-Package-" in lines[c.location.line - 1]
+        assert c.declared_license == "BSD-3-Clause"
+
+
+@pytest.mark.parametrize("fmt", SERIALISATIONS)
+def test_only_packages_that_could_be_engines_are_built(
+    tmp_path: Path, fmt: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """spdx-tools builds a model object per package: slow, so only for candidates."""
+    from spdx_tools.spdx.model import Package
+
+    built = []
+    original = Package.__init__
+
+    def counting(self: Package, *args: Any, **kwargs: Any) -> None:
+        built.append(kwargs.get("name", args[1] if len(args) > 1 else None))
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Package, "__init__", counting)
+    assert len(collect(_sbom(tmp_path, fmt, 200, engine_every=50))) == 4
+    assert len(built) == 4
+
+
+def test_tag_value_builds_the_license_parser_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """spdx-tools built a new license-expression Licensing per license field: 17 s/1,000."""
+    import license_expression
+
+    collect(_sbom(tmp_path, "tag-value", 3))  # warm: the one shared Licensing is built
+    made = []
+    original = license_expression.Licensing.__init__
+
+    def counting(self: Any, *args: Any, **kwargs: Any) -> None:
+        made.append(1)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(license_expression.Licensing, "__init__", counting)
+    assert len(collect(_sbom(tmp_path, "tag-value", 60, all_redis=True))) == 60
+    assert made == []
+
+
+def test_spdx_id_lines_are_indexed_once_not_searched_per_package(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """With N packages named redis, a search per package was quadratic (40k: 122 s)."""
+    import policycheck.sources.spdx as spdx
+
+    def forbidden(text: str, spdx_id: str) -> int | None:
+        raise AssertionError("whole-text search per package")
+
+    monkeypatch.setattr(spdx, "line_of_spdx_id", forbidden)
+    for fmt in SERIALISATIONS:
+        components = collect(_sbom(tmp_path, fmt, 30, all_redis=True))
+        assert len(components) == 30
+        assert [c.location.line for c in components if c.location] == sorted(
+            c.location.line for c in components if c.location
+        )
+
+
+def test_spdx_id_index_agrees_with_the_search() -> None:
+    from policycheck.sources.spdx import SpdxIdLines
+
+    text = (
+        '{\n"SPDXID": "SPDXRef-redis-2",\n"SPDXID": "SPDXRef-redis",\n'
+        "SPDXID: SPDXRef-tv\n"
+        '<spdx:Package rdf:about="https://e.com/d#SPDXRef-rdf">\n'
+        '"SPDXID": "SPDXRef-redis",\n"SPDXID" : \'SPDXRef-odd id\'\n}'
+    )
+    lines = SpdxIdLines(text)
+    for spdx_id in (
+        "SPDXRef-redis",
+        "SPDXRef-redis-2",
+        "SPDXRef-tv",
+        "https://e.com/d#SPDXRef-rdf",
+        "SPDXRef-missing",
+        "SPDXRef-odd id",
+    ):
+        assert lines.line_of(spdx_id) == line_of_spdx_id(text, spdx_id), spdx_id
+
+
+def test_many_packages_named_redis_take_linear_time(tmp_path: Path) -> None:
+    path = _sbom(tmp_path, "json", 4_000, all_redis=True)
+    start = time.perf_counter()
+    assert len(collect(path)) == 4_000
+    assert time.perf_counter() - start < 30  # generous: the search alone took 10 s
+
+
+BILLION_LAUGHS = """<?xml version="1.0"?>
+<!DOCTYPE rdf:RDF [
+  <!ENTITY a "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa">
+  <!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">
+  <!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">
+  <!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">
+]>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+  xmlns:spdx="http://spdx.org/rdf/terms#">
+  <spdx:Package rdf:about="https://e.com/d#SPDXRef-x"><spdx:name>&d;</spdx:name></spdx:Package>
+</rdf:RDF>
+"""
+
+
+@pytest.mark.parametrize("name", ["x.spdx.rdf", "x.spdx.rdf.xml", "x.spdx.xml"])
+def test_xml_entity_declarations_are_refused(tmp_path: Path, name: str) -> None:
+    start = time.perf_counter()
+    with pytest.raises(InputError) as err:
+        collect(write(tmp_path, name, BILLION_LAUGHS))
+    assert time.perf_counter() - start < 5  # rdflib took 69 s on such a file
+    assert "entity" in err.value.message.lower() and err.value.line == 3
+
+
+def test_a_doctype_without_entities_is_read(tmp_path: Path) -> None:
+    path = _sbom(tmp_path, "rdf", 10)
+    text = path.read_text(encoding="utf-8").replace("<rdf:RDF", "<!DOCTYPE rdf:RDF>\n<rdf:RDF", 1)
+    assert len(collect(write(tmp_path, "d.spdx.rdf.xml", text))) == 1
+
+
+def test_yaml_aliases_of_one_package_give_one_component(tmp_path: Path) -> None:
+    text = (FIXTURES / "edge.spdx.yaml").read_text(encoding="utf-8")
+    text = text.replace("  - name: keydb", "  - &keydb\n    name: keydb")
+    text = text.replace("relationships:", "  - *keydb\n" * 3000 + "relationships:")
+    assert found(collect(write(tmp_path, "a.spdx.yaml", text))) == [
+        ("keydb", "6.3.4", 13),  # one line down: the anchor has a line of its own
+        ("memcached", "1.6.29", 22),
+    ]
+
+
+def test_a_yaml_alias_bomb_in_an_sbom_is_refused(tmp_path: Path) -> None:
+    bomb = "x-bomb:\n  a0: &a0 [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"  a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]\n" for i in range(1, 8)
+    )
+    text = bomb + (FIXTURES / "edge.spdx.yaml").read_text(encoding="utf-8")
+    with pytest.raises(InputError, match="alias expansion exceeds"):
+        collect(write(tmp_path, "a.spdx.yaml", text))
+
+
+@pytest.mark.parametrize(
+    ("fmt", "old", "new"),
+    [
+        ("json", '"versionInfo": "7.2.0"', '"versionInfo": "7.2.0", "comment": ' + "9" * 5000),
+        ("yaml", "versionInfo: '7.2.0'", "versionInfo: '7.2.0'\n    comment: " + "9" * 5000),
+        ("json", '"versionInfo": "7.2.0"', '"versionInfo": ' + "7" * 5000),
+        ("yaml", "versionInfo: '7.2.0'", "versionInfo: " + "7" * 5000),
+        ("yaml", "created: 2025", "created: 2025-13-45T00:00:00Z\n  x: 2025"),
+    ],
+)
+def test_huge_integers_and_impossible_dates_never_escape(
+    tmp_path: Path, fmt: str, old: str, new: str
+) -> None:
+    path = _sbom(tmp_path, fmt, 1)
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    try:
+        components = collect(write(tmp_path, path.name, text.replace(old, new, 1)))
+    except InputError as err:
+        assert err.path == path.name and err.message
+    else:
+        assert [c.engine for c in components] == ["redis"]
+
+
+def test_json_nested_too_deeply_is_an_input_error_with_its_line(tmp_path: Path) -> None:
+    path = _sbom(tmp_path, "json", 1)
+    text = path.read_text(encoding="utf-8").replace(
+        '"name": "bench-sbom",', '"name": "bench-sbom",\n  "x": ' + "[" * 5000 + "]" * 5000 + ",", 1
+    )
+    with pytest.raises(InputError) as err:
+        collect(write(tmp_path, path.name, text))
+    assert "nests too deeply" in err.value.message and err.value.line == 6
+
+
+@pytest.mark.parametrize(
+    ("fmt", "old", "line_text"),
+    [
+        ("json", '"licenseDeclared": "BSD-3-Clause"', '"SPDXID": "SPDXRef-Package-0"'),
+        ("yaml", "licenseDeclared: BSD-3-Clause", "- SPDXID: SPDXRef-Package-0"),
+        ("tag-value", "PackageLicenseDeclared: BSD-3-Clause", "PackageLicenseDeclared: MIT AND ("),
+    ],
+)
+def test_a_bad_license_expression_is_reported_with_its_line(
+    tmp_path: Path, fmt: str, old: str, line_text: str
+) -> None:
+    path = _sbom(tmp_path, fmt, 3)
+    new = old.replace("BSD-3-Clause", "MIT AND (")
+    text = path.read_text(encoding="utf-8").replace(old, new, 1)
+    with pytest.raises(InputError) as err:
+        collect(write(tmp_path, path.name, text))
+    assert err.value.line is not None
+    assert line_text in text.splitlines()[err.value.line - 1]
+    assert "MIT AND (" in err.value.message
+
+
+@pytest.mark.parametrize("fmt", SERIALISATIONS)
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32", "utf-8-sig"])
+def test_a_file_written_with_a_byte_order_mark_is_read(
+    tmp_path: Path, fmt: str, encoding: str
+) -> None:
+    path = _sbom(tmp_path, fmt, 10)
+    text = path.read_text(encoding="utf-8")
+    if fmt == "rdf":
+        text = text.replace('encoding="UTF-8"', f'encoding="{encoding.upper()}"', 1)
+    path.write_bytes(text.encode(encoding))
+    assert path.read_bytes()[:2] in (b"\xff\xfe", b"\xef\xbb")
+    decoded = path.read_bytes().decode(encoding)
+    assert [c.engine for c in collect(path, decoded)] == ["redis"]
+    assert [c.engine for c in collect(path, "\ufeff" + decoded.lstrip("\ufeff"))] == ["redis"]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32", "utf-16-be"])
+def test_a_json_sbom_claimed_by_its_head_in_any_unicode_encoding(encoding: str) -> None:
+    head = '\ufeff{\n  "spdxVersion": "SPDX-2.3",'.encode(encoding)
+    assert SOURCE.claims(Path("bom.json"), head)
+    assert not SOURCE.claims(Path("package.json"), '\ufeff{"name": "redis"}'.encode(encoding))
+
+
+def test_a_json_sbom_with_sorted_keys_is_claimed_by_its_spdxid() -> None:
+    head = b'{\n  "SPDXID": "SPDXRef-DOCUMENT",\n  "creationInfo": {'
+    assert SOURCE.claims(Path("sbom.json"), head)

@@ -8,9 +8,16 @@ repositories, generic binaries) and names a catalogued engine, image or reposito
 package with no purl counts when its name is exactly an engine id, alias or image name.
 Substrings never match.
 
-spdx-tools does the parsing (tag-value, JSON, YAML, RDF/XML, XML) and reports every
-problem it finds; those messages become an ``InputError``. spdx-tools keeps no line
-numbers, so a package's line is where its ``SPDXID`` is written.
+spdx-tools builds the model (tag-value, JSON, YAML, RDF/XML, XML) and reports every
+problem it finds in what it reads; those messages become an ``InputError``. It costs
+about 100 µs a package, and image SBOMs list 100,000 packages, nearly all of them
+never engines. So each serialisation is first read cheaply (JSON, policycheck's YAML
+loader, tag-value lines, RDF triples through pyoxigraph) and spdx-tools is handed the
+document's header and the packages whose name or purls could name a catalogued engine
+(``could_be_engine``, wider than the matcher); files, snippets, relationships and the
+other packages are left unread, and problems in them unreported (``pyspdxtools -i``
+validates a whole SBOM). spdx-tools keeps no line numbers, so a package's line is where
+its ``SPDXID`` is written (``SpdxIdLines``). XML entity declarations are refused.
 """
 
 from __future__ import annotations
@@ -19,13 +26,11 @@ import json
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import unquote
 from xml.sax import SAXParseException
-
-import yaml
 
 from policycheck.catalog import Engine, catalog
 from policycheck.errors import InputError
@@ -36,6 +41,9 @@ from policycheck.expression import license_disagreement as license_disagreement
 from policycheck.images import engine_for_image, parse_image, version_from_tag
 from policycheck.model import Component, Location
 from policycheck.sources.interface import Source
+from policycheck.yamlload import collector_paused, load_text
+
+_T = TypeVar("_T")
 
 if TYPE_CHECKING:
     from spdx_tools.spdx.model import Document, Package
@@ -118,45 +126,78 @@ class SpdxSource(Source):
     priority = 5
 
     def claims(self, path: Path, head: bytes) -> bool:
-        """SPDX file names, or a ``.json`` file whose first bytes mention ``spdxVersion``."""
+        """SPDX file names, or a ``.json`` file whose first bytes are an SPDX document's.
+
+        ``spdxVersion`` comes first as tools write it, ``SPDXID`` first when the keys
+        are sorted; a head in UTF-16 or UTF-32 (with its byte order mark) is read as such.
+        """
         name = path.name.lower()
         if name.endswith(_SUFFIXES):
             return True
-        return name.endswith(".json") and b"spdxVersion" in head
+        if not name.endswith(".json"):
+            return False
+        text = _decode_head(head)
+        return "spdxVersion" in text or '"SPDXID"' in text
 
     def may_claim(self, name: str) -> bool:
         """SPDX names and any JSON file (whose head then decides)."""
         return name.endswith((*_SUFFIXES, ".json"))
 
     def collect(self, path: Path, text: str, display: str) -> Iterator[Component]:
-        """One Component per package that is a catalogued engine; nothing else."""
+        """One Component per package that is a catalogued engine; nothing else.
+
+        A package listed twice (a YAML alias repeating it) is reported once.
+        """
+        text = text.removeprefix("\ufeff")
         document = parse_document(path, text, display)
+        lines = SpdxIdLines(text)
+        seen: set[Component] = set()
         for package in document.packages:
-            component = component_for_package(package, text, display)
-            if component is not None:
+            component = component_for_package(package, display, lines.line_of(package.spdx_id))
+            if component is not None and component not in seen:
+                seen.add(component)
                 yield component
+
+
+def _decode_head(head: bytes) -> str:
+    """The head as text: UTF-32 and UTF-16 by their byte order marks, else UTF-8."""
+    for bom, codec in _BOMS:
+        if head.startswith(bom):
+            return head.decode(codec, errors="ignore")
+    return head.decode("utf-8", errors="ignore")
+
+
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
 
 
 # --- parsing -----------------------------------------------------------------------------
 
 
 def parse_document(path: Path, text: str, display: str) -> Document:
-    """The SPDX document in ``text``, or an InputError naming what spdx-tools rejected.
+    """The document's header and every package that could be an engine, or an InputError.
 
     The serialisation is chosen by name and then by content, because tools write JSON
-    into ``.spdx`` files and both RDF and plain SPDX XML into ``.xml`` files.
+    into ``.spdx`` files and both RDF and plain SPDX XML into ``.xml`` files. Packages
+    whose name and purls cannot name a catalogued engine are left out before spdx-tools
+    builds its model (see the module docstring).
     """
     from spdx_tools.spdx.parser.error import SPDXParsingError
 
     reader = _reader_for(path.name.lower(), text)
     try:
-        return reader(path, text, display)
+        with collector_paused():
+            return reader(path, text, display)
     except SPDXParsingError as exc:
         messages = exc.get_messages()
         raise InputError(
             f"not a valid SPDX document: {_summarise(messages)}",
             display,
-            _line_in_messages(messages),
+            _line_in_messages(messages, text),
             _HINT,
         ) from None
 
@@ -174,36 +215,68 @@ def _reader_for(name: str, text: str) -> Callable[[Path, str, str], Document]:
     return _read_tag_value
 
 
+def could_be_engine(name: object, purls: list[str]) -> bool:
+    """False only when neither the package name nor its purls can name an engine.
+
+    Deliberately wider than ``match_package``: a package the matcher would reject for
+    its purls but accept by name (or the other way round) is kept, so that how a
+    serialisation spells a reference type can never hide an engine.
+    """
+    if not isinstance(name, str):
+        return True  # malformed: spdx-tools says what is wrong
+    return _match(name, purls) is not None or (bool(purls) and _match(name, []) is not None)
+
+
+# --- JSON and YAML -----------------------------------------------------------------------
+
+#: Top-level keys of a JSON or YAML SBOM that never name an engine; left out unread.
+_UNREAD_KEYS = frozenset({"files", "snippets", "relationships", "documentDescribes", "annotations"})
+
+
 def _read_json(path: Path, text: str, display: str) -> Document:
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_int=_json_int)
     except json.JSONDecodeError as exc:
         raise InputError(f"invalid JSON: {exc.msg}", display, exc.lineno, _HINT) from None
-    return _from_dict(data, display)
+    except RecursionError:
+        raise InputError(
+            "nests too deeply to read", display, _deepest_json_line(text), _HINT
+        ) from None
+    return _from_dict(data, display, text)
 
 
-class _TextTimestampLoader(yaml.SafeLoader):
-    """safe_load with timestamps left as text: spdx-tools parses ``created`` itself."""
+def _json_int(digits: str) -> int | str:
+    """An integer, or its text when it is longer than Python converts (4,300 digits)."""
+    try:
+        return int(digits)
+    except ValueError:
+        return digits
 
 
-_TextTimestampLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+_JSON_NESTING = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _deepest_json_line(text: str) -> int:
+    """The line where JSON text first reaches its deepest nesting (for the error)."""
+    depth = deepest = where = 0
+    for m in _JSON_NESTING.finditer(text):
+        token = m.group()
+        if token in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest, where = depth, m.start()
+        elif token in "]}":
+            depth -= 1
+    return text.count("\n", 0, where) + 1
 
 
 def _read_yaml(path: Path, text: str, display: str) -> Document:
-    try:
-        data = yaml.load(text, Loader=_TextTimestampLoader)  # a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise InputError(f"invalid YAML: {problem}", display, line, _HINT) from None
-    return _from_dict(data, display)
+    """YAML through policycheck's loader: aliases capped, dates and huge numbers as text."""
+    return _from_dict(load_text(text, display).value, display, text)
 
 
-def _from_dict(data: object, display: str) -> Document:
+def _from_dict(data: object, display: str, text: str) -> Document:
+    from spdx_tools.spdx.parser.error import SPDXParsingError
     from spdx_tools.spdx.parser.jsonlikedict.json_like_dict_parser import JsonLikeDictParser
 
     if not isinstance(data, dict) or "spdxVersion" not in data:
@@ -213,42 +286,441 @@ def _from_dict(data: object, display: str) -> Document:
             1,
             _NOT_SPDX_HINT,
         )
-    return _guarded(lambda: JsonLikeDictParser().parse(data))
+    read = {k: v for k, v in data.items() if k not in _UNREAD_KEYS}
+    packages = data.get("packages")
+    if isinstance(packages, list):
+        read["packages"] = [_unlinked(p) for p in packages if _dict_could_be_engine(p)]
+    try:
+        return _guarded(lambda: JsonLikeDictParser().parse(read))
+    except SPDXParsingError as exc:
+        line = _first_bad_package_line(read.get("packages"), text)
+        if line is None:
+            raise
+        messages = exc.get_messages()
+        raise InputError(
+            f"not a valid SPDX document: {_summarise(messages)}", display, line, _HINT
+        ) from None
+
+
+def _dict_could_be_engine(package: object) -> bool:
+    if not isinstance(package, dict):
+        return True
+    refs = package.get("externalRefs") or []
+    if not isinstance(refs, list):
+        return True
+    purls = []
+    for ref in refs:
+        if not isinstance(ref, dict):
+            return True
+        kind, locator = ref.get("referenceType"), ref.get("referenceLocator")
+        if not isinstance(kind, str) or not isinstance(locator, str):
+            return True
+        if kind.lower() == "purl":
+            purls.append(locator)
+    return could_be_engine(package.get("name"), purls)
+
+
+def _unlinked(package: object) -> object:
+    """A package without ``hasFiles``: the files are not read, nor the links to them."""
+    if isinstance(package, dict) and "hasFiles" in package:
+        return {k: v for k, v in package.items() if k != "hasFiles"}
+    return package
+
+
+def _first_bad_package_line(packages: object, text: str) -> int | None:
+    """The line of the first package spdx-tools rejects on its own (errors name none)."""
+    from spdx_tools.spdx.parser.error import SPDXParsingError
+    from spdx_tools.spdx.parser.jsonlikedict.package_parser import PackageParser
+
+    if not isinstance(packages, list):
+        return None
+    lines = SpdxIdLines(text)
+    for package in packages:
+        try:
+            _guarded(partial(PackageParser().parse_package, package))
+        except SPDXParsingError:
+            spdx_id = package.get("SPDXID") if isinstance(package, dict) else None
+            return lines.line_of(spdx_id) if isinstance(spdx_id, str) else None
+    return None
+
+
+# --- tag-value ---------------------------------------------------------------------------
 
 
 def _read_tag_value(path: Path, text: str, display: str) -> Document:
-    from ply import yacc
-    from spdx_tools.spdx.parser.tagvalue.parser import Parser
+    parser = _tag_value_parser_class()(write_tables=False, debug=False, errorlog=_null_log())
+    document: Document = _guarded(lambda: parser.parse(_tag_value_to_read(text)))
+    return document
 
-    # No parse tables written into site-packages, no "Generating LALR tables" on stderr.
-    parser = Parser(write_tables=False, debug=False, errorlog=yacc.NullLogger())
-    return _guarded(lambda: parser.parse(text))
+
+@cache
+def _tag_value_parser_class() -> Any:
+    """spdx-tools' tag-value Parser, sharing one license-expression parser per process.
+
+    Its license rule calls ``license_expression.get_spdx_licensing()``, which loads the
+    license index and builds a new Licensing for every license field (17 s for 1,000
+    packages). The module's reference to that factory is pointed at the Licensing
+    spdx-tools already shares between its JSON, YAML and RDF parsers.
+    """
+    from spdx_tools.common.spdx_licensing import spdx_licensing
+    from spdx_tools.spdx.parser.tagvalue import parser
+
+    parser.get_spdx_licensing = lambda: spdx_licensing
+    return parser.Parser
+
+
+def _null_log() -> Any:
+    """No parse tables written into site-packages, no "Generating LALR tables" on stderr."""
+    from ply import yacc
+
+    return yacc.NullLogger()
+
+
+#: The tag that starts each kind of tag-value element, and the element's own tags.
+_TV_ELEMENT_TAGS = {
+    "PackageName": frozenset(
+        [
+            "PackageName",
+            "SPDXID",
+            "PackageVersion",
+            "PackageFileName",
+            "PackageSupplier",
+            "PackageOriginator",
+            "PackageDownloadLocation",
+            "FilesAnalyzed",
+            "PackageVerificationCode",
+            "PackageChecksum",
+            "PackageHomePage",
+            "PackageSourceInfo",
+            "PackageLicenseConcluded",
+            "PackageLicenseInfoFromFiles",
+            "PackageLicenseDeclared",
+            "PackageLicenseComments",
+            "PackageCopyrightText",
+            "PackageSummary",
+            "PackageDescription",
+            "PackageComment",
+            "ExternalRef",
+            "ExternalRefComment",
+            "PackageAttributionText",
+            "PrimaryPackagePurpose",
+            "BuiltDate",
+            "ReleaseDate",
+            "ValidUntilDate",
+        ]
+    ),
+    "FileName": frozenset(
+        [
+            "FileName",
+            "SPDXID",
+            "FileType",
+            "FileChecksum",
+            "LicenseConcluded",
+            "LicenseInfoInFile",
+            "FileCopyrightText",
+            "LicenseComments",
+            "FileComment",
+            "FileNotice",
+            "FileContributor",
+            "FileAttributionText",
+        ]
+    ),
+    "SnippetSPDXID": frozenset(
+        [
+            "SnippetSPDXID",
+            "SnippetName",
+            "SnippetComment",
+            "SnippetCopyrightText",
+            "SnippetLicenseComments",
+            "SnippetFromFileSPDXID",
+            "SnippetLicenseConcluded",
+            "LicenseInfoInSnippet",
+            "SnippetAttributionText",
+            "SnippetByteRange",
+            "SnippetLineRange",
+        ]
+    ),
+    "Relationship": frozenset({"Relationship", "RelationshipComment"}),
+}
+#: Tags that start an element policycheck reads in full.
+_TV_KEPT_STARTS = frozenset({"LicenseID", "Annotator"})
+_TV_TAG = re.compile(r"[ \t]*([A-Za-z]+)[ \t]*:(.*)")
+
+
+@dataclass
+class _TagValueElement:
+    """One element of a tag-value document: its kind and its fields' line spans."""
+
+    start: str | None  # the tag that opened it; None before the first element
+    fields: list[tuple[str, str, int, int]] = field(default_factory=list)  # tag, value, lines
+    understood: bool = True
+
+
+def _tag_value_to_read(text: str) -> str:
+    """``text`` with the lines of elements never read made blank; line numbers unchanged.
+
+    Files, snippets, relationships and packages that cannot be engines make up almost
+    all of a large SBOM, and spdx-tools' parser costs about 30 µs a line. Only the
+    element's own tags are blanked, and only in elements whose every line was
+    understood; anything else reaches spdx-tools as written, to be read or reported.
+    """
+    lines = text.splitlines(keepends=True)
+    blank = bytearray(len(lines))
+    for element in _tag_value_elements(lines):
+        if not _droppable(element):
+            continue
+        own = _TV_ELEMENT_TAGS[element.start or ""]
+        for tag, _, first, last in element.fields:
+            if tag in own:
+                blank[first : last + 1] = b"\x01" * (last + 1 - first)
+    if not any(blank):
+        return text
+    return "".join("\n" if drop else line for line, drop in zip(lines, blank, strict=True))
+
+
+def _tag_value_elements(lines: list[str]) -> Iterator[_TagValueElement]:
+    element = _TagValueElement(None)
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        stripped = line.strip()
+        m = _TV_TAG.match(line)
+        if not stripped or stripped.startswith("#"):
+            index += 1
+            continue
+        if m is None:
+            element.understood = False
+            index += 1
+            continue
+        tag, value = m.group(1), m.group(2).strip()
+        last = index
+        if value.startswith("<text>"):
+            end = _text_end(lines, index)
+            if end is None:
+                element.understood = False
+                yield element
+                return
+            last = end
+        elif not value:
+            element.understood = False
+        if tag in _TV_ELEMENT_TAGS or tag in _TV_KEPT_STARTS:
+            yield element
+            element = _TagValueElement(tag)
+        element.fields.append((tag, value, index, last))
+        index = last + 1
+    yield element
+
+
+def _text_end(lines: list[str], index: int) -> int | None:
+    """The line where the ``<text>`` value opened on line ``index`` closes, if cleanly."""
+    opened = lines[index].index("<text>") + len("<text>")
+    for number in range(index, len(lines)):
+        line = lines[number]
+        close = line.find("</text>", opened if number == index else 0)
+        if close >= 0:
+            rest = line[close + len("</text>") :]
+            return number if not rest.strip() else None
+    return None
+
+
+def _droppable(element: _TagValueElement) -> bool:
+    if element.start not in _TV_ELEMENT_TAGS or not element.understood:
+        return False
+    if element.start != "PackageName":
+        return True
+    name = element.fields[0][1]
+    purls = []
+    for tag, value, _, _ in element.fields:
+        if tag == "ExternalRef":
+            parts = value.split(" ")
+            if len(parts) != 3:
+                return False
+            if parts[1].lower() == "purl":
+                purls.append(parts[2])
+    return not name.startswith("<text>") and not could_be_engine(name, purls)
+
+
+# --- RDF/XML and XML ---------------------------------------------------------------------
+
+_ENTITY = re.compile(r"<!ENTITY\b")
+_XML_ENCODING = re.compile(r"""\A(\s*<\?xml[^>]*?\bencoding\s*=\s*)(["'])[^"']*\2""")
+#: Where relative IRIs in an RDF/XML SBOM are resolved (only ids, which stay relative).
+_RDF_BASE = "https://sbom.invalid/document"
+_SPDX_NS = "http://spdx.org/rdf/terms#"
+_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+#: SPDX element classes: a triple pointing at one that is not read is left out.
+_RDF_ELEMENTS = frozenset(f"{_SPDX_NS}{c}" for c in ("Package", "File", "Snippet", "SpdxDocument"))
+
+
+def _refuse_entities(text: str, display: str) -> None:
+    """Refuse a DOCTYPE that declares entities: expanding nested ones never ends.
+
+    A 579-byte file of entities referring to entities kept rdflib busy for over a
+    minute. SBOM tools never write them.
+    """
+    doctype = text.find("<!DOCTYPE")
+    if doctype < 0:
+        return
+    end = text.find("]>", doctype)
+    m = _ENTITY.search(text, doctype, end if end >= 0 else len(text))
+    if m is not None:
+        raise InputError(
+            "XML entity declarations are refused: expanding them can take minutes and gigabytes",
+            display,
+            text.count("\n", 0, m.start()) + 1,
+            "SBOM tools do not write entities; regenerate the SBOM, or write the text out",
+        )
+
+
+def _utf8_xml(text: str) -> bytes:
+    """The text as UTF-8, its XML declaration saying so (it was decoded from anything)."""
+    return _XML_ENCODING.sub(r"\1\2UTF-8\2", text, count=1).encode("utf-8")
 
 
 def _read_rdf(path: Path, text: str, display: str) -> Document:
-    from rdflib import Graph
     from spdx_tools.spdx.parser.rdf.rdf_parser import translate_graph_to_document
+
+    _refuse_entities(text, display)
+    data = _utf8_xml(text)
+    graph = _engine_graph(data)
+    if graph is None:
+        graph = _rdflib_graph(data, display)
+    return _guarded(lambda: translate_graph_to_document(graph))
+
+
+def _rdflib_graph(data: bytes, display: str) -> Any:
+    """The whole graph as rdflib reads it: slow, but it says where XML is broken."""
+    from rdflib import Graph
 
     graph = Graph()
     try:
-        graph.parse(data=text, format="xml")
+        graph.parse(data=data, format="xml")
     except SAXParseException as exc:
         raise InputError(
             f"invalid XML: {exc.getMessage()}", display, exc.getLineNumber(), _HINT
         ) from None
-    return _guarded(lambda: translate_graph_to_document(graph))
+    return graph
+
+
+def _engine_graph(data: bytes) -> Any:
+    """An rdflib graph of the document and its packages that could be engines.
+
+    pyoxigraph reads RDF/XML about thirty times faster than rdflib, and spdx-tools
+    builds a model object per package and relationship; so triples are read with
+    pyoxigraph, and only those of the document (not its relationships) and of the
+    packages that could be engines are handed to spdx-tools, through rdflib. None when
+    pyoxigraph rejects the file: rdflib then reads it and says where it is broken.
+    """
+    import pyoxigraph as ox
+
+    by_subject: dict[Any, list[tuple[Any, Any]]] = {}
+    roots: list[Any] = []
+    packages: list[Any] = []
+    kind = ox.NamedNode(_RDF_TYPE)
+    package, document = ox.NamedNode(f"{_SPDX_NS}Package"), ox.NamedNode(f"{_SPDX_NS}SpdxDocument")
+    try:
+        for quad in ox.parse(data, format=ox.RdfFormat.RDF_XML, base_iri=_RDF_BASE):
+            subject, predicate, obj = quad.subject, quad.predicate, quad.object
+            found = by_subject.get(subject)
+            if found is None:
+                by_subject[subject] = found = []
+            found.append((predicate, obj))
+            if predicate == kind:
+                if obj == package:
+                    packages.append(subject)
+                elif obj == document:
+                    roots.append(subject)
+    except SyntaxError:
+        return None
+    roots += [p for p in dict.fromkeys(packages) if _rdf_could_be_engine(p, by_subject)]
+    return _to_rdflib(_rdf_closure(roots, by_subject))
+
+
+def _rdf_could_be_engine(node: Any, by_subject: dict[Any, list[tuple[Any, Any]]]) -> bool:
+    import pyoxigraph as ox
+
+    names, purls = [], []
+    for predicate, obj in by_subject.get(node, ()):
+        if predicate.value == f"{_SPDX_NS}name":
+            names.append(obj.value if isinstance(obj, ox.Literal) else None)
+        elif predicate.value == f"{_SPDX_NS}externalRef":
+            kinds, locators = [], []
+            for p, o in by_subject.get(obj, ()):
+                if p.value == f"{_SPDX_NS}referenceType":
+                    kinds.append(o.value)
+                elif p.value == f"{_SPDX_NS}referenceLocator":
+                    locators.append(o.value if isinstance(o, ox.Literal) else None)
+            if len(kinds) != 1 or len(locators) != 1 or locators[0] is None:
+                return True  # malformed: spdx-tools says what is wrong
+            if kinds[0].lower().endswith("purl"):
+                purls.append(locators[0])
+    return len(names) != 1 or could_be_engine(names[0], purls)
+
+
+def _rdf_closure(
+    roots: list[Any], by_subject: dict[Any, list[tuple[Any, Any]]]
+) -> list[tuple[Any, Any, Any]]:
+    """The triples of ``roots`` and of the nodes they lead to, but not of other elements.
+
+    Relationships are left out (never read); a triple pointing at a package, file or
+    snippet that is not a root is left out, so the walk stays within what is read.
+    """
+    import pyoxigraph as ox
+
+    wanted = set(roots)
+    seen: set[Any] = set()
+    stack = roots[::-1]  # the first root first: spdx-tools lists packages in graph order
+    out = []
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        for predicate, obj in by_subject.get(node, ()):
+            if predicate.value == f"{_SPDX_NS}relationship":
+                continue
+            if not isinstance(obj, ox.Literal) and obj not in wanted:
+                types = {o.value for p, o in by_subject.get(obj, ()) if p.value == _RDF_TYPE}
+                if types & _RDF_ELEMENTS:
+                    continue
+                stack.append(obj)
+            out.append((node, predicate, obj))
+    return out
+
+
+def _to_rdflib(triples: list[tuple[Any, Any, Any]]) -> Any:
+    import pyoxigraph as ox
+    from rdflib import BNode, Graph, Literal, URIRef
+
+    def term(value: Any) -> Any:
+        if isinstance(value, ox.NamedNode):
+            return URIRef(value.value)
+        if isinstance(value, ox.BlankNode):
+            return BNode(value.value)
+        if value.language:
+            return Literal(value.value, lang=value.language)
+        datatype = value.datatype.value
+        if datatype == "http://www.w3.org/2001/XMLSchema#string":
+            return Literal(value.value)
+        return Literal(value.value, datatype=URIRef(datatype))
+
+    graph = Graph()
+    for triple in triples:
+        graph.add((term(triple[0]), term(triple[1]), term(triple[2])))
+    return graph
 
 
 def _read_xml(path: Path, text: str, display: str) -> Document:
     from spdx_tools.spdx.parser.xml import xml_parser
 
+    _refuse_entities(text, display)
     try:
         return _guarded(lambda: xml_parser.parse_from_file(str(path)))
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror or exc}", display) from None
 
 
-def _guarded(parse_call: Callable[[], Document]) -> Document:
+def _guarded(parse_call: Callable[[], _T]) -> _T:
     """Run an spdx-tools parser; its own errors pass through, any other becomes one.
 
     spdx-tools reports most problems as SPDXParsingError, but malformed input can reach
@@ -271,11 +743,25 @@ def _summarise(messages: list[str]) -> str:
     return f"{shown} (and {more} more)" if more > 0 else shown
 
 
-def _line_in_messages(messages: list[str]) -> int | None:
+_LICENSE_TAG_LINE = re.compile(
+    r"^[ \t]*(?:PackageLicense(?:Declared|Concluded|InfoFromFiles)|LicenseConcluded|"
+    r"LicenseInfoIn(?:File|Snippet)|SnippetLicenseConcluded)[ \t]*:[ \t]*(.*?)[ \t]*$",
+    re.MULTILINE,
+)
+
+
+def _line_in_messages(messages: list[str], text: str) -> int | None:
+    """The line a message names (``Line: 8``), or of the license expression it quotes."""
     for message in messages:
         m = _SPDX_LINE.search(message)
         if m:
             return int(m.group(1))
+    joined = " ".join(messages)
+    if "license expression: " not in joined:
+        return None
+    for m in _LICENSE_TAG_LINE.finditer(text):
+        if m.group(1) and f"license expression: {m.group(1)}" in joined:
+            return text.count("\n", 0, m.start()) + 1
     return None
 
 
@@ -290,7 +776,7 @@ class _Match:
     purl: Purl | None
 
 
-def component_for_package(package: Package, text: str, display: str) -> Component | None:
+def component_for_package(package: Package, display: str, line: int | None) -> Component | None:
     """The Component for one SBOM package, or None when it is not a catalogued engine."""
     match = match_package(package)
     if match is None:
@@ -299,7 +785,7 @@ def component_for_package(package: Package, text: str, display: str) -> Componen
     return Component(
         match.engine.id,
         version,
-        Location(display, line_of_spdx_id(text, package.spdx_id), _describe(package, match)),
+        Location(display, line, _describe(package, match)),
         unresolved=unresolved,
         floating=floating,
         declared_license=license_as_written(package),
@@ -309,14 +795,18 @@ def component_for_package(package: Package, text: str, display: str) -> Componen
 
 def match_package(package: Package) -> _Match | None:
     """Identify a package by its purls, or by its exact name when it has none."""
-    purls = [p for p in map(parse_purl, _purl_locators(package)) if p is not None]
+    return _match(package.name, _purl_locators(package))
+
+
+def _match(name: str, locators: list[str]) -> _Match | None:
+    purls = [p for p in map(parse_purl, locators) if p is not None]
     if purls:
         for purl in purls:
             engine = engine_for_purl(purl)
             if engine is not None:
                 return _Match(engine, purl)
         return None
-    engine = engine_for_name(package.name)
+    engine = engine_for_name(name)
     return _Match(engine, None) if engine else None
 
 
@@ -421,7 +911,10 @@ def license_as_written(package: Package) -> str | None:
 
 
 def line_of_spdx_id(text: str, spdx_id: str) -> int | None:
-    """1-based line where ``spdx_id`` is declared: ``SPDXID: id``, ``"SPDXID": "id"`` or RDF ``#id``."""
+    """1-based line where ``spdx_id`` is declared: ``SPDXID: id``, ``"SPDXID": "id"`` or RDF ``#id``.
+
+    One search of the whole text; ``SpdxIdLines`` answers for every package at once.
+    """
     escaped = re.escape(spdx_id.rsplit("#", 1)[-1])
     patterns = (
         rf"SPDXID[\"']?\s*:\s*[\"']?{escaped}(?![\w.-])",
@@ -432,6 +925,62 @@ def line_of_spdx_id(text: str, spdx_id: str) -> int | None:
         if m:
             return text.count("\n", 0, m.start()) + 1
     return None
+
+
+class SpdxIdLines:
+    """The line of every SPDX id declared in a text, from one pass, as ``line_of_spdx_id``.
+
+    Searching the text once per package was quadratic: 40,000 packages named redis took
+    two minutes. Each index is built on its first use, in one scan of the text.
+    """
+
+    _DECLARED = re.compile(r"""SPDXID["']?\s*:\s*["']?([^"'\r\n]*)""")
+    _RDF = re.compile(r"""#([\w.-]+)["']""")
+    _ID = re.compile(r"[\w.-]+")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._declared: dict[str, int] | None = None
+        self._loose: dict[str, int] = {}
+        self._rdf: dict[str, int] | None = None
+
+    def line_of(self, spdx_id: str | None) -> int | None:
+        """The line ``line_of_spdx_id`` gives for ``spdx_id``, or None."""
+        if not spdx_id:
+            return None
+        wanted = spdx_id.rsplit("#", 1)[-1]
+        if self._declared is None:
+            self._declared = self._index_declared()
+        line = self._declared.get(wanted) or self._loose.get(wanted.strip())
+        if line is not None:
+            return line
+        if self._rdf is None:
+            self._rdf = self._index(self._RDF)
+        return self._rdf.get(wanted)
+
+    def _index_declared(self) -> dict[str, int]:
+        """Ids as ``SPDXID`` declares them: each leading run of id characters, as the
+        search's ``(?![\\w.-])`` reads it, and (for odd ids) the whole value."""
+        out: dict[str, int] = {}
+        for line, value in self._matches(self._DECLARED):
+            run = self._ID.match(value)
+            if run is not None:
+                out.setdefault(run.group(), line)
+            self._loose.setdefault(value.strip(), line)
+        return out
+
+    def _index(self, pattern: re.Pattern[str]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for line, value in self._matches(pattern):
+            out.setdefault(value, line)
+        return out
+
+    def _matches(self, pattern: re.Pattern[str]) -> Iterator[tuple[int, str]]:
+        line, last = 1, 0
+        for m in pattern.finditer(self.text):
+            line += self.text.count("\n", last, m.start())
+            last = m.start()
+            yield line, m.group(1)
 
 
 def _describe(package: Package, match: _Match) -> str:
