@@ -6,7 +6,8 @@ deterministic SBOM as JSON, YAML, tag-value and RDF/XML (``--packages`` packages
 ``--engine-every`` a Redis server, the rest application libraries; with ``--all-redis``
 every package is named ``redis``, the case where every package is reported), then times
 ``policycheck check FILE --format json`` on each (a subprocess, best of ``--runs``) and
-prints a Markdown table against the target (100,000 packages under 10 s). Usage::
+prints a Markdown table (wall and CPU seconds) against the target (100,000 packages
+under 10 s). Usage::
 
     python benchmarks/bench_sbom.py [--packages 100000] [--engine-every 100] [--all-redis]
                                     [--formats json,yaml,tag-value,rdf] [--dir DIR] [--runs 1]
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -254,22 +256,31 @@ WRITERS: dict[str, tuple[str, Callable[[list[Package]], str]]] = {
 }
 
 
-def time_check(path: Path, runs: int) -> tuple[float, int, int]:
-    """(best seconds, exit code, findings) of ``policycheck check PATH --format json``."""
-    best = float("inf")
+def time_check(path: Path, runs: int) -> tuple[float, float, int, int]:
+    """(best wall seconds, its CPU seconds, exit code, findings) of ``policycheck check``.
+
+    CPU time is reported beside wall time: on a shared machine the wall clock also
+    counts other people's work.
+    """
+    best, best_cpu = float("inf"), float("inf")
     code, findings = -1, -1
     command = [sys.executable, "-m", "policycheck", "check", str(path), "--format", "json"]
     for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         done = subprocess.run(command, capture_output=True, text=True, check=False)
-        best = min(best, time.perf_counter() - start)
+        wall = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        if wall < best:
+            best, best_cpu = wall, cpu
         code = done.returncode
         try:
             findings = len(json.loads(done.stdout).get("findings", []))
         except ValueError:
             sys.stderr.write(done.stderr[-2000:])
             findings = -1
-    return best, code, findings
+    return best, best_cpu, code, findings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -287,18 +298,20 @@ def main(argv: list[str] | None = None) -> int:
     args.dir.mkdir(parents=True, exist_ok=True)
     mix = "all named redis" if args.all_redis else f"1 in {args.engine_every} a Redis server"
     print(f"{args.packages:,} packages ({mix}); target < {TARGET_SECONDS:.0f} s each\n")
-    print("| serialisation | size MB | seconds | exit | findings | target |")
-    print("|---|---:|---:|---:|---:|---|")
+    print("| serialisation | size MB | seconds | CPU seconds | exit | findings | target |")
+    print("|---|---:|---:|---:|---:|---:|---|")
     worst = 0.0
     for fmt in args.formats.split(","):
         name, writer = WRITERS[fmt]
         path = args.dir / name
         path.write_text(writer(items), encoding="utf-8")
-        seconds, code, findings = time_check(path, args.runs)
+        seconds, cpu, code, findings = time_check(path, args.runs)
         worst = max(worst, seconds)
         size = path.stat().st_size / 1e6
         verdict = "met" if seconds < TARGET_SECONDS else "MISSED"
-        print(f"| {fmt} | {size:.1f} | {seconds:.1f} | {code} | {findings:,} | {verdict} |")
+        print(
+            f"| {fmt} | {size:.1f} | {seconds:.1f} | {cpu:.1f} | {code} | {findings:,} | {verdict} |"
+        )
         sys.stdout.flush()
     if not args.keep:
         shutil.rmtree(args.dir, ignore_errors=True)

@@ -278,6 +278,50 @@ def _build(node: yaml.Node, source: str) -> Any:
     return _Builder(source).value(node, 0, node)
 
 
+class PartialDocument:
+    """One YAML document whose parts are built on request, under one alias cap.
+
+    For a reader that needs a few parts of a large document (the packages of an SBOM
+    that could be engines): composing the text is unavoidable, building every value is
+    not. Aliases are counted across every part built; depth counts from the part.
+    """
+
+    def __init__(self, text: str, source: str) -> None:
+        docs = yaml.compose_all(text, Loader=_Loader)
+        try:
+            self.root: yaml.Node | None = next(docs, None)
+            if next(docs, None) is not None:
+                raise InputError("expected one YAML document, found several", source, None)
+        except yaml.YAMLError as exc:
+            raise _syntax_error(exc, source, text) from None
+        self.source = source
+        self._builder = _Builder(source)
+
+    def build(self, node: yaml.Node) -> Any:
+        """The plain value of ``node``, as ``load_text`` would build it."""
+        return self._builder.value(node, 0, node)
+
+    def entries(self, node: yaml.Node | None) -> list[tuple[Any, yaml.Node]] | None:
+        """A mapping's keys (built) and value nodes (not), or None when ``node`` is not a
+        mapping or merges others (``<<``), whose entries only building can tell."""
+        if not isinstance(node, yaml.MappingNode):
+            return None
+        out: list[tuple[Any, yaml.Node]] = []
+        seen: set[Any] = set()
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE_TAG:
+                return None
+            key = self.build(key_node)
+            if not isinstance(key, str | int | float | bool) and key is not None:
+                return None  # building the mapping reports it
+            k = key if isinstance(key, str | int) else str(key)
+            if k in seen:
+                return None  # building the mapping reports it
+            seen.add(k)
+            out.append((k, value_node))
+        return out
+
+
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
 _SAFE = yaml.constructor.SafeConstructor
 #: Tags whose text is the value we keep (see ``_scalar``).

@@ -657,3 +657,60 @@ def test_a_json_sbom_claimed_by_its_head_in_any_unicode_encoding(encoding: str) 
 def test_a_json_sbom_with_sorted_keys_is_claimed_by_its_spdxid() -> None:
     head = b'{\n  "SPDXID": "SPDXRef-DOCUMENT",\n  "creationInfo": {'
     assert SOURCE.claims(Path("sbom.json"), head)
+
+
+def _catalog_names() -> list[str]:
+    from policycheck.catalog import catalog
+
+    names = []
+    for engine in catalog().engines.values():
+        names += [engine.id, *engine.aliases, *engine.images, *engine.derived_images]
+    return names
+
+
+def _catalog_purls() -> list[str]:
+    from policycheck.catalog import catalog
+
+    purls = []
+    for engine in catalog().engines.values():
+        owner, _, repo = engine.repository.partition("/")
+        purls += [f"pkg:github/{owner}/{repo}@v1.0.0", f"pkg:deb/debian/{engine.id}@1.0-1"]
+        for image in (*engine.images, *engine.derived_images):
+            *path, name = image.split("/")
+            namespace = "/".join(path[1:] if "." in path[0] else path) if path else ""
+            registry = f"?repository_url={path[0]}" if path and "." in path[0] else ""
+            purls.append(f"pkg:docker/{namespace + '/' if namespace else ''}{name}@1.0{registry}")
+    return purls
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    name=st.one_of(st.sampled_from(_catalog_names()), st.text(max_size=20)),
+    purls=st.lists(
+        st.one_of(
+            st.sampled_from(_catalog_purls()),
+            st.sampled_from(_catalog_purls()).map(lambda p: p.upper()),
+            st.sampled_from(_catalog_purls()).map(lambda p: p.replace("e", "%65")),
+            st.text(max_size=30).map(lambda t: "pkg:" + t),
+        ),
+        max_size=2,
+    ),
+)
+def test_the_cheap_package_filter_never_drops_what_the_matcher_accepts(
+    name: str, purls: list[str]
+) -> None:
+    from policycheck.sources.spdx import _match, could_be_engine
+
+    if _match(name, purls) is not None:
+        assert could_be_engine(name, purls)
+
+
+def test_every_catalogued_name_and_purl_passes_the_cheap_filter() -> None:
+    from policycheck.sources.spdx import _match, could_be_engine
+
+    matched_names = [n for n in _catalog_names() if _match(n, []) is not None]
+    assert len(matched_names) > len(_catalog_names()) // 2  # derived images are not names
+    assert all(could_be_engine(n, []) for n in matched_names)
+    matched = [p for p in _catalog_purls() if _match("x", [p]) is not None]
+    assert len(matched) > len(_catalog_purls()) // 2  # most spellings above name an engine
+    assert all(could_be_engine("x", [p]) for p in matched)

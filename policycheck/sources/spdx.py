@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache, partial
@@ -31,6 +32,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import unquote
 from xml.sax import SAXParseException
+
+import yaml
 
 from policycheck.catalog import Engine, catalog
 from policycheck.errors import InputError
@@ -41,7 +44,7 @@ from policycheck.expression import license_disagreement as license_disagreement
 from policycheck.images import engine_for_image, parse_image, version_from_tag
 from policycheck.model import Component, Location
 from policycheck.sources.interface import Source
-from policycheck.yamlload import collector_paused, load_text
+from policycheck.yamlload import PartialDocument, collector_paused
 
 _T = TypeVar("_T")
 
@@ -220,11 +223,34 @@ def could_be_engine(name: object, purls: list[str]) -> bool:
 
     Deliberately wider than ``match_package``: a package the matcher would reject for
     its purls but accept by name (or the other way round) is kept, so that how a
-    serialisation spells a reference type can never hide an engine.
+    serialisation spells a reference type can never hide an engine. Most packages are
+    answered by one substring test (``catalog_words``) before any purl is parsed.
     """
     if not isinstance(name, str):
         return True  # malformed: spdx-tools says what is wrong
+    text = " ".join([name, *(unquote(p) if "%" in p else p for p in purls)]).lower()
+    if not any(word in text for word in catalog_words()):
+        return False
     return _match(name, purls) is not None or (bool(purls) and _match(name, []) is not None)
+
+
+@cache
+def catalog_words() -> tuple[str, ...]:
+    """Words one of which every name the matcher accepts contains, lower-cased.
+
+    The matcher compares whole names: an engine id or alias, an image repository (its
+    last segment is in the name), a GitHub repository or a distribution package named
+    like the engine. The words are those names and last segments, less any that
+    contains another (``redisjson`` holds ``redis``).
+    """
+    words: set[str] = set()
+    for engine in catalog().engines.values():
+        words.update(n.lower() for n in (engine.id, *engine.aliases))
+        for image in (*engine.images, *engine.derived_images, engine.repository):
+            ref = parse_image(image) if image != engine.repository else None
+            words.add((ref.name if ref else image).rsplit("/", 1)[-1].lower())
+    words.discard("")
+    return tuple(sorted(w for w in words if not any(o != w and o in w for o in words)))
 
 
 # --- JSON and YAML -----------------------------------------------------------------------
@@ -271,8 +297,40 @@ def _deepest_json_line(text: str) -> int:
 
 
 def _read_yaml(path: Path, text: str, display: str) -> Document:
-    """YAML through policycheck's loader: aliases capped, dates and huge numbers as text."""
-    return _from_dict(load_text(text, display).value, display, text)
+    """YAML through policycheck's loader: aliases capped, dates and huge numbers as text.
+
+    Only the parts read are built: the header, and the packages whose name and purls
+    could name an engine (building every node cost as much as composing them).
+    """
+    doc = PartialDocument(text, display)
+    top = doc.entries(doc.root)
+    if top is None:  # not a plain mapping: built whole, and said what is wrong
+        return _from_dict(None if doc.root is None else doc.build(doc.root), display, text)
+    data: dict[Any, Any] = {}
+    for key, node in top:
+        if key in _UNREAD_KEYS:
+            continue
+        if key == "packages" and isinstance(node, yaml.SequenceNode):
+            data[key] = [doc.build(n) for n in node.value if _node_could_be_engine(doc, n)]
+        else:
+            data[key] = doc.build(node)
+    return _from_dict(data, display, text)
+
+
+def _node_could_be_engine(doc: PartialDocument, node: yaml.Node) -> bool:
+    """``_dict_could_be_engine`` for a package node, building only its name and refs."""
+    if not isinstance(node, yaml.MappingNode):
+        return True
+    wanted: dict[str, Any] = {}
+    for key_node, value_node in node.value:
+        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == _YAML_MERGE:
+            return True  # only building the whole package can tell its fields
+        if key_node.value in ("name", "externalRefs"):
+            wanted[key_node.value] = doc.build(value_node)
+    return _dict_could_be_engine(wanted)
+
+
+_YAML_MERGE = "tag:yaml.org,2002:merge"
 
 
 def _from_dict(data: object, display: str, text: str) -> Document:
@@ -611,84 +669,90 @@ def _engine_graph(data: bytes) -> Any:
     packages that could be engines are handed to spdx-tools, through rdflib. None when
     pyoxigraph rejects the file: rdflib then reads it and says where it is broken.
     """
-    import pyoxigraph as ox
-
-    by_subject: dict[Any, list[tuple[Any, Any]]] = {}
-    roots: list[Any] = []
-    packages: list[Any] = []
-    kind = ox.NamedNode(_RDF_TYPE)
-    package, document = ox.NamedNode(f"{_SPDX_NS}Package"), ox.NamedNode(f"{_SPDX_NS}SpdxDocument")
     try:
-        for quad in ox.parse(data, format=ox.RdfFormat.RDF_XML, base_iri=_RDF_BASE):
-            subject, predicate, obj = quad.subject, quad.predicate, quad.object
-            found = by_subject.get(subject)
-            if found is None:
-                by_subject[subject] = found = []
-            found.append((predicate, obj))
-            if predicate == kind:
-                if obj == package:
-                    packages.append(subject)
-                elif obj == document:
-                    roots.append(subject)
+        triples = _RdfTriples(data)
     except SyntaxError:
         return None
-    roots += [p for p in dict.fromkeys(packages) if _rdf_could_be_engine(p, by_subject)]
-    return _to_rdflib(_rdf_closure(roots, by_subject))
+    roots = triples.documents + [p for p in triples.packages if triples.could_be_engine(p)]
+    return _to_rdflib(triples.closure(roots))
 
 
-def _rdf_could_be_engine(node: Any, by_subject: dict[Any, list[tuple[Any, Any]]]) -> bool:
-    import pyoxigraph as ox
+class _RdfTriples:
+    """The triples of an RDF/XML text by subject, with its packages and documents."""
 
-    names, purls = [], []
-    for predicate, obj in by_subject.get(node, ()):
-        if predicate.value == f"{_SPDX_NS}name":
-            names.append(obj.value if isinstance(obj, ox.Literal) else None)
-        elif predicate.value == f"{_SPDX_NS}externalRef":
-            kinds, locators = [], []
-            for p, o in by_subject.get(obj, ()):
-                if p.value == f"{_SPDX_NS}referenceType":
-                    kinds.append(o.value)
-                elif p.value == f"{_SPDX_NS}referenceLocator":
-                    locators.append(o.value if isinstance(o, ox.Literal) else None)
-            if len(kinds) != 1 or len(locators) != 1 or locators[0] is None:
-                return True  # malformed: spdx-tools says what is wrong
-            if kinds[0].lower().endswith("purl"):
-                purls.append(locators[0])
-    return len(names) != 1 or could_be_engine(names[0], purls)
+    def __init__(self, data: bytes) -> None:
+        import pyoxigraph as ox
 
+        spdx = ox.NamedNode
+        self.kind = spdx(_RDF_TYPE)
+        self.name, self.ref = spdx(f"{_SPDX_NS}name"), spdx(f"{_SPDX_NS}externalRef")
+        self.ref_type = spdx(f"{_SPDX_NS}referenceType")
+        self.locator = spdx(f"{_SPDX_NS}referenceLocator")
+        self.relationship = spdx(f"{_SPDX_NS}relationship")
+        self.literal = ox.Literal
+        by_subject: defaultdict[Any, list[Any]] = defaultdict(list)
+        typed = []
+        for quad in ox.parse(data, format=ox.RdfFormat.RDF_XML, base_iri=_RDF_BASE):
+            by_subject[quad.subject].append(quad)  # the fewest steps a triple can cost
+            if quad.predicate == self.kind:
+                typed.append(quad)
+        self.by_subject = by_subject
+        self.elements = {q.subject for q in typed if q.object.value in _RDF_ELEMENTS}
+        package, document = f"{_SPDX_NS}Package", f"{_SPDX_NS}SpdxDocument"
+        self.packages = list(dict.fromkeys(q.subject for q in typed if q.object.value == package))
+        self.documents = list(dict.fromkeys(q.subject for q in typed if q.object.value == document))
 
-def _rdf_closure(
-    roots: list[Any], by_subject: dict[Any, list[tuple[Any, Any]]]
-) -> list[tuple[Any, Any, Any]]:
-    """The triples of ``roots`` and of the nodes they lead to, but not of other elements.
+    def quads(self, node: Any) -> list[Any]:
+        found = self.by_subject.get(node)
+        return [] if found is None else found
 
-    Relationships are left out (never read); a triple pointing at a package, file or
-    snippet that is not a root is left out, so the walk stays within what is read.
-    """
-    import pyoxigraph as ox
+    def could_be_engine(self, node: Any) -> bool:
+        """``could_be_engine`` for a package node; True when it is malformed."""
+        names, purls = [], []
+        for quad in self.quads(node):
+            predicate, obj = quad.predicate, quad.object
+            if predicate == self.name:
+                names.append(obj.value if isinstance(obj, self.literal) else None)
+            elif predicate == self.ref:
+                kinds = [q.object.value for q in self.quads(obj) if q.predicate == self.ref_type]
+                locators = [q.object for q in self.quads(obj) if q.predicate == self.locator]
+                if len(kinds) != 1 or len(locators) != 1:
+                    return True  # malformed: spdx-tools says what is wrong
+                if not isinstance(locators[0], self.literal):
+                    return True
+                if kinds[0].lower().endswith("purl"):
+                    purls.append(locators[0].value)
+        return len(names) != 1 or could_be_engine(names[0], purls)
 
-    wanted = set(roots)
-    seen: set[Any] = set()
-    stack = roots[::-1]  # the first root first: spdx-tools lists packages in graph order
-    out = []
-    while stack:
-        node = stack.pop()
-        if node in seen:
-            continue
-        seen.add(node)
-        for predicate, obj in by_subject.get(node, ()):
-            if predicate.value == f"{_SPDX_NS}relationship":
+    def closure(self, roots: list[Any]) -> list[Any]:
+        """The triples of ``roots`` and of the nodes they lead to, but of no other element.
+
+        Relationships are left out (never read), and so is a triple pointing at a
+        package, file, snippet or document that is not a root: the walk stays within
+        what is read.
+        """
+        wanted = set(roots)
+        seen: set[Any] = set()
+        stack = roots[::-1]  # the first root first: spdx-tools lists packages in graph order
+        out = []
+        while stack:
+            node = stack.pop()
+            if node in seen:
                 continue
-            if not isinstance(obj, ox.Literal) and obj not in wanted:
-                types = {o.value for p, o in by_subject.get(obj, ()) if p.value == _RDF_TYPE}
-                if types & _RDF_ELEMENTS:
+            seen.add(node)
+            for quad in self.quads(node):
+                if quad.predicate == self.relationship:
                     continue
-                stack.append(obj)
-            out.append((node, predicate, obj))
-    return out
+                obj = quad.object
+                if not isinstance(obj, self.literal) and obj not in wanted:
+                    if obj in self.elements:
+                        continue
+                    stack.append(obj)
+                out.append(quad)
+        return out
 
 
-def _to_rdflib(triples: list[tuple[Any, Any, Any]]) -> Any:
+def _to_rdflib(quads: list[Any]) -> Any:
     import pyoxigraph as ox
     from rdflib import BNode, Graph, Literal, URIRef
 
@@ -705,8 +769,8 @@ def _to_rdflib(triples: list[tuple[Any, Any, Any]]) -> Any:
         return Literal(value.value, datatype=URIRef(datatype))
 
     graph = Graph()
-    for triple in triples:
-        graph.add((term(triple[0]), term(triple[1]), term(triple[2])))
+    for quad in quads:
+        graph.add((term(quad.subject), term(quad.predicate), term(quad.object)))
     return graph
 
 
