@@ -295,11 +295,15 @@ class PartialDocument:
         except yaml.YAMLError as exc:
             raise _syntax_error(exc, source, text) from None
         self.source = source
+        self.text = text
         self._builder = _Builder(source)
 
     def build(self, node: yaml.Node) -> Any:
         """The plain value of ``node``, as ``load_text`` would build it."""
-        return self._builder.value(node, 0, node)
+        try:
+            return self._builder.value(node, 0, node)
+        except yaml.YAMLError as exc:  # a tag YAML does not define
+            raise _syntax_error(exc, self.source, self.text) from None
 
     def entries(self, node: yaml.Node | None) -> list[tuple[Any, yaml.Node]] | None:
         """A mapping's keys (built) and value nodes (not), or None when ``node`` is not a
@@ -325,7 +329,15 @@ class PartialDocument:
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
 _SAFE = yaml.constructor.SafeConstructor
 #: Tags whose text is the value we keep (see ``_scalar``).
-_AS_WRITTEN = frozenset({_STR_TAG, "tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:binary"})
+_AS_WRITTEN = frozenset(
+    {
+        _STR_TAG,
+        "tag:yaml.org,2002:timestamp",
+        "tag:yaml.org,2002:binary",
+        "tag:yaml.org,2002:merge",  # ``<<`` anywhere but a key: PyYAML has no value for it
+        "tag:yaml.org,2002:value",  # ``=``: likewise
+    }
+)
 #: The JSON types YAML resolves plain scalars to, and their constructors.
 _TYPED: dict[str, Callable[[Any, Any], Any]] = {
     "tag:yaml.org,2002:null": _SAFE.construct_yaml_null,
@@ -341,7 +353,8 @@ def _scalar(node: yaml.Node) -> Any:
     Strings, most scalars of a manifest, are taken as they are: the resolver already
     decided their tag. Dates stay the ISO text written, so JSON Schema sees what the
     user wrote and a policy can say ``2024-02-30`` is no date (YAML would fail on it);
-    ``!!binary`` stays its base64 text, as bytes are no JSON value. A scalar its type
+    ``!!binary`` stays its base64 text, as bytes are no JSON value; ``<<`` and ``=``
+    outside a key are text (PyYAML fails on them). A scalar its type
     rejects (an integer longer than Python converts from text, ``!!int twelve``) stays
     the text written, as Kubernetes' own YAML reader keeps what it cannot type. Tags
     YAML does not define are errors.

@@ -507,7 +507,8 @@ def test_spdx_id_index_agrees_with_the_search() -> None:
         '{\n"SPDXID": "SPDXRef-redis-2",\n"SPDXID": "SPDXRef-redis",\n'
         "SPDXID: SPDXRef-tv\n"
         '<spdx:Package rdf:about="https://e.com/d#SPDXRef-rdf">\n'
-        '"SPDXID": "SPDXRef-redis",\n"SPDXID" : \'SPDXRef-odd id\'\n}'
+        '"SPDXID": "SPDXRef-redis",\n"SPDXID" : \'SPDXRef-odd id\'\n}\n'
+        "<SPDXID>SPDXRef-xml</SPDXID>\n"
     )
     lines = SpdxIdLines(text)
     for spdx_id in (
@@ -517,6 +518,7 @@ def test_spdx_id_index_agrees_with_the_search() -> None:
         "https://e.com/d#SPDXRef-rdf",
         "SPDXRef-missing",
         "SPDXRef-odd id",
+        "SPDXRef-xml",
     ):
         assert lines.line_of(spdx_id) == line_of_spdx_id(text, spdx_id), spdx_id
 
@@ -714,3 +716,31 @@ def test_every_catalogued_name_and_purl_passes_the_cheap_filter() -> None:
     matched = [p for p in _catalog_purls() if _match("x", [p]) is not None]
     assert len(matched) > len(_catalog_purls()) // 2  # most spellings above name an engine
     assert all(could_be_engine("x", [p]) for p in matched)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+def test_tag_value_with_windows_line_ends(tmp_path: Path, encoding: str) -> None:
+    text = (FIXTURES / "cache-host.spdx").read_text(encoding="utf-8").replace("\n", "\r\n")
+    path = tmp_path / "host.spdx"
+    path.write_bytes(text.encode(encoding))
+    decoded = path.read_bytes().decode(encoding)
+    assert found(collect(path, decoded)) == [("redis", "7.4.0", 11), ("redis", "7.2.5", 30)]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+def test_plain_xml_sbom_is_read_from_the_text_given(tmp_path: Path, encoding: str) -> None:
+    from spdx_tools.spdx.parser.parse_anything import parse_file
+    from spdx_tools.spdx.writer.xml import xml_writer
+
+    document = parse_file(str(FIXTURES / "app-image.spdx.json"))
+    path = tmp_path / "image.spdx.xml"
+    xml_writer.write_document_to_file(document, str(path), validate=False)
+    text = path.read_text(encoding="utf-8")
+    path.write_bytes(text.replace('encoding="utf-8"', f'encoding="{encoding}"').encode(encoding))
+    components = collect(path, path.read_bytes().decode(encoding))
+    expected = collect(FIXTURES / "app-image.spdx.json")
+    assert sorted((c.engine, c.version or "") for c in components) == sorted(
+        (c.engine, c.version or "") for c in expected
+    )
+    lines = text.splitlines()
+    assert all(c.location and "SPDXRef-" in lines[(c.location.line or 0) - 1] for c in components)

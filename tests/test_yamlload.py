@@ -170,6 +170,8 @@ def test_an_alias_inside_its_own_anchor_is_an_input_error() -> None:
         ("0x1F", 31),
         ("1_000", 1000),
         ("1.0e+400", float("inf")),
+        ("<<", "<<"),  # the merge key's text, as a value
+        ("[<<, =]", ["<<", "="]),
         ("1e400", "1e400"),  # YAML 1.1 floats need a dot
     ],
 )

@@ -31,6 +31,7 @@ from functools import cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import unquote
+from xml.parsers.expat import ExpatError
 from xml.sax import SAXParseException
 
 import yaml
@@ -407,6 +408,7 @@ def _first_bad_package_line(packages: object, text: str) -> int | None:
 
 def _read_tag_value(path: Path, text: str, display: str) -> Document:
     parser = _tag_value_parser_class()(write_tables=False, debug=False, errorlog=_null_log())
+    text = text.replace("\r\n", "\n")  # spdx-tools' lexer knows no CR; its own reader drops it
     document: Document = _guarded(lambda: parser.parse(_tag_value_to_read(text)))
     return document
 
@@ -775,13 +777,28 @@ def _to_rdflib(quads: list[Any]) -> Any:
 
 
 def _read_xml(path: Path, text: str, display: str) -> Document:
+    """Plain SPDX XML: read as spdx-tools' XML reader does, then as JSON-like data.
+
+    spdx-tools would open the file again as UTF-8; the text given is used instead,
+    whatever it was decoded from.
+    """
+    import xmltodict
     from spdx_tools.spdx.parser.xml import xml_parser
 
     _refuse_entities(text, display)
     try:
-        return _guarded(lambda: xml_parser.parse_from_file(str(path)))
-    except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror or exc}", display) from None
+        parsed = xmltodict.parse(_utf8_xml(text), disable_entities=True)
+    except ExpatError as exc:
+        raise InputError(f"invalid XML: {exc}", display, exc.lineno, _HINT) from None
+    document = xml_parser._fix_list_like_fields(parsed).get("Document")
+    if not isinstance(document, dict):
+        raise InputError(
+            'not an SPDX document: the top-level XML element must be "Document"',
+            display,
+            1,
+            _NOT_SPDX_HINT,
+        )
+    return _from_dict(document, display, text)
 
 
 def _guarded(parse_call: Callable[[], _T]) -> _T:
@@ -975,13 +992,14 @@ def license_as_written(package: Package) -> str | None:
 
 
 def line_of_spdx_id(text: str, spdx_id: str) -> int | None:
-    """1-based line where ``spdx_id`` is declared: ``SPDXID: id``, ``"SPDXID": "id"`` or RDF ``#id``.
+    """1-based line where ``spdx_id`` is declared: ``SPDXID: id``, ``"SPDXID": "id"``,
+    ``<SPDXID>id`` or RDF ``#id``.
 
     One search of the whole text; ``SpdxIdLines`` answers for every package at once.
     """
     escaped = re.escape(spdx_id.rsplit("#", 1)[-1])
     patterns = (
-        rf"SPDXID[\"']?\s*:\s*[\"']?{escaped}(?![\w.-])",
+        rf"SPDXID[\"']?\s*[:>]\s*[\"']?{escaped}(?![\w.-])",
         rf"#{escaped}[\"']",
     )
     for pattern in patterns:
@@ -998,7 +1016,7 @@ class SpdxIdLines:
     two minutes. Each index is built on its first use, in one scan of the text.
     """
 
-    _DECLARED = re.compile(r"""SPDXID["']?\s*:\s*["']?([^"'\r\n]*)""")
+    _DECLARED = re.compile(r"""SPDXID["']?\s*[:>]\s*["']?([^"'<\r\n]*)""")
     _RDF = re.compile(r"""#([\w.-]+)["']""")
     _ID = re.compile(r"[\w.-]+")
 
