@@ -214,6 +214,7 @@ def test_broken_json_reports_its_line(tmp_path: Path) -> None:
     with pytest.raises(InputError) as err:
         collect(path)
     assert err.value.line == 3
+    assert err.value.message.startswith("invalid JSON at column 11:")
     assert err.value.path == "x.spdx.json"
     assert err.value.hint
 

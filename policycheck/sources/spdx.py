@@ -264,7 +264,9 @@ def _read_json(path: Path, text: str, display: str) -> Document:
     try:
         data = json.loads(text, parse_int=_json_int)
     except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON: {exc.msg}", display, exc.lineno, _HINT) from None
+        raise InputError(
+            f"invalid JSON at column {exc.colno}: {exc.msg}", display, exc.lineno, _HINT
+        ) from None
     except RecursionError:
         raise InputError(
             "nests too deeply to read", display, _deepest_json_line(text), _HINT
