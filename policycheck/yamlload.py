@@ -305,6 +305,10 @@ class PartialDocument:
         except yaml.YAMLError as exc:  # a tag YAML does not define
             raise _syntax_error(exc, self.source, self.text) from None
 
+    def text_of(self, node: yaml.Node) -> str:
+        """The text ``node`` was composed from (aliases in it stand for text elsewhere)."""
+        return self.text[node.start_mark.index : node.end_mark.index]
+
     def entries(self, node: yaml.Node | None) -> list[tuple[Any, yaml.Node]] | None:
         """A mapping's keys (built) and value nodes (not), or None when ``node`` is not a
         mapping or merges others (``<<``), whose entries only building can tell."""

@@ -745,3 +745,17 @@ def test_plain_xml_sbom_is_read_from_the_text_given(tmp_path: Path, encoding: st
     )
     lines = text.splitlines()
     assert all(c.location and "SPDXRef-" in lines[(c.location.line or 0) - 1] for c in components)
+
+
+def test_a_yaml_package_whose_name_is_an_alias_is_still_an_engine(tmp_path: Path) -> None:
+    text = (FIXTURES / "edge.spdx.yaml").read_text(encoding="utf-8")
+    text = "x-names: {server: &server memcached}\n" + text.replace(
+        "  - name: memcached", "  - name: *server"
+    )
+    text = text.replace("SPDXRef-memcached", "SPDXRef-cache").replace("keydb", "k%65ydb")
+    assert "memcached" not in text.split("packages:")[1]  # only the alias says it
+    assert "keydb" not in text
+    assert [(c.engine, c.version) for c in collect(write(tmp_path, "a.spdx.yaml", text))] == [
+        ("keydb", "6.3.4"),
+        ("memcached", "1.6.29"),
+    ]

@@ -230,9 +230,16 @@ def could_be_engine(name: object, purls: list[str]) -> bool:
     if not isinstance(name, str):
         return True  # malformed: spdx-tools says what is wrong
     text = " ".join([name, *(unquote(p) if "%" in p else p for p in purls)]).lower()
-    if not any(word in text for word in catalog_words()):
+    if not _has_catalog_word(text):
         return False
     return _match(name, purls) is not None or (bool(purls) and _match(name, []) is not None)
+
+
+def _has_catalog_word(lowered: str) -> bool:
+    for word in catalog_words():  # noqa: SIM110 - a loop, not any(): no generator per call
+        if word in lowered:
+            return True
+    return False
 
 
 @cache
@@ -321,9 +328,16 @@ def _read_yaml(path: Path, text: str, display: str) -> Document:
 
 
 def _node_could_be_engine(doc: PartialDocument, node: yaml.Node) -> bool:
-    """``_dict_could_be_engine`` for a package node, building only its name and refs."""
+    """``_dict_could_be_engine`` for a package node, building only its name and refs.
+
+    Most packages are answered by their text alone: with no catalog word in it, and
+    no alias or percent-escape that could stand for one, nothing in them names an engine.
+    """
     if not isinstance(node, yaml.MappingNode):
         return True
+    written = doc.text_of(node).lower()
+    if "*" not in written and "%" not in written and not _has_catalog_word(written):
+        return False
     wanted: dict[str, Any] = {}
     for key_node, value_node in node.value:
         if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == _YAML_MERGE:
