@@ -43,8 +43,9 @@ _SEGMENT_VERSION = re.compile(rf"^{_VERSION}$", re.IGNORECASE)
 _DIRECTIVE = re.compile(r"^\s*loadmodule\s+(?P<args>\S.*)$", re.IGNORECASE)
 #: One piece of a config argument as Redis' sdssplitargs reads it: plain characters, a
 #: double-quoted string with backslash escapes, or a single-quoted one (``\'`` inside).
+#: Possessive: a quote left open fails once, without giving back what it matched.
 _PIECE = re.compile(
-    r"""(?P<plain>[^\s"']+)|"(?P<double>[^"\\]*(?:\\.[^"\\]*)*)"|'(?P<single>[^'\\]*(?:\\.[^'\\]*)*)'""",
+    r"""(?P<plain>[^\s"']++)|"(?P<double>[^"\\]*+(?:\\.[^"\\]*+)*+)"|'(?P<single>[^'\\]*+(?:\\.[^'\\]*+)*+)'""",
     re.DOTALL,
 )
 _ESCAPE = re.compile(r"\\(x[0-9a-fA-F]{2}|.)", re.DOTALL)
