@@ -507,11 +507,14 @@ def test_spdx_id_index_agrees_with_the_search() -> None:
     text = (
         '{\n"SPDXID": "SPDXRef-redis-2",\n"SPDXID": "SPDXRef-redis",\n'
         "SPDXID: SPDXRef-tv\n"
+        '<spdx:relatedSpdxElement rdf:resource="https://e.com/d#SPDXRef-rdf"/>\n'
         '<spdx:Package rdf:about="https://e.com/d#SPDXRef-rdf">\n'
+        '<spdx:relatedSpdxElement rdf:resource="https://e.com/d#SPDXRef-ref-only"/>\n'
         '"SPDXID": "SPDXRef-redis",\n"SPDXID" : \'SPDXRef-odd id\'\n}\n'
         "<SPDXID>SPDXRef-xml</SPDXID>\n"
     )
     lines = SpdxIdLines(text)
+    assert lines.line_of("https://e.com/d#SPDXRef-rdf") == 6  # declared, not referred to
     for spdx_id in (
         "SPDXRef-redis",
         "SPDXRef-redis-2",
@@ -520,6 +523,7 @@ def test_spdx_id_index_agrees_with_the_search() -> None:
         "SPDXRef-missing",
         "SPDXRef-odd id",
         "SPDXRef-xml",
+        "SPDXRef-ref-only",
     ):
         assert lines.line_of(spdx_id) == line_of_spdx_id(text, spdx_id), spdx_id
 

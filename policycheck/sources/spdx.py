@@ -22,8 +22,10 @@ its ``SPDXID`` is written (``SpdxIdLines``). XML entity declarations are refused
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
+import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -330,13 +332,16 @@ def _read_yaml(path: Path, text: str, display: str) -> Document:
 def _node_could_be_engine(doc: PartialDocument, node: yaml.Node) -> bool:
     """``_dict_could_be_engine`` for a package node, building only its name and refs.
 
-    Most packages are answered by their text alone: with no catalog word in it, and
-    no alias or percent-escape that could stand for one, nothing in them names an engine.
+    Most packages are answered by their text alone: with no catalog word in it, even
+    once percent-escapes are decoded, and no alias that could stand for one, nothing in
+    them names an engine.
     """
     if not isinstance(node, yaml.MappingNode):
         return True
-    written = doc.text_of(node).lower()
-    if "*" not in written and "%" not in written and not _has_catalog_word(written):
+    written = doc.text_of(node)
+    if "%" in written.replace("%40", ""):  # %40 (@, npm scopes) hides no word
+        written += " " + unquote(written)
+    if "*" not in written and not _has_catalog_word(written.lower()):
         return False
     wanted: dict[str, Any] = {}
     for key_node, value_node in node.value:
@@ -696,53 +701,64 @@ def _engine_graph(data: bytes) -> Any:
 
 
 class _RdfTriples:
-    """The triples of an RDF/XML text by subject, with its packages and documents."""
+    """The triples of an RDF/XML text by subject, with its packages and documents.
+
+    Subjects are keyed by their text (an IRI, or a blank node's label, which has no
+    colon): a string hashes faster than a pyoxigraph term, and this loop runs once for
+    every triple of the file.
+    """
 
     def __init__(self, data: bytes) -> None:
         import pyoxigraph as ox
 
-        spdx = ox.NamedNode
-        self.kind = spdx(_RDF_TYPE)
-        self.name, self.ref = spdx(f"{_SPDX_NS}name"), spdx(f"{_SPDX_NS}externalRef")
-        self.ref_type = spdx(f"{_SPDX_NS}referenceType")
-        self.locator = spdx(f"{_SPDX_NS}referenceLocator")
-        self.relationship = spdx(f"{_SPDX_NS}relationship")
         self.literal = ox.Literal
-        by_subject: defaultdict[Any, list[Any]] = defaultdict(list)
+        by_subject: defaultdict[str, list[Any]] = defaultdict(list)
+        facts: defaultdict[str, list[tuple[str, Any]]] = defaultdict(list)
         typed = []
         for quad in ox.parse(data, format=ox.RdfFormat.RDF_XML, base_iri=_RDF_BASE):
-            by_subject[quad.subject].append(quad)  # the fewest steps a triple can cost
-            if quad.predicate == self.kind:
-                typed.append(quad)
+            subject = quad.subject.value
+            by_subject[subject].append(quad)
+            predicate = quad.predicate.value
+            if predicate in _RDF_FACTS:  # what could_be_engine reads, kept apart
+                facts[subject].append((predicate, quad.object))
+                if predicate == _RDF_TYPE:
+                    typed.append(quad)
         self.by_subject = by_subject
-        self.elements = {q.subject for q in typed if q.object.value in _RDF_ELEMENTS}
+        self.facts = facts
+        self.elements = {q.subject.value for q in typed if q.object.value in _RDF_ELEMENTS}
         package, document = f"{_SPDX_NS}Package", f"{_SPDX_NS}SpdxDocument"
-        self.packages = list(dict.fromkeys(q.subject for q in typed if q.object.value == package))
-        self.documents = list(dict.fromkeys(q.subject for q in typed if q.object.value == document))
+        self.packages = list(
+            dict.fromkeys(q.subject.value for q in typed if q.object.value == package)
+        )
+        self.documents = list(
+            dict.fromkeys(q.subject.value for q in typed if q.object.value == document)
+        )
 
-    def quads(self, node: Any) -> list[Any]:
-        found = self.by_subject.get(node)
+    def quads(self, key: str) -> list[Any]:
+        found = self.by_subject.get(key)
         return [] if found is None else found
 
-    def could_be_engine(self, node: Any) -> bool:
-        """``could_be_engine`` for a package node; True when it is malformed."""
+    def could_be_engine(self, key: str) -> bool:
+        """``could_be_engine`` for a package; True when it is malformed."""
         names, purls = [], []
-        for quad in self.quads(node):
-            predicate, obj = quad.predicate, quad.object
-            if predicate == self.name:
+        for predicate, obj in self.facts.get(key, ()):
+            if predicate == _SPDX_NAME:
                 names.append(obj.value if isinstance(obj, self.literal) else None)
-            elif predicate == self.ref:
-                kinds = [q.object.value for q in self.quads(obj) if q.predicate == self.ref_type]
-                locators = [q.object for q in self.quads(obj) if q.predicate == self.locator]
-                if len(kinds) != 1 or len(locators) != 1:
+            elif predicate == _SPDX_REF:
+                kind = locator = None
+                count = 0
+                for p, o in self.facts.get(obj.value, ()):
+                    if p == _SPDX_REF_TYPE:
+                        kind, count = o.value, count + 1
+                    elif p == _SPDX_LOCATOR:
+                        locator, count = o, count + 1
+                if count != 2 or kind is None or not isinstance(locator, self.literal):
                     return True  # malformed: spdx-tools says what is wrong
-                if not isinstance(locators[0], self.literal):
-                    return True
-                if kinds[0].lower().endswith("purl"):
-                    purls.append(locators[0].value)
+                if kind.lower().endswith("purl"):
+                    purls.append(locator.value)
         return len(names) != 1 or could_be_engine(names[0], purls)
 
-    def closure(self, roots: list[Any]) -> list[Any]:
+    def closure(self, roots: list[str]) -> list[Any]:
         """The triples of ``roots`` and of the nodes they lead to, but of no other element.
 
         Relationships are left out (never read), and so is a triple pointing at a
@@ -750,24 +766,32 @@ class _RdfTriples:
         what is read.
         """
         wanted = set(roots)
-        seen: set[Any] = set()
+        seen: set[str] = set()
         stack = roots[::-1]  # the first root first: spdx-tools lists packages in graph order
         out = []
         while stack:
-            node = stack.pop()
-            if node in seen:
+            key = stack.pop()
+            if key in seen:
                 continue
-            seen.add(node)
-            for quad in self.quads(node):
-                if quad.predicate == self.relationship:
+            seen.add(key)
+            for quad in self.quads(key):
+                if quad.predicate.value == _SPDX_RELATIONSHIP:
                     continue
                 obj = quad.object
-                if not isinstance(obj, self.literal) and obj not in wanted:
-                    if obj in self.elements:
+                if not isinstance(obj, self.literal) and obj.value not in wanted:
+                    if obj.value in self.elements:
                         continue
-                    stack.append(obj)
+                    stack.append(obj.value)
                 out.append(quad)
         return out
+
+
+_SPDX_NAME = f"{_SPDX_NS}name"
+_SPDX_REF = f"{_SPDX_NS}externalRef"
+_SPDX_REF_TYPE = f"{_SPDX_NS}referenceType"
+_SPDX_LOCATOR = f"{_SPDX_NS}referenceLocator"
+_SPDX_RELATIONSHIP = f"{_SPDX_NS}relationship"
+_RDF_FACTS = frozenset({_RDF_TYPE, _SPDX_NAME, _SPDX_REF, _SPDX_REF_TYPE, _SPDX_LOCATOR})
 
 
 def _to_rdflib(quads: list[Any]) -> Any:
@@ -1009,13 +1033,14 @@ def license_as_written(package: Package) -> str | None:
 
 def line_of_spdx_id(text: str, spdx_id: str) -> int | None:
     """1-based line where ``spdx_id`` is declared: ``SPDXID: id``, ``"SPDXID": "id"``,
-    ``<SPDXID>id`` or RDF ``#id``.
+    ``<SPDXID>id`` or RDF ``rdf:about="...#id"`` (else the first RDF ``#id``).
 
     One search of the whole text; ``SpdxIdLines`` answers for every package at once.
     """
     escaped = re.escape(spdx_id.rsplit("#", 1)[-1])
     patterns = (
         rf"SPDXID[\"']?\s*[:>]\s*[\"']?{escaped}(?![\w.-])",
+        rf"about\s*=\s*[\"'][^\"'#]*#{escaped}[\"']",
         rf"#{escaped}[\"']",
     )
     for pattern in patterns:
@@ -1029,10 +1054,13 @@ class SpdxIdLines:
     """The line of every SPDX id declared in a text, from one pass, as ``line_of_spdx_id``.
 
     Searching the text once per package was quadratic: 40,000 packages named redis took
-    two minutes. Each index is built on its first use, in one scan of the text.
+    two minutes. Each index (id -> where it is first declared) is built on its first use,
+    in one scan of the text; a position becomes a line only when asked for, counting
+    from the nearest position already counted (packages are asked for in order).
     """
 
     _DECLARED = re.compile(r"""SPDXID["']?\s*[:>]\s*["']?([^"'<\r\n]*)""")
+    _ABOUT = re.compile(r"""about\s*=\s*["'][^"'#]*#([\w.-]+)["']""")
     _RDF = re.compile(r"""#([\w.-]+)["']""")
     _ID = re.compile(r"[\w.-]+")
 
@@ -1040,7 +1068,9 @@ class SpdxIdLines:
         self.text = text
         self._declared: dict[str, int] | None = None
         self._loose: dict[str, int] = {}
+        self._about: dict[str, int] | None = None
         self._rdf: dict[str, int] | None = None
+        self._counted: list[tuple[int, int]] = [(0, 1)]  # (position, its line), sorted
 
     def line_of(self, spdx_id: str | None) -> int | None:
         """The line ``line_of_spdx_id`` gives for ``spdx_id``, or None."""
@@ -1049,36 +1079,43 @@ class SpdxIdLines:
         wanted = spdx_id.rsplit("#", 1)[-1]
         if self._declared is None:
             self._declared = self._index_declared()
-        line = self._declared.get(wanted) or self._loose.get(wanted.strip())
-        if line is not None:
-            return line
-        if self._rdf is None:
-            self._rdf = self._index(self._RDF)
-        return self._rdf.get(wanted)
+        position = self._declared.get(wanted)
+        if position is None:
+            position = self._loose.get(wanted.strip())
+        if position is None:
+            if self._about is None:
+                self._about = self._first_positions(self._ABOUT)
+            position = self._about.get(wanted)
+        if position is None:
+            if self._rdf is None:
+                self._rdf = self._first_positions(self._RDF)
+            position = self._rdf.get(wanted)
+        return None if position is None else self._line_at(position)
 
     def _index_declared(self) -> dict[str, int]:
         """Ids as ``SPDXID`` declares them: each leading run of id characters, as the
         search's ``(?![\\w.-])`` reads it, and (for odd ids) the whole value."""
         out: dict[str, int] = {}
-        for line, value in self._matches(self._DECLARED):
+        for m in self._DECLARED.finditer(self.text):
+            value = m.group(1)
             run = self._ID.match(value)
             if run is not None:
-                out.setdefault(run.group(), line)
-            self._loose.setdefault(value.strip(), line)
+                out.setdefault(run.group(), m.start())
+            self._loose.setdefault(value.strip(), m.start())
         return out
 
-    def _index(self, pattern: re.Pattern[str]) -> dict[str, int]:
+    def _first_positions(self, pattern: re.Pattern[str]) -> dict[str, int]:
         out: dict[str, int] = {}
-        for line, value in self._matches(pattern):
-            out.setdefault(value, line)
+        for m in pattern.finditer(self.text):
+            out.setdefault(m.group(1), m.start())
         return out
 
-    def _matches(self, pattern: re.Pattern[str]) -> Iterator[tuple[int, str]]:
-        line, last = 1, 0
-        for m in pattern.finditer(self.text):
-            line += self.text.count("\n", last, m.start())
-            last = m.start()
-            yield line, m.group(1)
+    def _line_at(self, position: int) -> int:
+        index = bisect.bisect_right(self._counted, (position, sys.maxsize)) - 1
+        start, line = self._counted[index]
+        line += self.text.count("\n", start, position)
+        self._counted.insert(index + 1, (position, line))
+        return line
 
 
 def _describe(package: Package, match: _Match) -> str:
