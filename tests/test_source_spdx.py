@@ -664,6 +664,7 @@ def test_a_json_sbom_claimed_by_its_head_in_any_unicode_encoding(encoding: str) 
 def test_a_json_sbom_with_sorted_keys_is_claimed_by_its_spdxid() -> None:
     head = b'{\n  "SPDXID": "SPDXRef-DOCUMENT",\n  "creationInfo": {'
     assert SOURCE.claims(Path("sbom.json"), head)
+    assert not SOURCE.claims(Path("packages.json"), b'[{"SPDXID": "SPDXRef-Package-redis"}]')
 
 
 def _catalog_names() -> list[str]:

@@ -82,6 +82,7 @@ _DISTRIBUTION_PURL_TYPES = frozenset({"generic", "deb", "rpm", "apk", "alpm", "b
 _DISTRO_REVISION_TYPES = frozenset({"deb", "rpm", "apk", "alpm", "bitnami"})
 _DIGEST = re.compile(r"^sha\d+:[0-9a-f]+$", re.IGNORECASE)
 _SPDX_LINE = re.compile(r"\b[Ll]ine:? (\d+)")
+_DOCUMENT_ID = re.compile(r'"SPDXID"\s*:\s*"SPDXRef-DOCUMENT"')
 
 
 @dataclass(frozen=True)
@@ -134,8 +135,9 @@ class SpdxSource(Source):
     def claims(self, path: Path, head: bytes) -> bool:
         """SPDX file names, or a ``.json`` file whose first bytes are an SPDX document's.
 
-        ``spdxVersion`` comes first as tools write it, ``SPDXID`` first when the keys
-        are sorted; a head in UTF-16 or UTF-32 (with its byte order mark) is read as such.
+        ``spdxVersion`` comes first as tools write it, the document's ``SPDXID`` first
+        when the keys are sorted; a head in UTF-16 or UTF-32 (with its byte order mark)
+        is read as such.
         """
         name = path.name.lower()
         if name.endswith(_SUFFIXES):
@@ -143,7 +145,7 @@ class SpdxSource(Source):
         if not name.endswith(".json"):
             return False
         text = _decode_head(head)
-        return "spdxVersion" in text or '"SPDXID"' in text
+        return "spdxVersion" in text or _DOCUMENT_ID.search(text) is not None
 
     def may_claim(self, name: str) -> bool:
         """SPDX names and any JSON file (whose head then decides)."""
