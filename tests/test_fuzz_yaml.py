@@ -39,7 +39,7 @@ from tests.conftest import AS_OF
 
 LONG = os.environ.get("POLICYCHECK_FUZZ") == "long"
 FUZZ = settings(
-    max_examples=2_000 if LONG else 60,
+    max_examples=2_000 if LONG else 100,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
