@@ -487,12 +487,14 @@ def test_spdx_id_lines_are_indexed_once_not_searched_per_package(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """With N packages named redis, a search per package was quadratic (40k: 122 s)."""
+    import policycheck.sources._spdx_lines as spdx_lines
     import policycheck.sources.spdx as spdx
 
     def forbidden(text: str, spdx_id: str) -> int | None:
         raise AssertionError("whole-text search per package")
 
     monkeypatch.setattr(spdx, "line_of_spdx_id", forbidden)
+    monkeypatch.setattr(spdx_lines, "line_of_spdx_id", forbidden)
     for fmt in SERIALISATIONS:
         components = collect(_sbom(tmp_path, fmt, 30, all_redis=True))
         assert len(components) == 30
@@ -718,19 +720,19 @@ def _catalog_purls() -> list[str]:
 def test_the_cheap_package_filter_never_drops_what_the_matcher_accepts(
     name: str, purls: list[str]
 ) -> None:
-    from policycheck.sources.spdx import _match, could_be_engine
+    from policycheck.sources._spdx_match import could_be_engine, match_names
 
-    if _match(name, purls) is not None:
+    if match_names(name, purls) is not None:
         assert could_be_engine(name, purls)
 
 
 def test_every_catalogued_name_and_purl_passes_the_cheap_filter() -> None:
-    from policycheck.sources.spdx import _match, could_be_engine
+    from policycheck.sources._spdx_match import could_be_engine, match_names
 
-    matched_names = [n for n in _catalog_names() if _match(n, []) is not None]
+    matched_names = [n for n in _catalog_names() if match_names(n, []) is not None]
     assert len(matched_names) > len(_catalog_names()) // 2  # derived images are not names
     assert all(could_be_engine(n, []) for n in matched_names)
-    matched = [p for p in _catalog_purls() if _match("x", [p]) is not None]
+    matched = [p for p in _catalog_purls() if match_names("x", [p]) is not None]
     assert len(matched) > len(_catalog_purls()) // 2  # most spellings above name an engine
     assert all(could_be_engine("x", [p]) for p in matched)
 
