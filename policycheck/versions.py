@@ -32,7 +32,7 @@ def parse_version(text: str) -> Version | None:
         return None
     try:
         return Version(raw)
-    except InvalidVersion:
+    except (InvalidVersion, ValueError):  # ValueError: a number over Python's digit limit
         return None
 
 
@@ -149,7 +149,7 @@ def line_interval(text: str) -> tuple[Version, Version] | None:
     Returns None for a full ``X.Y.Z`` version or text that is not a version.
     """
     raw = text.strip().lower().removeprefix("v")
-    if not re.fullmatch(r"\d+(\.\d+)?", raw):
+    if not re.fullmatch(r"\d{1,64}(\.\d{1,64})?", raw):  # no release line is longer
         return None
     parts = [int(p) for p in raw.split(".")]
     low = Version(".".join(map(str, parts)))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+import time
 from pathlib import Path
 
 import pytest
@@ -131,3 +133,55 @@ def test_versioned_file_names_round_trip(stem: str, a: int, b: int, c: int, sep:
 def test_commented_lines_never_yield(lines: list[str]) -> None:
     text = "\n".join("#" + line for line in lines)
     assert list(SOURCE.collect(Path("redis.conf"), text, "redis.conf")) == []
+
+
+# --- hostile input: every line is read in time linear in its length -----------------------
+
+HUGE = 5_000_000
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        "/opt/" + "a" * HUGE + ".so",  # shlex copied the token once per character
+        '"/opt/' + "a" * HUGE + '.so" ARG',
+        "/opt/redisearch" + "-1" * (HUGE // 2) + ".so",  # a lazy name-version regex
+        "/opt/x/" + "1." * (HUGE // 2) + "so",
+        "/opt/" + "/1.2" * (HUGE // 4) + "/redisearch.so",
+        "'" + "\\'" * (HUGE // 2),  # unbalanced single quote
+    ],
+)
+def test_a_huge_loadmodule_line_is_read_in_linear_time(args: str) -> None:
+    text = "port 6379\nloadmodule " + args + "\n"
+    start = time.perf_counter()
+    (component,) = SOURCE.collect(Path("redis.conf"), text, "redis.conf")
+    assert time.perf_counter() - start < 10  # generous: one 5 MB line took 226 s
+    assert component.location is not None and component.location.line == 2
+    assert len(component.location.text or "") <= 300  # the report quotes it, shortened
+    assert len(component.engine) <= 100 and len(component.unresolved or "") <= 400
+
+
+@pytest.mark.parametrize(
+    ("line", "path"),
+    [
+        ('loadmodule "/a b/c\\x41.so" x', "/a b/cA.so"),  # Redis' escapes in double quotes
+        ("loadmodule '/it\\'s/c.so'", "/it's/c.so"),
+        ("loadmodule C:\\redis\\modules\\search.so", "C:\\redis\\modules\\search.so"),
+        ('loadmodule /a/"b c"/d.so', "/a/b c/d.so"),
+        ("loadmodule\t/a/b.so\targ", "/a/b.so"),
+    ],
+)
+def test_loadmodule_path_reads_arguments_as_redis_does(line: str, path: str) -> None:
+    assert loadmodule_path(line) == path
+
+
+_WORD = st.text(alphabet="abc/._- 7", min_size=1, max_size=12).filter(str.strip)
+
+
+@given(_WORD, st.sampled_from(["", '"', "'"]), st.lists(_WORD, max_size=3))
+def test_loadmodule_path_of_plain_and_quoted_words(word: str, quote: str, rest: list[str]) -> None:
+    if not quote:
+        word = word.split()[0]
+    line = f"loadmodule {quote}{word}{quote} " + " ".join(rest)
+    assert loadmodule_path(line) == word
+    assert loadmodule_path(line) == shlex.split(line)[1]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import sys
+import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -211,6 +214,7 @@ def test_broken_json_reports_its_line(tmp_path: Path) -> None:
     with pytest.raises(InputError) as err:
         collect(path)
     assert err.value.line == 3
+    assert err.value.message.startswith("invalid JSON at column 11:")
     assert err.value.path == "x.spdx.json"
     assert err.value.hint
 
@@ -391,3 +395,385 @@ def test_license_agreement_ignores_order_case_and_aliases() -> None:
 def test_license_disagreement_on_unparseable_declaration() -> None:
     sentence = license_disagreement("BSD-3-Clause AND (", "BSD-3-Clause")
     assert sentence is not None and "not a valid" in sentence
+
+
+# --- hostile and large SBOMs --------------------------------------------------------------
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def _bench() -> object:
+    """benchmarks/bench_sbom.py, which writes the same SBOM in every serialisation."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_sbom", BENCH / "bench_sbom.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("bench_sbom", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+SERIALISATIONS = ["json", "yaml", "tag-value", "rdf"]
+
+
+def _sbom(
+    tmp_path: Path, fmt: str, count: int, engine_every: int = 10, all_redis: bool = False
+) -> Path:
+    bench: Any = _bench()
+    name, writer = bench.WRITERS[fmt]
+    items = list(bench.packages(count, engine_every, all_redis))
+    return write(tmp_path, name, writer(items))
+
+
+@pytest.mark.parametrize("fmt", SERIALISATIONS)
+def test_every_serialisation_of_the_same_sbom_gives_the_same_components(
+    tmp_path: Path, fmt: str
+) -> None:
+    path = _sbom(tmp_path, fmt, 40)
+    components = collect(path)
+    assert [(c.engine, c.version) for c in components] == [
+        ("redis", "7.2.0"),
+        ("redis", "7.3.2"),
+        ("redis", "7.4.0"),
+        ("redis", "7.2.2"),
+    ]
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for c in components:
+        assert c.location is not None and c.location.line is not None
+        assert "SPDXRef-Package-" in lines[c.location.line - 1]
+        assert c.declared_license == "BSD-3-Clause"
+
+
+@pytest.mark.parametrize("fmt", SERIALISATIONS)
+def test_only_packages_that_could_be_engines_are_built(
+    tmp_path: Path, fmt: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """spdx-tools builds a model object per package: slow, so only for candidates."""
+    from spdx_tools.spdx.model import Package
+
+    built = []
+    original = Package.__init__
+
+    def counting(self: Package, *args: Any, **kwargs: Any) -> None:
+        built.append(kwargs.get("name", args[1] if len(args) > 1 else None))
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Package, "__init__", counting)
+    assert len(collect(_sbom(tmp_path, fmt, 200, engine_every=50))) == 4
+    assert len(built) == 4
+
+
+def test_tag_value_builds_the_license_parser_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """spdx-tools built a new license-expression Licensing per license field: 17 s/1,000."""
+    import license_expression
+
+    collect(_sbom(tmp_path, "tag-value", 3))  # warm: the one shared Licensing is built
+    made = []
+    original = license_expression.Licensing.__init__
+
+    def counting(self: Any, *args: Any, **kwargs: Any) -> None:
+        made.append(1)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(license_expression.Licensing, "__init__", counting)
+    assert len(collect(_sbom(tmp_path, "tag-value", 60, all_redis=True))) == 60
+    assert made == []
+
+
+def test_spdx_id_lines_are_indexed_once_not_searched_per_package(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """With N packages named redis, a search per package was quadratic (40k: 122 s)."""
+    import policycheck.sources._spdx_lines as spdx_lines
+    import policycheck.sources.spdx as spdx
+
+    def forbidden(text: str, spdx_id: str) -> int | None:
+        raise AssertionError("whole-text search per package")
+
+    monkeypatch.setattr(spdx, "line_of_spdx_id", forbidden)
+    monkeypatch.setattr(spdx_lines, "line_of_spdx_id", forbidden)
+    for fmt in SERIALISATIONS:
+        components = collect(_sbom(tmp_path, fmt, 30, all_redis=True))
+        assert len(components) == 30
+        assert [c.location.line for c in components if c.location] == sorted(
+            c.location.line for c in components if c.location
+        )
+
+
+def test_spdx_id_index_agrees_with_the_search() -> None:
+    from policycheck.sources.spdx import SpdxIdLines
+
+    text = (
+        '{\n"SPDXID": "SPDXRef-redis-2",\n"SPDXID": "SPDXRef-redis",\n'
+        "SPDXID: SPDXRef-tv\n"
+        '<spdx:relatedSpdxElement rdf:resource="https://e.com/d#SPDXRef-rdf"/>\n'
+        '<spdx:Package rdf:about="https://e.com/d#SPDXRef-rdf">\n'
+        '<spdx:relatedSpdxElement rdf:resource="https://e.com/d#SPDXRef-ref-only"/>\n'
+        '"SPDXID": "SPDXRef-redis",\n"SPDXID" : \'SPDXRef-odd id\'\n}\n'
+        "<SPDXID>SPDXRef-xml</SPDXID>\n"
+    )
+    lines = SpdxIdLines(text)
+    assert lines.line_of("https://e.com/d#SPDXRef-rdf") == 6  # declared, not referred to
+    for spdx_id in (
+        "SPDXRef-redis",
+        "SPDXRef-redis-2",
+        "SPDXRef-tv",
+        "https://e.com/d#SPDXRef-rdf",
+        "SPDXRef-missing",
+        "SPDXRef-odd id",
+        "SPDXRef-xml",
+        "SPDXRef-ref-only",
+    ):
+        assert lines.line_of(spdx_id) == line_of_spdx_id(text, spdx_id), spdx_id
+
+
+def test_many_packages_named_redis_take_linear_time(tmp_path: Path) -> None:
+    path = _sbom(tmp_path, "json", 2_000, all_redis=True)
+    assert len(collect(path)) == 2_000
+    from policycheck.sources.spdx import SpdxIdLines
+
+    count = 100_000  # a search per id took minutes here; one pass takes a fraction of a second
+    text = "".join(
+        f'    "SPDXID": "SPDXRef-Package-{i}",\n    "name": "redis",\n' for i in range(count)
+    )
+    start = time.perf_counter()
+    lines = SpdxIdLines(text)
+    assert [lines.line_of(f"SPDXRef-Package-{i}") for i in range(0, count, 997)] == [
+        2 * i + 1 for i in range(0, count, 997)
+    ]
+    assert all(lines.line_of(f"SPDXRef-Package-{i}") == 2 * i + 1 for i in range(count))
+    assert time.perf_counter() - start < 10  # generous
+
+
+BILLION_LAUGHS = """<?xml version="1.0"?>
+<!DOCTYPE rdf:RDF [
+  <!ENTITY a "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa">
+  <!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">
+  <!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">
+  <!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">
+]>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+  xmlns:spdx="http://spdx.org/rdf/terms#">
+  <spdx:Package rdf:about="https://e.com/d#SPDXRef-x"><spdx:name>&d;</spdx:name></spdx:Package>
+</rdf:RDF>
+"""
+
+
+@pytest.mark.parametrize("name", ["x.spdx.rdf", "x.spdx.rdf.xml", "x.spdx.xml"])
+def test_xml_entity_declarations_are_refused(tmp_path: Path, name: str) -> None:
+    start = time.perf_counter()
+    with pytest.raises(InputError) as err:
+        collect(write(tmp_path, name, BILLION_LAUGHS))
+    assert time.perf_counter() - start < 5  # rdflib took 69 s on such a file
+    assert "entity" in err.value.message.lower() and err.value.line == 3
+
+
+def test_a_doctype_without_entities_is_read(tmp_path: Path) -> None:
+    path = _sbom(tmp_path, "rdf", 10)
+    text = path.read_text(encoding="utf-8").replace("<rdf:RDF", "<!DOCTYPE rdf:RDF>\n<rdf:RDF", 1)
+    assert len(collect(write(tmp_path, "d.spdx.rdf.xml", text))) == 1
+
+
+def test_yaml_aliases_of_one_package_give_one_component(tmp_path: Path) -> None:
+    text = (FIXTURES / "edge.spdx.yaml").read_text(encoding="utf-8")
+    text = text.replace("  - name: keydb", "  - &keydb\n    name: keydb")
+    text = text.replace("relationships:", "  - *keydb\n" * 3000 + "relationships:")
+    assert found(collect(write(tmp_path, "a.spdx.yaml", text))) == [
+        ("keydb", "6.3.4", 13),  # one line down: the anchor has a line of its own
+        ("memcached", "1.6.29", 22),
+    ]
+
+
+def test_a_yaml_alias_bomb_in_an_sbom_is_refused(tmp_path: Path) -> None:
+    bomb = "x-bomb:\n  a0: &a0 [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"  a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]\n" for i in range(1, 8)
+    )
+    text = bomb + (FIXTURES / "edge.spdx.yaml").read_text(encoding="utf-8")
+    with pytest.raises(InputError, match="alias expansion exceeds"):
+        collect(write(tmp_path, "a.spdx.yaml", text))
+
+
+@pytest.mark.parametrize(
+    ("fmt", "old", "new"),
+    [
+        ("json", '"versionInfo": "7.2.0"', '"versionInfo": "7.2.0", "comment": ' + "9" * 5000),
+        ("yaml", "versionInfo: '7.2.0'", "versionInfo: '7.2.0'\n    comment: " + "9" * 5000),
+        ("json", '"versionInfo": "7.2.0"', '"versionInfo": ' + "7" * 5000),
+        ("yaml", "versionInfo: '7.2.0'", "versionInfo: " + "7" * 5000),
+        ("yaml", "created: 2025", "created: 2025-13-45T00:00:00Z\n  x: 2025"),
+    ],
+)
+def test_huge_integers_and_impossible_dates_never_escape(
+    tmp_path: Path, fmt: str, old: str, new: str
+) -> None:
+    path = _sbom(tmp_path, fmt, 1)
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    try:
+        components = collect(write(tmp_path, path.name, text.replace(old, new, 1)))
+    except InputError as err:
+        assert err.path == path.name and err.message
+    else:
+        assert [c.engine for c in components] == ["redis"]
+
+
+def test_json_nested_too_deeply_is_an_input_error_with_its_line(tmp_path: Path) -> None:
+    path = _sbom(tmp_path, "json", 1)
+    text = path.read_text(encoding="utf-8").replace(
+        '"name": "bench-sbom",', '"name": "bench-sbom",\n  "x": ' + "[" * 5000 + "]" * 5000 + ",", 1
+    )
+    with pytest.raises(InputError) as err:
+        collect(write(tmp_path, path.name, text))
+    assert "nests too deeply" in err.value.message and err.value.line == 6
+
+
+@pytest.mark.parametrize(
+    ("fmt", "old", "line_text"),
+    [
+        ("json", '"licenseDeclared": "BSD-3-Clause"', '"SPDXID": "SPDXRef-Package-0"'),
+        ("yaml", "licenseDeclared: BSD-3-Clause", "- SPDXID: SPDXRef-Package-0"),
+        ("tag-value", "PackageLicenseDeclared: BSD-3-Clause", "PackageLicenseDeclared: MIT AND ("),
+    ],
+)
+def test_a_bad_license_expression_is_reported_with_its_line(
+    tmp_path: Path, fmt: str, old: str, line_text: str
+) -> None:
+    path = _sbom(tmp_path, fmt, 3)
+    new = old.replace("BSD-3-Clause", "MIT AND (")
+    text = path.read_text(encoding="utf-8").replace(old, new, 1)
+    with pytest.raises(InputError) as err:
+        collect(write(tmp_path, path.name, text))
+    assert err.value.line is not None
+    assert line_text in text.splitlines()[err.value.line - 1]
+    assert "MIT AND (" in err.value.message
+
+
+@pytest.mark.parametrize("fmt", SERIALISATIONS)
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32", "utf-8-sig"])
+def test_a_file_written_with_a_byte_order_mark_is_read(
+    tmp_path: Path, fmt: str, encoding: str
+) -> None:
+    path = _sbom(tmp_path, fmt, 10)
+    text = path.read_text(encoding="utf-8")
+    if fmt == "rdf":
+        text = text.replace('encoding="UTF-8"', f'encoding="{encoding.upper()}"', 1)
+    path.write_bytes(text.encode(encoding))
+    assert path.read_bytes()[:2] in (b"\xff\xfe", b"\xef\xbb")
+    decoded = path.read_bytes().decode(encoding)
+    assert [c.engine for c in collect(path, decoded)] == ["redis"]
+    assert [c.engine for c in collect(path, "\ufeff" + decoded.lstrip("\ufeff"))] == ["redis"]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32", "utf-16-be"])
+def test_a_json_sbom_claimed_by_its_head_in_any_unicode_encoding(encoding: str) -> None:
+    head = '\ufeff{\n  "spdxVersion": "SPDX-2.3",'.encode(encoding)
+    assert SOURCE.claims(Path("bom.json"), head)
+    assert not SOURCE.claims(Path("package.json"), '\ufeff{"name": "redis"}'.encode(encoding))
+
+
+def test_a_json_sbom_with_sorted_keys_is_claimed_by_its_spdxid() -> None:
+    head = b'{\n  "SPDXID": "SPDXRef-DOCUMENT",\n  "creationInfo": {'
+    assert SOURCE.claims(Path("sbom.json"), head)
+    assert not SOURCE.claims(Path("packages.json"), b'[{"SPDXID": "SPDXRef-Package-redis"}]')
+
+
+def _catalog_names() -> list[str]:
+    from policycheck.catalog import catalog
+
+    names = []
+    for engine in catalog().engines.values():
+        names += [engine.id, *engine.aliases, *engine.images, *engine.derived_images]
+    return names
+
+
+def _catalog_purls() -> list[str]:
+    from policycheck.catalog import catalog
+
+    purls = []
+    for engine in catalog().engines.values():
+        owner, _, repo = engine.repository.partition("/")
+        purls += [f"pkg:github/{owner}/{repo}@v1.0.0", f"pkg:deb/debian/{engine.id}@1.0-1"]
+        for image in (*engine.images, *engine.derived_images):
+            *path, name = image.split("/")
+            namespace = "/".join(path[1:] if "." in path[0] else path) if path else ""
+            registry = f"?repository_url={path[0]}" if path and "." in path[0] else ""
+            purls.append(f"pkg:docker/{namespace + '/' if namespace else ''}{name}@1.0{registry}")
+    return purls
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    name=st.one_of(st.sampled_from(_catalog_names()), st.text(max_size=20)),
+    purls=st.lists(
+        st.one_of(
+            st.sampled_from(_catalog_purls()),
+            st.sampled_from(_catalog_purls()).map(lambda p: p.upper()),
+            st.sampled_from(_catalog_purls()).map(lambda p: p.replace("e", "%65")),
+            st.text(max_size=30).map(lambda t: "pkg:" + t),
+        ),
+        max_size=2,
+    ),
+)
+def test_the_cheap_package_filter_never_drops_what_the_matcher_accepts(
+    name: str, purls: list[str]
+) -> None:
+    from policycheck.sources._spdx_match import could_be_engine, match_names
+
+    if match_names(name, purls) is not None:
+        assert could_be_engine(name, purls)
+
+
+def test_every_catalogued_name_and_purl_passes_the_cheap_filter() -> None:
+    from policycheck.sources._spdx_match import could_be_engine, match_names
+
+    matched_names = [n for n in _catalog_names() if match_names(n, []) is not None]
+    assert len(matched_names) > len(_catalog_names()) // 2  # derived images are not names
+    assert all(could_be_engine(n, []) for n in matched_names)
+    matched = [p for p in _catalog_purls() if match_names("x", [p]) is not None]
+    assert len(matched) > len(_catalog_purls()) // 2  # most spellings above name an engine
+    assert all(could_be_engine("x", [p]) for p in matched)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+def test_tag_value_with_windows_line_ends(tmp_path: Path, encoding: str) -> None:
+    text = (FIXTURES / "cache-host.spdx").read_text(encoding="utf-8").replace("\n", "\r\n")
+    path = tmp_path / "host.spdx"
+    path.write_bytes(text.encode(encoding))
+    decoded = path.read_bytes().decode(encoding)
+    assert found(collect(path, decoded)) == [("redis", "7.4.0", 11), ("redis", "7.2.5", 30)]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+def test_plain_xml_sbom_is_read_from_the_text_given(tmp_path: Path, encoding: str) -> None:
+    from spdx_tools.spdx.parser.parse_anything import parse_file
+    from spdx_tools.spdx.writer.xml import xml_writer
+
+    document = parse_file(str(FIXTURES / "app-image.spdx.json"))
+    path = tmp_path / "image.spdx.xml"
+    xml_writer.write_document_to_file(document, str(path), validate=False)
+    text = path.read_text(encoding="utf-8")
+    path.write_bytes(text.replace('encoding="utf-8"', f'encoding="{encoding}"').encode(encoding))
+    components = collect(path, path.read_bytes().decode(encoding))
+    expected = collect(FIXTURES / "app-image.spdx.json")
+    assert sorted((c.engine, c.version or "") for c in components) == sorted(
+        (c.engine, c.version or "") for c in expected
+    )
+    lines = text.splitlines()
+    assert all(c.location and "SPDXRef-" in lines[(c.location.line or 0) - 1] for c in components)
+
+
+def test_a_yaml_package_whose_name_is_an_alias_is_still_an_engine(tmp_path: Path) -> None:
+    text = (FIXTURES / "edge.spdx.yaml").read_text(encoding="utf-8")
+    text = "x-names: {server: &server memcached}\n" + text.replace(
+        "  - name: memcached", "  - name: *server"
+    )
+    text = text.replace("SPDXRef-memcached", "SPDXRef-cache").replace("keydb", "k%65ydb")
+    assert "memcached" not in text.split("packages:")[1]  # only the alias says it
+    assert "keydb" not in text
+    assert [(c.engine, c.version) for c in collect(write(tmp_path, "a.spdx.yaml", text))] == [
+        ("keydb", "6.3.4"),
+        ("memcached", "1.6.29"),
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -9,6 +10,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from policycheck import yamlload
 from policycheck.errors import InputError
 from policycheck.yamlload import PathKey, iter_documents, load_text
 
@@ -86,3 +88,138 @@ def test_dates_stay_text_and_duplicate_keys_are_errors() -> None:
     with pytest.raises(InputError) as info:
         load_text("a: 1\nb: 2\na: 3\n", "t.yaml")
     assert info.value.line == 3
+
+
+# --- hostile input: aliases, odd scalars, depth, control characters ----------------------
+
+
+def _alias_bomb(levels: int, fan_out: int = 9) -> str:
+    """A Pod whose annotations hold ``levels`` lists, each aliasing the previous one."""
+    lines = [f"    a0: &a0 [{', '.join(['x'] * fan_out)}]"]
+    for i in range(1, levels + 1):
+        lines.append(f"    a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * fan_out)}]")
+    return (
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: cache\n  annotations:\n"
+        + "\n".join(lines)
+        + "\nspec:\n  containers:\n    - name: redis\n      image: redis:7.2.4\n"
+    )
+
+
+def test_an_alias_bomb_is_refused_at_its_line_without_expanding_it() -> None:
+    text = _alias_bomb(7)  # 9**7 leaves once expanded; a few hundred bytes written
+    assert len(text) < 700
+    start = time.perf_counter()
+    with pytest.raises(InputError) as info:
+        load_text(text, "pod.yaml")
+    assert time.perf_counter() - start < 5  # expanding it took half a minute and a GB
+    assert f"alias expansion exceeds {yamlload.MAX_ALIAS_NODES:,} nodes" in info.value.message
+    assert info.value.path == "pod.yaml"
+    assert info.value.line in range(11, 14)  # the list whose aliases cross the limit
+    assert info.value.hint and yamlload.ALIAS_LIMIT_VARIABLE in info.value.hint
+
+
+def test_an_aliased_node_is_built_once_and_shared() -> None:
+    doc = load_text("a: &x {k: [1, 2]}\nb: *x\nc: [*x, *x]\n", "t.yaml")
+    assert doc.value["b"] is doc.value["a"]
+    assert doc.value["c"][0] is doc.value["a"] and doc.value["c"][1] is doc.value["a"]
+    assert doc.value == yaml.safe_load("a: &x {k: [1, 2]}\nb: *x\nc: [*x, *x]\n")
+    assert doc.line_of(("c", 1, "k")) == 1  # the aliased node's own line
+
+
+@pytest.mark.parametrize(("levels", "refused"), [(1, False), (2, True)])
+def test_the_alias_limit_counts_every_node_an_alias_adds(
+    monkeypatch: pytest.MonkeyPatch, levels: int, refused: bool
+) -> None:
+    # a0 is 4 nodes (a list of 3 scalars); a1's three aliases of it add 12 nodes, and
+    # a2's three aliases of a1 (1 + 12 nodes) 39 more: a limit of 20 lets a1 through only.
+    monkeypatch.setenv(yamlload.ALIAS_LIMIT_VARIABLE, "20")
+    text = _alias_bomb(levels, fan_out=3)
+    if refused:
+        with pytest.raises(InputError, match="alias expansion exceeds 20 nodes"):
+            load_text(text, "pod.yaml")
+    else:
+        assert load_text(text, "pod.yaml").value == yaml.safe_load(text)
+
+
+def test_an_invalid_alias_limit_is_an_input_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(yamlload.ALIAS_LIMIT_VARIABLE, "lots")
+    with pytest.raises(InputError, match=yamlload.ALIAS_LIMIT_VARIABLE):
+        load_text("a: &x [1]\nb: *x\n", "t.yaml")
+
+
+def test_an_alias_inside_its_own_anchor_is_an_input_error() -> None:
+    with pytest.raises(InputError) as info:
+        load_text("a: 1\nb: &x\n  - 1\n  - *x\n", "t.yaml")
+    assert "contains itself" in info.value.message and info.value.line == 2
+
+
+@pytest.mark.parametrize(
+    ("written", "value"),
+    [
+        ("2024-13-45", "2024-13-45"),  # resolves as a timestamp; no such month
+        ("2024-02-30", "2024-02-30"),  # no such day
+        ("2024-02-29 25:61:00", "2024-02-29 25:61:00"),
+        ("1" * 5000, "1" * 5000),  # over Python's int-from-text digit limit
+        ("-" + "9" * 4301, "-" + "9" * 4301),
+        ("1" * 4400 + ":30", "1" * 4400 + ":30"),  # sexagesimal, first part too long
+        ("!!int twelve", "twelve"),
+        ("!!float many", "many"),
+        ("!!bool maybe", "maybe"),
+        ("!!binary aGVsbG8=", "aGVsbG8="),  # bytes are no JSON value: kept as written
+        ("!!timestamp 2024-99-99", "2024-99-99"),
+        ("0x1F", 31),
+        ("1_000", 1000),
+        ("1.0e+400", float("inf")),
+        ("<<", "<<"),  # the merge key's text, as a value
+        ("[<<, =]", ["<<", "="]),
+        ("1e400", "1e400"),  # YAML 1.1 floats need a dot
+    ],
+)
+def test_a_scalar_that_cannot_be_built_as_its_type_stays_as_written(
+    written: str, value: object
+) -> None:
+    doc = load_text(f"a:\n  built: {written}\n", "t.yaml")
+    assert doc.value == {"a": {"built": value}}
+    assert doc.line_of(("a", "built")) == 2
+
+
+def test_huge_integer_keys_are_text_in_values_and_lines() -> None:
+    key = "7" * 5000
+    doc = load_text(f"a:\n  ? {key}\n  : x\n", "t.yaml")  # explicit: plain keys stop at 1024
+    assert doc.value == {"a": {key: "x"}}
+    assert doc.line_of(("a", key)) == 2
+
+
+@pytest.mark.parametrize("style", ["block", "flow", "sequence"])
+def test_nesting_deeper_than_the_limit_is_an_input_error_at_its_line(style: str) -> None:
+    depth = yamlload.MAX_DEPTH + 1
+    if style == "block":
+        text = "".join("  " * i + f"k{i}:\n" for i in range(depth)) + "  " * depth + "v: 1\n"
+    elif style == "flow":
+        text = "a: " + "[" * depth + "]" * depth + "\n"
+    else:
+        text = "".join("  " * i + "-\n" for i in range(depth)) + "  " * depth + "- 1\n"
+    with pytest.raises(InputError) as info:
+        load_text(text, "deep.yaml")
+    assert f"nests too deeply (more than {yamlload.MAX_DEPTH} levels)" in info.value.message
+    assert info.value.line is not None
+
+
+def test_nesting_up_to_the_limit_loads() -> None:
+    depth = yamlload.MAX_DEPTH - 1
+    text = "a: " + "[" * depth + "1" + "]" * depth + "\n"
+    value: Any = load_text(text, "deep.yaml").value["a"]
+    for _ in range(depth - 1):
+        (value,) = value
+    assert value == [1]
+
+
+@pytest.mark.parametrize(("char", "name"), [("\x00", "#x0000"), ("\x01", "#x0001")])
+def test_a_control_character_is_reported_by_line_and_column(char: str, name: str) -> None:
+    text = "a: é\nb: ünï\nc: 'x" + char + "y'\n"  # multi-byte text before it
+    with pytest.raises(InputError) as info:
+        load_text(text, "t.yaml")
+    assert info.value.line == 3
+    assert f"character {name}" in info.value.message
+    assert "column 6" in info.value.message
+    assert "position" not in info.value.message

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import fnmatch
 import re
-import shlex
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
@@ -37,9 +36,22 @@ MODULES = {
     "rebloom": "redisbloom",
 }
 _VERSION = r"v?(\d+\.\d+(?:\.\d+)?)"
-_STEM_VERSION = re.compile(rf"^(?P<name>.+?)[-_.]{_VERSION}$", re.IGNORECASE)
+#: A version at the end of a name, after a separator: searched from position 1, so the
+#: name before it is never empty (a lazy ``^(.+?)`` prefix tried every split: quadratic).
+_VERSION_SUFFIX = re.compile(rf"[-_.]{_VERSION}$", re.IGNORECASE)
 _SEGMENT_VERSION = re.compile(rf"^{_VERSION}$", re.IGNORECASE)
 _DIRECTIVE = re.compile(r"^\s*loadmodule\s+(?P<args>\S.*)$", re.IGNORECASE)
+#: One piece of a config argument as Redis' sdssplitargs reads it: plain characters, a
+#: double-quoted string with backslash escapes, or a single-quoted one (``\'`` inside).
+#: Possessive: a quote left open fails once, without giving back what it matched.
+_PIECE = re.compile(
+    r"""(?P<plain>[^\s"']++)|"(?P<double>[^"\\]*+(?:\\.[^"\\]*+)*+)"|'(?P<single>[^'\\]*+(?:\\.[^'\\]*+)*+)'""",
+    re.DOTALL,
+)
+_ESCAPE = re.compile(r"\\(x[0-9a-fA-F]{2}|.)", re.DOTALL)
+_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "a": "\a"}
+#: Longest text quoted from a line or a module path in a report.
+_SHOWN = 200
 
 
 class RedisConfSource(Source):
@@ -64,20 +76,52 @@ class RedisConfSource(Source):
             module_path = loadmodule_path(line)
             if module_path is None:
                 continue
-            location = Location(display, number, line.strip())
+            location = Location(display, number, _shorten(line.strip()))
             yield component_for_module(module_path, location)
 
 
 def loadmodule_path(line: str) -> str | None:
-    """The module path of a ``loadmodule`` directive, or None for any other line."""
+    """The module path of a ``loadmodule`` directive, or None for any other line.
+
+    The path is the first argument as Redis reads it (``sdssplitargs``): quotes group,
+    backslash escapes count inside double quotes only, so ``C:\\redis\\m.so`` stays as
+    written. A quote left open falls back to the first word without quotes.
+    """
     m = _DIRECTIVE.match(line)
     if m is None:
         return None
-    try:
-        words = shlex.split(m.group("args"), comments=False)
-    except ValueError:
-        words = [w.strip("\"'") for w in m.group("args").split()]
-    return words[0] if words and words[0] else None
+    word = _first_argument(m.group("args"))
+    return word or None
+
+
+def _first_argument(args: str) -> str:
+    """The first argument of a config line, in time linear in its length."""
+    pieces: list[str] = []
+    position = 0
+    while position < len(args) and not args[position].isspace():
+        m = _PIECE.match(args, position)
+        if m is None:  # a quote left open
+            return args.split(None, 1)[0].strip("\"'")
+        if m.group("plain") is not None:
+            pieces.append(m.group("plain"))
+        elif m.group("double") is not None:
+            pieces.append(_ESCAPE.sub(_unescape, m.group("double")))
+        else:
+            pieces.append(m.group("single").replace("\\'", "'"))
+        position = m.end()
+    return "".join(pieces)
+
+
+def _unescape(m: re.Match[str]) -> str:
+    code = m.group(1)
+    if len(code) == 3:
+        return chr(int(code[1:], 16))
+    return _ESCAPES.get(code, code)
+
+
+def _shorten(text: str) -> str:
+    """``text`` as a report quotes it: a hostile line of megabytes is cut."""
+    return text if len(text) <= _SHOWN else text[:_SHOWN] + "…"
 
 
 def component_for_module(module_path: str, location: Location) -> Component:
@@ -86,11 +130,11 @@ def component_for_module(module_path: str, location: Location) -> Component:
     engine = MODULES.get(name, name)
     if engine not in MODULES.values():
         return Component(
-            engine,
+            _shorten(engine)[:100],
             None,
             location,
-            unresolved=f"module {module_path!r} is not a catalogued module; its license is "
-            "unknown and is not the server's",
+            unresolved=f"module {_shorten(module_path)!r} is not a catalogued module; its "
+            "license is unknown and is not the server's",
             origin=ORIGIN,
         )
     if version is None:
@@ -111,9 +155,9 @@ def module_identity(module_path: str) -> tuple[str, str | None]:
         stem = stem[:-3]
     stem = stem.lower()
     version = None
-    m = _STEM_VERSION.match(stem)
+    m = _VERSION_SUFFIX.search(stem, 1)
     if m:
-        stem, version = m.group("name"), m.group(2)
+        stem, version = stem[: m.start()], m.group(1)
     if stem.startswith("lib") and len(stem) > 3:
         stem = stem[3:]
     if version is None:
@@ -128,9 +172,10 @@ def _directory_version(parts: tuple[str, ...], stem: str) -> str | None:
         plain = _SEGMENT_VERSION.match(part)
         if plain:
             return plain.group(1)
-        named = _STEM_VERSION.match(part.lower())
-        if named and MODULES.get(named.group("name"), named.group("name")) == engine:
-            return named.group(2)
+        named = _VERSION_SUFFIX.search(part.lower(), 1)
+        name = part[: named.start()].lower() if named else ""
+        if named and MODULES.get(name, name) == engine:
+            return named.group(1)
     return None
 
 
