@@ -26,7 +26,7 @@ from policycheck.evaluate import Evaluator
 from policycheck.images import component_for_image, version_from_tag
 from policycheck.model import Component, Finding, Location
 from policycheck.policy import Verdict, load_policy
-from policycheck.sources.spdx import SOURCE as SPDX
+from policycheck.sources.spdx.source import SOURCE as SPDX
 from policycheck.versions import parse_version
 from policycheck.yamlload import Located
 

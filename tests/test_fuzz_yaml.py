@@ -31,9 +31,9 @@ from policycheck.errors import InputError
 from policycheck.model import Component
 from policycheck.policy import Policy, check_policy
 from policycheck.sources.compose import SOURCE as COMPOSE
-from policycheck.sources.helm import SOURCE as HELM
+from policycheck.sources.helm.values import SOURCE as HELM
 from policycheck.sources.kubernetes import SOURCE as KUBERNETES
-from policycheck.sources.spdx import SOURCE as SPDX
+from policycheck.sources.spdx.source import SOURCE as SPDX
 from policycheck.yamlload import iter_documents
 from tests.conftest import AS_OF
 

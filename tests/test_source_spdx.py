@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from policycheck.errors import InputError
 from policycheck.model import Component
 from policycheck.sources import all_sources
-from policycheck.sources.spdx import (
+from policycheck.sources.spdx.source import (
     SOURCE,
     license_disagreement,
     line_of_spdx_id,
@@ -487,8 +487,8 @@ def test_spdx_id_lines_are_indexed_once_not_searched_per_package(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """With N packages named redis, a search per package was quadratic (40k: 122 s)."""
-    import policycheck.sources._spdx_lines as spdx_lines
-    import policycheck.sources.spdx as spdx
+    import policycheck.sources.spdx.lines as spdx_lines
+    import policycheck.sources.spdx.source as spdx
 
     def forbidden(text: str, spdx_id: str) -> int | None:
         raise AssertionError("whole-text search per package")
@@ -504,7 +504,7 @@ def test_spdx_id_lines_are_indexed_once_not_searched_per_package(
 
 
 def test_spdx_id_index_agrees_with_the_search() -> None:
-    from policycheck.sources.spdx import SpdxIdLines
+    from policycheck.sources.spdx.source import SpdxIdLines
 
     text = (
         '{\n"SPDXID": "SPDXRef-redis-2",\n"SPDXID": "SPDXRef-redis",\n'
@@ -533,7 +533,7 @@ def test_spdx_id_index_agrees_with_the_search() -> None:
 def test_many_packages_named_redis_take_linear_time(tmp_path: Path) -> None:
     path = _sbom(tmp_path, "json", 2_000, all_redis=True)
     assert len(collect(path)) == 2_000
-    from policycheck.sources.spdx import SpdxIdLines
+    from policycheck.sources.spdx.source import SpdxIdLines
 
     count = 100_000  # a search per id took minutes here; one pass takes a fraction of a second
     text = "".join(
@@ -720,14 +720,14 @@ def _catalog_purls() -> list[str]:
 def test_the_cheap_package_filter_never_drops_what_the_matcher_accepts(
     name: str, purls: list[str]
 ) -> None:
-    from policycheck.sources._spdx_match import could_be_engine, match_names
+    from policycheck.sources.spdx.match import could_be_engine, match_names
 
     if match_names(name, purls) is not None:
         assert could_be_engine(name, purls)
 
 
 def test_every_catalogued_name_and_purl_passes_the_cheap_filter() -> None:
-    from policycheck.sources._spdx_match import could_be_engine, match_names
+    from policycheck.sources.spdx.match import could_be_engine, match_names
 
     matched_names = [n for n in _catalog_names() if match_names(n, []) is not None]
     assert len(matched_names) > len(_catalog_names()) // 2  # derived images are not names

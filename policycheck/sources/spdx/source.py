@@ -8,9 +8,9 @@ repositories, generic binaries) and names a catalogued engine, image or reposito
 package with no purl counts when its name is exactly an engine id, alias or image name.
 Substrings never match.
 
-Reading each serialisation is in ``_spdx_read`` (JSON, YAML, XML), ``_spdx_tagvalue`` and
-``_spdx_rdf``: spdx-tools builds the model of only the packages ``_spdx_match`` says
-could be engines. A package's line is where its ``SPDXID`` is written (``_spdx_lines``).
+Reading each serialisation is in ``read`` (JSON, YAML, XML), ``tagvalue`` and
+``rdf``: spdx-tools builds the model of only the packages ``match`` says
+could be engines. A package's line is where its ``SPDXID`` is written (``lines``).
 """
 
 from __future__ import annotations
@@ -27,16 +27,16 @@ from policycheck.catalog import Engine
 from policycheck.expression import license_disagreement as license_disagreement
 from policycheck.images import parse_image, version_from_tag
 from policycheck.model import Component, Location
-from policycheck.sources._spdx_lines import SpdxIdLines as SpdxIdLines
-from policycheck.sources._spdx_lines import line_of_spdx_id as line_of_spdx_id
-from policycheck.sources._spdx_match import IMAGE_PURL_TYPES, Match, match_names
-from policycheck.sources._spdx_match import Purl as Purl
-from policycheck.sources._spdx_match import could_be_engine as could_be_engine
-from policycheck.sources._spdx_match import engine_for_name as engine_for_name
-from policycheck.sources._spdx_match import engine_for_purl as engine_for_purl
-from policycheck.sources._spdx_match import parse_purl as parse_purl
-from policycheck.sources._spdx_read import parse_document as parse_document
 from policycheck.sources.interface import Source
+from policycheck.sources.spdx.lines import SpdxIdLines as SpdxIdLines
+from policycheck.sources.spdx.lines import line_of_spdx_id as line_of_spdx_id
+from policycheck.sources.spdx.match import IMAGE_PURL_TYPES, Match, match_names
+from policycheck.sources.spdx.match import Purl as Purl
+from policycheck.sources.spdx.match import could_be_engine as could_be_engine
+from policycheck.sources.spdx.match import engine_for_name as engine_for_name
+from policycheck.sources.spdx.match import engine_for_purl as engine_for_purl
+from policycheck.sources.spdx.match import parse_purl as parse_purl
+from policycheck.sources.spdx.read import parse_document as parse_document
 
 if TYPE_CHECKING:
     from spdx_tools.spdx.model import Package

@@ -25,8 +25,8 @@ from xml.parsers.expat import ExpatError
 import yaml
 
 from policycheck.errors import InputError
-from policycheck.sources._spdx_lines import SpdxIdLines
-from policycheck.sources._spdx_match import could_be_engine, has_catalog_word
+from policycheck.sources.spdx.lines import SpdxIdLines
+from policycheck.sources.spdx.match import could_be_engine, has_catalog_word
 from policycheck.yamlload import PartialDocument, collector_paused
 
 _T = TypeVar("_T")
@@ -74,8 +74,8 @@ def parse_document(path: Path, text: str, display: str) -> Document:
 
 def _reader_for(name: str, text: str) -> Callable[[Path, str, str], Document]:
     # Those two modules use this one's helpers: imported here, when first needed.
-    from policycheck.sources._spdx_rdf import read_rdf
-    from policycheck.sources._spdx_tagvalue import read_tag_value
+    from policycheck.sources.spdx.rdf import read_rdf
+    from policycheck.sources.spdx.tagvalue import read_tag_value
 
     start = text.lstrip()[:1]
     if name.endswith(".json") or (name.endswith(".spdx") and start == "{"):

@@ -9,8 +9,8 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from policycheck.sources._spdx_match import could_be_engine
-from policycheck.sources._spdx_read import guarded
+from policycheck.sources.spdx.match import could_be_engine
+from policycheck.sources.spdx.read import guarded
 
 if TYPE_CHECKING:
     from spdx_tools.spdx.model import Document

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 from xml.sax import SAXParseException
 
 from policycheck.errors import InputError
-from policycheck.sources._spdx_match import could_be_engine
-from policycheck.sources._spdx_read import HINT, guarded, refuse_entities, utf8_xml
+from policycheck.sources.spdx.match import could_be_engine
+from policycheck.sources.spdx.read import HINT, guarded, refuse_entities, utf8_xml
 
 if TYPE_CHECKING:
     from spdx_tools.spdx.model import Document
