@@ -105,3 +105,69 @@ def test_an_output_symlink_is_written_through(
     assert run(["check", "valkey@8.1.1", "-o", str(link)], capsys)[0] == 0
     assert link.is_symlink()
     assert "ALLOW   valkey@8.1.1" in target.read_text()
+
+
+def test_ctrl_c_exits_2_and_keeps_the_previous_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    report = tmp_path / "report.json"
+    report.write_text("previous report\n")
+    (tmp_path / "a.yaml").write_text(POD)
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(walk, "scan_file", interrupted)
+    code, out, err = run(["check", str(tmp_path / "a.yaml"), "-o", str(report)], capsys)
+    assert code == 2
+    assert "aborted" in err and "Traceback" not in err
+    assert report.read_text() == "previous report\n"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".report")] == []
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to drop to another user")
+def test_permission_errors_are_input_errors_for_a_user_without_access(tmp_path: Path) -> None:
+    """As a user who may not read a target, the policy or the output folder: exit 2 and a
+    message naming it, never a traceback."""
+    import pwd
+
+    try:
+        nobody = pwd.getpwnam("nobody")
+    except KeyError:
+        pytest.skip("no user 'nobody'")
+    secret = tmp_path / "secret"
+    secret.mkdir()
+    (secret / "a.yaml").write_text(POD)
+    (tmp_path / "policy.yaml").write_text("schema_version: 1\n")
+    secret.chmod(0o700)
+    (tmp_path / "policy.yaml").chmod(0o600)
+    tmp_path.chmod(0o755)
+    try:
+        subprocess.run(
+            [sys.executable, "-c", "import policycheck"],
+            check=True,
+            capture_output=True,
+            user=nobody.pw_uid,
+            group=nobody.pw_gid,
+            cwd="/",
+        )
+    except (OSError, subprocess.CalledProcessError):
+        pytest.skip("this Python or policycheck is not usable by another user here")
+    cases = [
+        ["check", str(secret)],
+        ["check", "redis@7.2.4", "--policy", str(tmp_path / "policy.yaml")],
+        ["check", "redis@7.2.4", "-o", str(secret / "out.json")],
+    ]
+    for args in cases:
+        proc = subprocess.run(
+            [sys.executable, "-m", "policycheck", *args],
+            capture_output=True,
+            text=True,
+            check=False,
+            user=nobody.pw_uid,
+            group=nobody.pw_gid,
+            env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+            cwd="/",
+        )
+        assert proc.returncode == 2, (args, proc.stdout, proc.stderr)
+        assert proc.stderr.startswith("error: ") and "Traceback" not in proc.stderr, args
