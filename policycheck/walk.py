@@ -62,8 +62,9 @@ PARALLEL_MIN_FILES = 1000
 CHUNK_FILES = 200
 MAX_PROCESSES = 8
 #: Files larger than this are not parsed (``--max-file-size``): every parser is linear,
-#: but a manifest of this size is more likely generated data than infrastructure.
-MAX_FILE_BYTES = 64 << 20
+#: but a file of this size is more likely generated data than infrastructure. Large
+#: enough for a 100,000-package SBOM in RDF/XML (about 130 MB).
+MAX_FILE_BYTES = 256 << 20
 
 
 @dataclass
