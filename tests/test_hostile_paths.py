@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from spdx_tools.spdx.parser.parse_anything import parse_file
 
 from policycheck.core import check
@@ -71,3 +75,28 @@ def test_tag_value_keeps_one_package_with_a_hostile_policy_text(
         assert "closes the field" in path.read_text(encoding="utf-8"), fmt
         document = parse_file(str(path))
         assert [p.name for p in document.packages] == ["redis"], fmt
+
+
+_RAW_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x85\u2028\u2029]")
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    name=st.text(
+        alphabet=st.characters(blacklist_characters="/\x00", blacklist_categories=("Cs",)),
+        min_size=1,
+        max_size=30,
+    ).filter(lambda n: n not in (".", "..") and len(n.encode("utf-8")) < 200),
+    control=st.sampled_from(["\n", "\r", "\x1b[2J", "\u2028", "\x85", "\t", "\x7f"]),
+)
+def test_any_folder_name_reaches_no_report_raw(name: str, control: str) -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch) / (name + control + FORGED)
+        folder.mkdir()
+        (folder / "compose.yaml").write_text(COMPOSE)
+        report = check([scratch], load_policy("default"), AS_OF)
+        assert len(report.findings) == 1 and report.errors == []
+        for fmt, formatter in sorted(all_formats().items()):
+            out = formatter.render(report)
+            assert _RAW_CONTROL.search(out.replace("\t", " ")) is None, fmt
+            assert not any(line.startswith(FORGED) for line in out.splitlines()), fmt
