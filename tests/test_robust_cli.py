@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -171,3 +172,42 @@ def test_permission_errors_are_input_errors_for_a_user_without_access(tmp_path: 
         )
         assert proc.returncode == 2, (args, proc.stdout, proc.stderr)
         assert proc.stderr.startswith("error: ") and "Traceback" not in proc.stderr, args
+
+
+def test_permission_errors_are_input_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a user without access meets, simulated where every test runs as one user:
+    an unreadable manifest, folder, policy or output folder is exit 2 with a message."""
+    (tmp_path / "deploy").mkdir()
+    (tmp_path / "deploy" / "a.yaml").write_text(POD)
+    (tmp_path / "locked").mkdir()
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("schema_version: 1\n")
+    real_open, real_scandir = Path.open, os.scandir
+
+    def guarded_open(self: Path, *args: Any, **kwargs: Any) -> Any:
+        if self.name in ("a.yaml", "policy.yaml"):
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_open(self, *args, **kwargs)
+
+    def guarded_scandir(path: Any) -> Any:
+        if str(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    def refused_replace(src: object, dst: object) -> None:
+        raise PermissionError(13, "Permission denied", str(dst))
+
+    monkeypatch.setattr(Path, "open", guarded_open)
+    monkeypatch.setattr(os, "scandir", guarded_scandir)
+    code, _, err = run(["check", str(tmp_path)], capsys)
+    assert code == 2
+    assert "a.yaml: cannot read file: Permission denied" in err
+    assert "locked: cannot list folder: Permission denied" in err
+    code, _, err = run(["check", "redis@7.2.4", "--policy", str(policy)], capsys)
+    assert code == 2 and err.startswith("error: ") and "Traceback" not in err
+    monkeypatch.setattr(os, "replace", refused_replace)
+    code, _, err = run(["check", "redis@7.2.4", "-o", str(tmp_path / "out.json")], capsys)
+    assert code == 2 and "cannot write report: Permission denied" in err
+    assert not list(tmp_path.glob(".out.json.*"))
