@@ -27,6 +27,7 @@ from typing import BinaryIO
 from policycheck.errors import InputError, printable
 from policycheck.model import Component
 from policycheck.sources import all_sources
+from policycheck.sources._helper_files import scanning_under
 from policycheck.sources.interface import Source
 
 #: Folders that are not the repository's own infrastructure, skipped unless
@@ -264,7 +265,13 @@ def scan_file(
     result.files[display] = hashlib.sha256(raw).hexdigest()
     try:
         within = Path(root) if root is not None else path.parent
-        result.components.extend(source.collect_within(path, text, display, within))
+        with scanning_under(within) as refused:
+            result.components.extend(source.collect_within(path, text, display, within))
+        for helper in refused:
+            stats.skip(SKIP_SYMLINK)
+            stats.warnings.append(
+                f"{helper}: not read for {display}: a symlink leaving the scanned folder"
+            )
     except InputError as exc:
         if exc.path is None:
             exc.path = display

@@ -549,3 +549,25 @@ def test_an_unknown_tag_on_a_derived_or_unrecognised_image_is_still_reported(
     )
     assert [(c.engine, c.version) for c in found] == [("redis", None), ("redis", None)]
     assert all(c.unresolved and "None" not in c.unresolved for c in found)
+
+
+def test_env_symlink_out_of_the_project_but_inside_the_scan_is_read(tmp_path: Path) -> None:
+    """The walker's rule: a helper may lead anywhere inside the folder the user named."""
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "stack.env").write_text("VALKEY_TAG=8.1.1\nMEMCACHED_TAG=1.6.30\n")
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "docker-compose.yml").write_text(STACK)
+    (project / ".env").symlink_to(tmp_path / "shared" / "stack.env")
+    result = scan_paths([str(tmp_path)])
+    assert result.errors == []
+    assert [c.version for c in result.components] == ["7.2.4", "8.1.1", "1.6.30"]
+    # Scanning the project folder alone, the same link leads out of it: refused, counted.
+    result = scan_paths([str(project)])
+    assert [c.version for c in result.components] == ["7.2.4", None, None]
+    # Counted twice: the walk met the link, and the compose file needed what it leads to.
+    assert result.stats.skipped.get("symlink leaving the scanned folder") == 2
+    assert result.stats.warnings == [
+        f"{project}/.env: not read for {project}/docker-compose.yml: a symlink leaving the "
+        "scanned folder"
+    ]

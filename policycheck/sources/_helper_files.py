@@ -2,12 +2,13 @@
 ``Chart.yaml``, ``values.yaml`` and template helpers.
 
 The walker never follows a symlink out of the scanned root; helper files are opened
-by the sources themselves, so they keep the same promise here. A source knows the
-folder its manifest belongs to (the compose project, the chart), not the root the
-user named, so the rule is stricter than the walker's: a helper is read only when it
-resolves inside that folder. A ``.env`` or ``Chart.yaml`` that is a symlink to a
-file elsewhere (``/etc/os-release``, a secret next to the repository) is never
-opened; the finding that needed it says so and is left for review.
+by the sources themselves, so they keep the same promise here: a helper is read when
+it resolves inside the manifest's own folder (the compose project, the chart) or
+inside the folder the user named, which the walker sets while it parses a file under
+it (``scanning_under``). A ``.env`` or ``Chart.yaml`` that is a symlink to a file
+elsewhere (``/etc/os-release``, a secret next to the repository) is never opened; the
+finding that needed it says so and is left for review, and the walker counts it in
+the scan summary.
 
 Every outcome is a value, never an exception: a dependent manifest still reports
 every engine that does not depend on the helper, and those that do name the helper
@@ -17,6 +18,9 @@ and why it could not be read.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,8 +50,35 @@ class Helper:
         return f"{what} comes from {name}, which could not be read ({self.problem})"
 
 
+#: The folder the user named, while the walker parses a file found under it.
+_scan_root: ContextVar[Path | None] = ContextVar("scan_root", default=None)
+#: Helpers left unread because they lead out of both folders, for the scan summary.
+_refused: ContextVar[list[str] | None] = ContextVar("refused_helpers", default=None)
+
+
+@contextmanager
+def scanning_under(root: Path) -> Iterator[list[str]]:
+    """While parsing a file under ``root``: helpers inside it may be read; yields the
+    helpers refused meanwhile (symlinks that lead out of it)."""
+    refused: list[str] = []
+    root_token, refused_token = _scan_root.set(root), _refused.set(refused)
+    try:
+        yield refused
+    finally:
+        _scan_root.reset(root_token)
+        _refused.reset(refused_token)
+
+
 def inside(path: Path, folder: Path) -> bool:
-    """Whether ``path`` resolves (through any symlinks) to a place inside ``folder``."""
+    """Whether ``path`` resolves (through any symlinks) to a place inside ``folder``, or
+    inside the folder the user named (see ``scanning_under``)."""
+    if _resolves_inside(path, folder):
+        return True
+    root = _scan_root.get()
+    return root is not None and _resolves_inside(path, root)
+
+
+def _resolves_inside(path: Path, folder: Path) -> bool:
     if path.parent == folder and not os.path.islink(path):
         return True  # a file right in the folder, not a link: no need to resolve
     try:
@@ -63,10 +94,12 @@ def read_helper(path: Path, folder: Path, display: str) -> Helper:
     if not os.path.lexists(path):
         return Helper(display, missing=True, problem="it does not exist")
     if not inside(path, folder):
+        refused = _refused.get()
+        if refused is not None:
+            refused.append(display)
         return Helper(
             display,
-            problem=f"it is a symlink to a file outside {folder.name or 'this folder'}/, "
-            "which is never read",
+            problem="it is a symlink to a file outside the scanned folder, which is never read",
         )
     if not path.is_file():
         return Helper(display, problem="it is not a regular file")
