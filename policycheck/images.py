@@ -429,6 +429,23 @@ def engine_for_image(ref: ImageRef) -> Engine | None:
     return catalog().engines[found.engine]
 
 
+def engine_running(ref: ImageRef) -> Engine | None:
+    """The engine an image runs, whatever its tag says: derived, third-party and
+    unrecognised images included (their version is then unknown, see ``read_tag``)."""
+    found = identify(ref)
+    return catalog().engines[found.engine] if found and found.engine else None
+
+
+def image_version(ref: ImageRef, engine: Engine) -> tuple[str | None, bool, str | None]:
+    """(version, floating, unresolved reason) of an image that runs ``engine``, read the
+    way ``component_for_image`` reads it (tag prefixes, line tags, image-own tags)."""
+    found = identify(ref)
+    if found is None or found.engine != engine.id:
+        return version_from_tag(ref.tag, engine.build_suffix)
+    version, floating, why, _ = read_tag(ref.tag, found, engine)
+    return version, floating, why
+
+
 # --- tags -----------------------------------------------------------------------------------
 
 

@@ -777,3 +777,45 @@ def test_a_yaml_package_whose_name_is_an_alias_is_still_an_engine(tmp_path: Path
         ("keydb", "6.3.4"),
         ("memcached", "1.6.29"),
     ]
+
+
+def _image_sbom(purls: list[tuple[str, str]]) -> str:
+    packages = ",\n".join(
+        f'{{"SPDXID": "SPDXRef-p{i}", "name": "{name}", "downloadLocation": "NOASSERTION", '
+        f'"externalRefs": [{{"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl", '
+        f'"referenceLocator": "{purl}"}}]}}'
+        for i, (name, purl) in enumerate(purls)
+    )
+    return (
+        '{"spdxVersion": "SPDX-2.3", "dataLicense": "CC0-1.0", "SPDXID": "SPDXRef-DOCUMENT", '
+        '"name": "images", "documentNamespace": "https://example.com/images", '
+        '"creationInfo": {"created": "2026-01-01T00:00:00Z", "creators": ["Tool: t"]}, '
+        f'"packages": [\n{packages}\n]}}\n'
+    )
+
+
+def test_image_purls_are_read_as_the_image_rules_read_them(tmp_path: Path) -> None:
+    """An SBOM names the same images a manifest does: KeyDB's prefixed tags, images whose
+    tag is their own version, and mirrors, read by the one set of image rules."""
+    path = write(
+        tmp_path,
+        "images.spdx.json",
+        _image_sbom(
+            [
+                ("eqalpha/keydb", "pkg:docker/eqalpha/keydb@x86_64_v6.3.4"),
+                ("goharbor/redis-photon", "pkg:docker/goharbor/redis-photon@v2.10.0"),
+                (
+                    "library/redis",
+                    "pkg:docker/dockerhub/library/redis@7.2.4"
+                    "?repository_url=artifactory.corp.example",
+                ),
+            ]
+        ),
+    )
+    components = collect(path)
+    assert [(c.engine, c.version) for c in components] == [
+        ("keydb", "6.3.4"),
+        ("redis", None),  # Harbor's own image: its tag is Harbor's version, never Redis 2.10
+        ("redis", "7.2.4"),
+    ]
+    assert components[1].unresolved is not None and "own" in components[1].unresolved

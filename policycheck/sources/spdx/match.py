@@ -14,7 +14,7 @@ from functools import cache
 from urllib.parse import unquote
 
 from policycheck.catalog import Engine, catalog
-from policycheck.images import engine_for_image, parse_image
+from policycheck.images import engine_for_image, engine_running, parse_image
 
 #: purl types whose packages are container images: the name is an image repository.
 IMAGE_PURL_TYPES = frozenset({"docker", "oci"})
@@ -89,8 +89,8 @@ def match_names(name: str, locators: list[str]) -> Match | None:
 def engine_for_purl(purl: Purl) -> Engine | None:
     """The engine a purl names: image repository, GitHub repository, or package name."""
     if purl.type in IMAGE_PURL_TYPES:
-        ref = parse_image(_image_name(purl))
-        return engine_for_image(ref) if ref else None
+        ref = parse_image(image_name(purl))
+        return engine_running(ref) if ref else None
     if purl.type == "github":
         return _repositories().get(purl.path.lower())
     if purl.type in _DISTRIBUTION_PURL_TYPES:
@@ -98,7 +98,7 @@ def engine_for_purl(purl: Purl) -> Engine | None:
     return None
 
 
-def _image_name(purl: Purl) -> str:
+def image_name(purl: Purl) -> str:
     """The image repository of a docker or oci purl.
 
     ``repository_url`` is the registry for docker purls (``gcr.io``) but the whole
@@ -123,7 +123,7 @@ def engine_for_name(name: str) -> Engine | None:
     engine = catalog().get(name)
     if engine is not None:
         return engine
-    ref = parse_image(name)
+    ref = parse_image(name)  # a package name is not an image: catalogued images only
     return engine_for_image(ref) if ref else None
 
 

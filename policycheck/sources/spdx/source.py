@@ -25,12 +25,12 @@ from policycheck.catalog import Engine
 # The comparison of a declared license with the catalog's lives in the core (the evaluator
 # makes it); it stays importable from here, where the declared license is read.
 from policycheck.expression import license_disagreement as license_disagreement
-from policycheck.images import parse_image, version_from_tag
+from policycheck.images import image_version, parse_image, version_from_tag
 from policycheck.model import Component, Location
 from policycheck.sources.interface import Source
 from policycheck.sources.spdx.lines import SpdxIdLines as SpdxIdLines
 from policycheck.sources.spdx.lines import line_of_spdx_id as line_of_spdx_id
-from policycheck.sources.spdx.match import IMAGE_PURL_TYPES, Match, match_names
+from policycheck.sources.spdx.match import IMAGE_PURL_TYPES, Match, image_name, match_names
 from policycheck.sources.spdx.match import Purl as Purl
 from policycheck.sources.spdx.match import could_be_engine as could_be_engine
 from policycheck.sources.spdx.match import engine_for_name as engine_for_name
@@ -169,6 +169,10 @@ def _image_version(
     if purl is not None:
         candidates += [purl.version, purl.qualifiers.get("tag")]
     tags = [c for c in candidates if c and not _DIGEST.match(c)]
+    name = image_name(purl) if purl is not None else package.name
+    ref = parse_image(f"{name}:{tags[0]}") if tags else None
+    if ref is not None:
+        return image_version(ref, engine)
     if tags:
         return version_from_tag(tags[0], engine.build_suffix)
     if any(candidates):
