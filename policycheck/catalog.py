@@ -214,17 +214,14 @@ def download_pattern(template: str, clone: bool) -> re.Pattern[str]:
     return re.compile(r"(?<![\w.-])" + body + end, re.IGNORECASE)
 
 
-#: What a catalogued image is to its engine. ``server``: it runs the engine, and its tag
-#: reads as told by ``ImageEntry.tag``; ``derived``: it runs the engine but its tag is
-#: the image's own version; ``related``: it runs no engine (exporter, operator, UI).
-IMAGE_ROLES = ("server", "derived", "related")
-
-
 @dataclass(frozen=True)
 class ImageEntry:
     """One catalogued image repository, what it runs and how its tag reads.
 
-    ``image`` is lower-case ``[registry/]repository`` as the catalog writes it. ``tag``
+    ``image`` is lower-case ``[registry/]repository`` as the catalog writes it. ``role``
+    is ``server`` (it runs the engine), ``derived`` (it runs the engine, but its tag is
+    the image's own version) or ``related`` (it runs no server: exporter, operator, UI).
+    ``tag``
     is ``release`` (the tag names the engine release), ``line`` (its major.minor names
     the engine's release line; the patch is the image's own) or ``image`` (the image's
     own version: the engine's is unknown). ``tag_prefix`` is text upstream writes before

@@ -10,19 +10,8 @@ import pytest
 from policycheck import walk
 from policycheck.cli import main
 from policycheck.data import validator
+from tests.test_walk import DEPLOYMENT
 
-DEPLOYMENT = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: cache
-spec:
-  template:
-    spec:
-      containers:
-        - name: cache
-          image: redis:7.2.4
-"""
 #: Some package's own Dockerfile: not how this repository deploys.
 PACKAGE_DOCKERFILE = "FROM redis:7.4.0\n"
 

@@ -238,7 +238,6 @@ class Rendered:
     text: str
     reason: str | None
     entry: PathKey | None
-    repository_entry: PathKey | None
     app_version: bool
     spots: dict[PathKey, ImageSpot] = field(default_factory=dict)
 
@@ -257,7 +256,6 @@ def render_image(value: str, context: ChartContext) -> Rendered:
         text=result.text,
         reason=result.reason,
         entry=entry,
-        repository_entry=next(iter(repos)) if len(repos) == 1 else result.entry,
         app_version=evaluator.used_app_version,
         spots=evaluator.spots,
     )
