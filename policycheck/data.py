@@ -28,6 +28,7 @@ BUNDLED: tuple[tuple[str, str], ...] = (
     ("licenses/*.yaml", "license"),
     ("engines/*.yaml", "engine"),
     ("terraform.yaml", "terraform"),
+    ("catalog.yaml", "catalog"),
 )
 
 _PACKAGE = Path(__file__).resolve().parent

@@ -139,6 +139,7 @@ class Finding:
     suggestions: list[dict[str, str]] = field(default_factory=list)
     context: str | None = None
     disabled: str | None = None
+    confirm: list[str] = field(default_factory=list)
 
     @property
     def requested_differs(self) -> bool:
@@ -186,4 +187,5 @@ class Finding:
             "suggestions": list(self.suggestions),
             "context": self.context,
             "disabled": self.disabled,
+            "confirm": list(self.confirm),
         }

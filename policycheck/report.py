@@ -13,12 +13,13 @@ from typing import TYPE_CHECKING, Any
 from policycheck import __version__
 from policycheck.errors import InputError
 from policycheck.model import Finding
+from policycheck.notice import DISCLAIMER, catalog_identity
 from policycheck.policy import Policy, Verdict
 
 if TYPE_CHECKING:
     from policycheck.walk import ScanStats
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 
 @dataclass
@@ -75,6 +76,8 @@ class Report:
         """The documented JSON document."""
         return {
             "schema_version": SCHEMA_VERSION,
+            "disclaimer": DISCLAIMER,
+            "catalog": catalog_identity(),
             "tool": {"name": "policycheck", "version": __version__},
             "policy": {"name": self.policy.name, "sha256": self.policy.sha256},
             "as_of": self.as_of.isoformat(),
