@@ -112,6 +112,25 @@ class ReleaseNote:
     versions: VersionRange
     note: str
     evidence: Evidence | None
+    defective_license: DefectiveLicense | None = None
+    confirm: ConfirmDuty | None = None
+
+
+@dataclass(frozen=True)
+class DefectiveLicense:
+    """A license option whose text the release's license file does not actually carry."""
+
+    license: str
+    judgement: str
+    use_instead: str
+
+
+@dataclass(frozen=True)
+class ConfirmDuty:
+    """A duty some releases carry under some uses, for the reviewer to confirm."""
+
+    uses: tuple[Use, ...]
+    statement: str
 
 
 @dataclass(frozen=True)
@@ -435,6 +454,10 @@ def _engine(d: dict[str, Any], source: str) -> Engine:
                 VersionRange.parse(n["versions"]),
                 n["note"],
                 _evidence(n["evidence"]) if "evidence" in n else None,
+                DefectiveLicense(**n["defective_license"]) if "defective_license" in n else None,
+                ConfirmDuty(tuple(Use(u) for u in n["confirm"]["uses"]), n["confirm"]["statement"])
+                if "confirm" in n
+                else None,
             )
             for n in d.get("release_notes", [])
         ),

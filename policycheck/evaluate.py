@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 
 from packaging.version import Version
 
-from policycheck import expression
+from policycheck import expression, failclosed
 from policycheck.catalog import Engine, LicenseRange, catalog
 from policycheck.expression import AllOf, AnyOf, Lic, Node
 from policycheck.knowledge import Effect as EffectKind
@@ -61,6 +61,9 @@ class Outcome:
     unknown: list[str] = field(default_factory=list)
     alternatives: list[Alternative] = field(default_factory=list)
     elections: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+    confirm: list[str] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
 
 
 def add_years(day: dt.date, years: int) -> dt.date:
@@ -115,6 +118,7 @@ class Evaluator:
                 version=component.version,
                 requested=requested,
                 verdict=Verdict.REVIEW,
+                rules=[failclosed.UNKNOWN_ENGINE.id],
                 resolved=False,
                 location=component.location,
                 provider=component.provider,
@@ -142,6 +146,7 @@ class Evaluator:
         base.resolved = False
         base.pinned = False
         base.verdict = Verdict.REVIEW
+        base.rules = [failclosed.UNRESOLVED_VERSION.id]
         base.rationale = [
             f"The {engine.name} version could not be determined: {why}.",
             f"Without a version the license is unknown ({engine.name} has carried: {eras}); "
@@ -166,6 +171,7 @@ class Evaluator:
         base.version = None
         base.resolved = False
         base.verdict = Verdict.REVIEW
+        base.rules = [failclosed.NO_SUCH_RELEASE.id]
         base.rationale = [
             f"No {engine.name} release {text} is recorded{in_line}. The catalog lists every "
             f"{engine.name} release from {engine.releases_complete_from} to "
@@ -247,14 +253,17 @@ class Evaluator:
         if lic_range is None:
             base.verdict = Verdict.REVIEW
             base.resolved = True
+            base.rules = [failclosed.UNCATALOGUED_VERSION.id]
             base.rationale = [
                 f"No catalogued license range of {engine.name} covers version {text}; "
                 "policycheck will not guess its license (fail closed)."
             ]
             return base
         assumed = version > engine.newest_known.version
+        assumed_because = failclosed.NEWER_THAN_KNOWN
         if engine.past_its_line(version):
             assumed = True
+            assumed_because = failclosed.NO_SUCH_RELEASE
             notes.append(
                 f"No {engine.name} release {base.version} is recorded: it is newer than every "
                 f"recorded release of its line, though the catalog lists every release up to "
@@ -278,6 +287,12 @@ class Evaluator:
             context=c.context or "deployment",
         )
         finding = self._evaluate_release(base, facts, notes, c)
+        if assumed:
+            finding.rules = sorted({*finding.rules, assumed_because.id})
+            finding.confirm.append(
+                f"{engine.name} {finding.version} is licensed {lic_range.license} at its own "
+                "tag: the catalog has not read that release's license file."
+            )
         if assumed and finding.verdict < Verdict.REVIEW:
             finding.verdict = Verdict.REVIEW
             finding.rationale.append(
@@ -327,6 +342,7 @@ class Evaluator:
                 lines.append(_effect_sentence(e))
         f.elected = str(outcome.chosen) if outcome.alternatives else None
         lines.extend(outcome.elections)
+        lines.extend(outcome.lines)
         for rule in _unique(outcome.fired):
             lines.append(f"Rule {rule.id} ({rule.verdict}): {rule.rationale}")
         if outcome.defaulted:
@@ -335,10 +351,11 @@ class Evaluator:
                 f"({self.policy.default_verdict}): {self.policy.default_rationale}"
             )
         f.verdict = outcome.verdict
-        f.rules = sorted({r.id for r in outcome.fired})
+        f.rules = _rule_ids(outcome)
         if not facts.provider:
             f.obligations = _dedupe(outcome.obligations)
             f.restrictions = _dedupe(outcome.restrictions)
+            f.confirm = list(dict.fromkeys(outcome.confirm + self._duties(facts)))
         f.alternatives = outcome.alternatives
         for n in lic_range.notes:
             notes.append(n)
@@ -446,6 +463,9 @@ class Evaluator:
         win = options[best]
         out = Outcome(verdict=win.verdict, chosen=win.chosen, osi=win.osi, defaulted=win.defaulted)
         _merge(out, win)
+        tied = [o for o in options if o is not win and o.verdict == win.verdict]
+        if forced is None and tied and not facts.provider:
+            out.confirm.append(self._election_needed(facts, node, win, options))
         out.alternatives = list(win.alternatives)
         if forced is not None and election is not None:
             out.elections.append(
@@ -477,7 +497,7 @@ class Evaluator:
                 Alternative(
                     str(opt.chosen),
                     opt.verdict,
-                    tuple(sorted({r.id for r in opt.fired})),
+                    tuple(_rule_ids(opt)),
                     i == best,
                     reason,
                 )
@@ -498,7 +518,11 @@ class Evaluator:
                 else record.effects
             )
             effects = [table[u] for u in self.policy.uses]
+        declared = set(self.policy.uses)
         for ue in effects:
+            condition = ue.confirm if ue.confirm and not declared & set(ue.confirm_unless) else None
+            if condition:
+                out.confirm.append(condition)
             e = Effect(
                 license=str(lic),
                 use=ue.use.value,
@@ -507,6 +531,7 @@ class Evaluator:
                 clause=ue.clause,
                 url=ue.url,
                 judgement=ue.judgement,
+                condition=condition,
             )
             out.effects.append(e)
             if ue.effect is EffectKind.OBLIGATION:
@@ -527,7 +552,60 @@ class Evaluator:
             # Clause) may take rights away, and we have no record of what it does.
             out.unknown.append(f"{lic.exception} (attached to {lic.key} with WITH)")
             out.verdict = max(out.verdict, Verdict.REVIEW)
+        if out.unknown:
+            out.reasons.append(failclosed.UNKNOWN_LICENSE.id)
+        self._defects(lic, facts, out)
         return out
+
+    def _defects(self, lic: Lic, facts: ReleaseFacts, out: Outcome) -> None:
+        """A license option the release's own file does not carry is reviewed, whatever
+        the policy says: electing it rests on an intent, not on the text shipped."""
+        if facts.version is None:
+            return
+        for note in facts.engine.notes_for(facts.version):
+            defect = note.defective_license
+            if defect is None or defect.license != lic.key:
+                continue
+            j = knowledge().judgements.get(defect.judgement)
+            out.verdict = max(out.verdict, failclosed.DEFECTIVE_LICENSE_TEXT.verdict)
+            out.reasons.append(failclosed.DEFECTIVE_LICENSE_TEXT.id)
+            out.lines.append(
+                f"Raised to review: {facts.engine.name} {facts.version}'s license file does not "
+                f"carry the {lic.key} text it names ({note.note}) Judgement call "
+                f"{defect.judgement}" + (f" ({j.title})" if j else "") + ": use "
+                f"{defect.use_instead} or later, or have counsel confirm {lic.key} is granted."
+            )
+            out.confirm.append(
+                f"Counsel accepts that {facts.engine.name} {facts.version} is offered under "
+                f"{lic.key} although its license file carries another text ({defect.judgement}); "
+                f"otherwise upgrade to {defect.use_instead} or later, whose file is corrected."
+            )
+
+    def _duties(self, facts: ReleaseFacts) -> list[str]:
+        """Duties the catalog records for these releases under the declared uses."""
+        if facts.version is None:
+            return []
+        declared = set(self.policy.uses)
+        return [
+            n.confirm.statement
+            for n in facts.engine.notes_for(facts.version)
+            if n.confirm is not None and declared & set(n.confirm.uses)
+        ]
+
+    def _election_needed(
+        self, facts: ReleaseFacts, node: AnyOf, win: Outcome, options: list[Outcome]
+    ) -> str:
+        """Options that tie on the verdict are not a legal choice: ask for a recorded one."""
+        consequences = " ".join(
+            f"({i}) {o.chosen}: {_consequence(o, self.policy.uses)}."
+            for i, o in enumerate(options, 1)
+        )
+        return (
+            f"No election between {node} is recorded for {facts.engine.name}: the options "
+            f"tie on the verdict ({win.verdict}), which is not a legal reason to take "
+            f"{win.chosen}. Counsel elects one and records it in the policy's elections. "
+            f"{consequences}"
+        )
 
     def _matches(
         self,
@@ -607,6 +685,35 @@ def _loss_reason(opt: Outcome, win: Outcome, forced: bool) -> str:
     )
 
 
+def _rule_ids(o: Outcome) -> list[str]:
+    """What produced an outcome's verdict: rules fired, fail-closed reasons, the default."""
+    ids = {r.id for r in o.fired} | set(o.reasons)
+    if o.defaulted:
+        ids.add(failclosed.POLICY_DEFAULT)
+    return sorted(ids)
+
+
+def _consequence(o: Outcome, uses: tuple[Use, ...] | list[Use]) -> str:
+    """What one license option is and does, under the declared uses and beyond them."""
+    declared = [
+        f"{e.effect} under {USE_WORDS.get(Use(e.use), e.use)}"
+        for e in o.effects
+        if e.effect != "none"
+    ]
+    now = ", ".join(dict.fromkeys(declared)) or "no condition under the declared uses"
+    beyond: list[str] = []
+    about = ""
+    if isinstance(o.chosen, Lic) and (record := knowledge().get(o.chosen.key)) is not None:
+        about = f"{record.summary} "
+        beyond = [
+            f"{ue.effect} under {USE_WORDS[u]}"
+            for u, ue in record.effects.items()
+            if u not in uses and ue.effect != EffectKind.NONE
+        ]
+    later = f"; if the use changes: {', '.join(beyond)}" if beyond else ""
+    return f"{about}Now: {now}{later}"
+
+
 def _merge(into: Outcome, part: Outcome) -> None:
     into.fired.extend(part.fired)
     into.obligations.extend(part.obligations)
@@ -615,6 +722,9 @@ def _merge(into: Outcome, part: Outcome) -> None:
     into.unknown.extend(part.unknown)
     into.alternatives.extend(part.alternatives)
     into.elections.extend(part.elections)
+    into.reasons.extend(part.reasons)
+    into.confirm.extend(part.confirm)
+    into.lines.extend(part.lines)
 
 
 def _replace_license(node: Node, old: str, new: str) -> Node:
@@ -642,6 +752,8 @@ def _effect_sentence(e: Effect) -> str:
     if e.judgement:
         j = knowledge().judgements.get(e.judgement)
         judged = f" Judgement call {e.judgement}" + (f" ({j.title})" if j else "") + "."
+    if e.condition:
+        kind += " provided it is confirmed that: " + e.condition[0].lower() + e.condition[1:]
     return f"{e.license}, {use}: {kind}. {e.rationale} [{e.clause}; {e.url}]{judged}"
 
 

@@ -54,10 +54,13 @@ class UseEffect:
     clause: str
     url: str
     judgement: str | None = None
+    confirm: str | None = None
+    confirm_unless: tuple[Use, ...] = ()
 
     @classmethod
     def from_data(cls, use: Use, data: dict[str, Any], url: str) -> UseEffect:
         """Build from a record's ``effects`` entry."""
+        confirm = data.get("confirm") or {}
         return cls(
             use,
             Effect(data["effect"]),
@@ -65,6 +68,8 @@ class UseEffect:
             data["clause"],
             url,
             data.get("judgement"),
+            confirm.get("statement"),
+            tuple(Use(u) for u in confirm.get("unless_uses", ())),
         )
 
 

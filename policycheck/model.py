@@ -75,6 +75,9 @@ class Effect:
     clause: str
     url: str
     judgement: str | None
+    #: What must hold for the effect to be as stated (shown in the finding's confirm list);
+    #: not part of the JSON effect, which lists it under the finding's ``confirm``.
+    condition: str | None = field(default=None, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         """JSON form."""

@@ -19,6 +19,11 @@ DISCLAIMER = (
     "statements before relying on a verdict."
 )
 
+#: The same in one line, for formats read in a terminal or a CI log.
+SHORT_DISCLAIMER = (
+    "not legal advice: verdicts apply the policy to recorded license facts for the declared uses"
+)
+
 
 @cache
 def catalog_identity() -> dict[str, str]:

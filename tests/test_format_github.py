@@ -16,6 +16,7 @@ from policycheck.formats import all_formats
 from policycheck.formats.github import FORMAT, command, escape_data, escape_property
 from policycheck.knowledge import Use
 from policycheck.model import Component, Finding, Location
+from policycheck.notice import SHORT_DISCLAIMER
 from policycheck.policy import Verdict, load_policy
 from policycheck.report import Report
 
@@ -74,20 +75,21 @@ def test_discovered() -> None:
 
 def test_levels_locations_and_summary() -> None:
     lines = FORMAT.render(real_report()).splitlines()
-    parsed = [parse_command(line) for line in lines[:-1]]
+    parsed = [parse_command(line) for line in lines[:-2]]
+    assert lines[-2] == f"policycheck: {SHORT_DISCLAIMER}"
     by_title = {props["title"]: (name, props, msg) for name, props, msg in parsed}
     name, props, message = by_title["policycheck deny: redis@7.4.0 (deny-restricted-use)"]
     assert name == "error"
     assert (props["file"], props["line"]) == ("k8s/cache.yaml", "20")
     assert message.startswith("redis@7.4.0: license LicenseRef-scancode-rsalv2 OR SSPL-1.0")
     assert "\nRule deny-restricted-use (deny): " in message
-    name, props, _ = by_title["policycheck review: foo@1 (unknown-engine)"]
+    name, props, _ = by_title["policycheck review: foo@1 (fail-closed-unknown-engine)"]
     assert name == "warning" and "file" not in props and "line" not in props
     name, props, message = by_title["policycheck input error"]
     assert (name, props["file"], props["line"]) == ("error", "broken/values.yaml", "3")
     assert message == "broken/values.yaml:3: not valid YAML"
     # The allow (valkey) is not annotated; the summary is plain text.
-    assert len(parsed) == 3 and not any("valkey" in line for line in lines[:-1])
+    assert len(parsed) == 3 and not any("valkey" in line for line in lines[:-2])
     assert lines[-1] == (
         "policycheck: 3 finding(s): 1 allow, 1 review, 1 deny; 1 input error(s); "
         "fail-on deny: FAILED"
@@ -98,6 +100,7 @@ def test_allow_only_report_emits_just_the_summary() -> None:
     f = finding(verdict=Verdict.ALLOW, rules=["allow-permissive"])
     out = FORMAT.render(Report(POLICY, AS_OF, [f]))
     assert out == (
+        f"policycheck: {SHORT_DISCLAIMER}\n"
         "policycheck: 1 finding(s): 1 allow, 0 review, 0 deny; 0 input error(s); "
         "fail-on deny: passed\n"
     )

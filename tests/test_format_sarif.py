@@ -115,7 +115,7 @@ def test_driver_has_one_rule_per_policy_rule_then_synthetic(report: Report) -> N
     ids = [r["id"] for r in driver["rules"]]
     policy_ids = [r.id for r in report.policy.rules]
     assert ids == [*policy_ids, "policy-default", *(s.id for s in SYNTHETIC_RULES)]
-    assert {"unknown-engine", "unresolved-version"} <= set(ids)
+    assert {"fail-closed-unknown-engine", "fail-closed-unresolved-version"} <= set(ids)
 
 
 def test_rule_descriptors_carry_rationale_and_level(report: Report) -> None:
@@ -166,8 +166,8 @@ def test_rule_of_each_finding(report: Report) -> None:
     results = by_target(results_of(report))
     assert results["redis@7.4.0"]["ruleId"] == "review-not-osi"
     assert results["redis@8.2.1"]["ruleId"] == "review-network-copyleft"
-    assert results["foo@1"]["ruleId"] == "unknown-engine"
-    assert results["dragonfly@unknown-version"]["ruleId"] == "unresolved-version"
+    assert results["foo@1"]["ruleId"] == "fail-closed-unknown-engine"
+    assert results["dragonfly@unknown-version"]["ruleId"] == "fail-closed-unresolved-version"
 
 
 # -- deciding rule ---------------------------------------------------------------------
@@ -199,21 +199,30 @@ def test_default_decides_when_no_rule_fired(default_policy: Policy) -> None:
 
 
 def test_unknown_license_decides_when_rules_are_milder(default_policy: Policy) -> None:
-    f = finding(license="LicenseRef-not-known", effective_license="LicenseRef-not-known")
-    assert deciding_rule_id(f, default_policy) == "unknown-license"
+    f = finding(
+        license="LicenseRef-not-known",
+        effective_license="LicenseRef-not-known",
+        rules=["allow-permissive", "fail-closed-unknown-license"],
+    )
+    assert deciding_rule_id(f, default_policy) == "fail-closed-unknown-license"
 
 
 def test_raised_verdict_is_fail_closed(default_policy: Policy) -> None:
     f = finding(
-        rules=["allow-permissive"],
+        rules=["allow-permissive", "fail-closed-newer-than-known"],
         rationale=["Raised to review: the license of an unverified release is an assumption."],
     )
-    assert deciding_rule_id(f, default_policy) == "fail-closed"
+    assert deciding_rule_id(f, default_policy) == "fail-closed-newer-than-known"
 
 
 def test_uncatalogued_version(default_policy: Policy) -> None:
-    f = finding(license=None, effective_license=None, resolved=True)
-    assert deciding_rule_id(f, default_policy) == "uncatalogued-version"
+    f = finding(
+        license=None,
+        effective_license=None,
+        resolved=True,
+        rules=["fail-closed-uncatalogued-version"],
+    )
+    assert deciding_rule_id(f, default_policy) == "fail-closed-uncatalogued-version"
 
 
 def test_waiver_keeps_the_rule_that_fired(default_policy: Policy) -> None:
@@ -352,11 +361,11 @@ def test_render_is_deterministic(report: Report, default_policy: Policy) -> None
 def test_fail_closed_message_leaves_out_milder_rules(default_policy: Policy) -> None:
     raised = "Raised to review: the license of an unverified release is an assumption."
     f = finding(
-        rules=["allow-permissive"],
+        rules=["allow-permissive", "fail-closed-newer-than-known"],
         rationale=["intro", "Rule allow-permissive (allow): Permissive.", raised],
     )
     (result,) = results_of(Report(default_policy, AS_OF, [f]))
-    assert result["ruleId"] == "fail-closed"
+    assert result["ruleId"] == "fail-closed-newer-than-known"
     assert result["message"]["text"].split("\n")[1:] == [raised]
 
 

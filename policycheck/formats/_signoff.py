@@ -18,12 +18,13 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from policycheck import __version__, expression
-from policycheck.catalog import Grant, LicenseRange, catalog
+from policycheck import __version__, expression, failclosed
+from policycheck.catalog import Grant, GrantRestriction, LicenseRange, catalog
 from policycheck.errors import InputError
 from policycheck.expression import AnyOf, ExpressionSyntaxError, Node
 from policycheck.knowledge import Use, UseEffect, knowledge
 from policycheck.model import Finding
+from policycheck.notice import DISCLAIMER, catalog_identity
 from policycheck.policy import Policy, Verdict, Waiver
 from policycheck.report import Report
 from policycheck.versions import parse_version
@@ -114,7 +115,10 @@ class Document:
 TITLE = "License sign-off: in-memory data stores"
 
 VERDICT_WORDS = {
-    Verdict.ALLOW: "the policy permits this; no further legal review is required",
+    Verdict.ALLOW: (
+        "the policy permits this under the declared uses, provided the statements listed "
+        "under 'Before signing, confirm' hold"
+    ),
     Verdict.REVIEW: "the policy cannot decide alone; a lawyer must decide and sign",
     Verdict.DENY: (
         "the policy forbids this; it needs a commercial license, a waiver or another engine"
@@ -144,6 +148,8 @@ USE_WORDS = {
         "changing the software's source code and running or shipping the changed version",
     ),
 }
+
+CONDITIONAL_WORDS = "No condition, if the facts to confirm hold (otherwise a restriction)"
 
 EFFECT_WORDS = {
     "none": "No condition",
@@ -363,6 +369,7 @@ def _overview(report: Report) -> Section:
             + ("; see the Waivers section" if report.waivers else ""),
         ),
         ("Prepared with", f"policycheck {__version__}"),
+        ("License data", _catalog_text()),
     )
     intro = Paragraph(
         "This report lists every in-memory data store found, the license each release "
@@ -370,7 +377,12 @@ def _overview(report: Report) -> Section:
         "policy rule that produced each verdict. It ends with the evidence relied on and a "
         "block for the reviewer's decision and signature."
     )
-    return Section("overview", "Overview", (intro, Facts(facts)))
+    return Section("overview", "Overview", (intro, Paragraph(DISCLAIMER), Facts(facts)))
+
+
+def _catalog_text() -> str:
+    ident = catalog_identity()
+    return f"catalog {ident['version']}, SHA-256 {ident['sha256']}"
 
 
 def _summary(report: Report) -> Section:
@@ -527,7 +539,7 @@ def _component(index: int, f: Finding, report: Report) -> Section:
     blocks += _license_blocks(f, report.policy)
     blocks += _election_blocks(f)
     blocks += _checklists(f, report.policy)
-    blocks += _restriction_blocks(f)
+    blocks += _restriction_blocks(f, report.policy)
     blocks += _conversion_blocks(f)
     blocks += _governance_blocks(f)
     blocks += _rule_blocks(f, report.policy)
@@ -674,7 +686,7 @@ def _license_blocks(f: Finding, policy: Policy) -> list[Block]:
                     (license_label(lic), capitalized(use_phrase(use)), "Unknown", "Not assessed.")
                 )
                 continue
-            rows.append(_effect_row(lic, effect))
+            rows.append(_effect_row(lic, effect, policy))
             if effect.judgement:
                 judgements.append(effect.judgement)
     blocks.append(Table(("License", "Use", "Effect", "What it means (clause)"), tuple(rows)))
@@ -682,11 +694,15 @@ def _license_blocks(f: Finding, policy: Policy) -> list[Block]:
     return blocks
 
 
-def _effect_row(license_id: str, effect: UseEffect) -> tuple[str, ...]:
+def _effect_row(license_id: str, effect: UseEffect, policy: Policy) -> tuple[str, ...]:
     text = f"{effect.rationale} ({effect.clause}; {effect.url})"
     if effect.judgement:
         text += f" Relies on judgement call {effect.judgement}."
     words = EFFECT_WORDS.get(effect.effect.value, effect.effect.value)
+    if effect.confirm and not set(policy.uses) & set(effect.confirm_unless):
+        text += f" Holds only if: {effect.confirm}"
+        if effect.effect.value == "none":
+            words = CONDITIONAL_WORDS
     return (license_label(license_id), capitalized(use_phrase(effect.use.value)), words, text)
 
 
@@ -750,8 +766,10 @@ def _confirmations(f: Finding, policy: Policy) -> tuple[str, ...]:
         items.append(f"Version {f.version} is the version actually deployed.")
     else:
         items.append("An exact version is pinned, so the license cannot change unnoticed.")
-    if f.elected:
+    asks_election = any(c.startswith("No election") for c in f.confirm)
+    if f.elected and not asks_election:
         items.append(f"The election of {license_label(f.elected)} is recorded.")
+    items += f.confirm
     if f.converts:
         items.append(
             f"The conversion on {f.converts['date']} to {license_label(f.converts['to'])} "
@@ -789,7 +807,7 @@ def _judgements_of(f: Finding, policy: Policy) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def _restriction_blocks(f: Finding) -> list[Block]:
+def _restriction_blocks(f: Finding, policy: Policy) -> list[Block]:
     blocks: list[Block] = [Heading("Restrictions that apply")]
     if f.restrictions:
         items = tuple(
@@ -801,20 +819,32 @@ def _restriction_blocks(f: Finding) -> list[Block]:
     else:
         blocks.append(Paragraph("None of the declared uses is restricted."))
     grant = _active_grant(f)
-    if grant is not None and grant.restrictions:
-        blocks.append(
+    if grant is None or not grant.restrictions:
+        return blocks
+    declared = set(policy.uses)
+
+    def limit(r: GrantRestriction) -> str:
+        uses = ", ".join(use_phrase(c.value) for c in r.contexts)
+        return f"{r.summary} ({r.clause}; uses: {uses})"
+
+    now = tuple(limit(r) for r in grant.restrictions if declared & set(r.contexts))
+    later = tuple(limit(r) for r in grant.restrictions if not declared & set(r.contexts))
+    if now:
+        blocks += [
             Paragraph(
-                f"Limits of the {grant.title}; they apply if the use changes to one of the "
-                "named uses:"
-            )
-        )
-        limits = tuple(
-            f"{r.summary} ({r.clause}; uses: "
-            + ", ".join(use_phrase(c.value) for c in r.contexts)
-            + ")"
-            for r in grant.restrictions
-        )
-        blocks.append(Bullets(limits))
+                f"Conditions of the {grant.title} on the declared uses; the use is allowed "
+                "only while they hold (see 'Before signing, confirm'):"
+            ),
+            Bullets(now),
+        ]
+    if later:
+        blocks += [
+            Paragraph(
+                f"Further limits of the {grant.title}; they apply if the use changes to one "
+                "of the named uses:"
+            ),
+            Bullets(later),
+        ]
     return blocks
 
 
@@ -839,12 +869,26 @@ def _governance_blocks(f: Finding) -> list[Block]:
         ("Model", GOVERNANCE_WORDS.get(model, model)),
     ]
     if g.get("cla"):
-        rows.append(("Contributor agreement", str(g["cla"])))
+        rows.append(("Contributor terms", _contributor_terms(g["cla"])))
     blocks: list[Block] = [Heading("Governance"), Facts(tuple(rows))]
     history = [f"{h.get('date', '')}: {h.get('event', '')}" for h in g.get("history") or []]
     if history:
         blocks += [Paragraph("License history:"), Bullets(tuple(history))]
     return blocks
+
+
+def _contributor_terms(cla: object) -> str:
+    """The contributor terms as recorded: a name, what it grants, and where it was read."""
+    if not isinstance(cla, Mapping):
+        return str(cla)
+    parts = [str(cla[k]) for k in ("name", "kind", "summary", "note") if cla.get(k)]
+    evidence = cla.get("evidence")
+    if isinstance(evidence, Mapping):
+        where = "@".join(str(evidence[k]) for k in ("repo", "tag") if evidence.get(k))
+        if evidence.get("file"):
+            where += f":{evidence['file']}"
+        parts.append(f"({where})")
+    return " ".join(dict.fromkeys(parts))
 
 
 def _rule_blocks(f: Finding, policy: Policy) -> list[Block]:
@@ -856,7 +900,21 @@ def _rule_blocks(f: Finding, policy: Policy) -> list[Block]:
     items += [
         f"Also matched: {r.id} ({r.verdict}): {r.rationale}" for r in fired if r not in deciding
     ]
-    items += [f"{r}: not a rule of policy {policy.name}." for r in f.rules if r not in by_id]
+    for r in f.rules:
+        if r in by_id:
+            continue
+        reason = failclosed.BY_ID.get(r)
+        if reason is not None:
+            items.append(f"{r} (policycheck fails closed, {reason.verdict}): {reason.rationale}")
+        elif r == failclosed.POLICY_DEFAULT:
+            items.append(
+                next(
+                    (line for line in f.rationale if line.startswith("No rule of policy")),
+                    f"No rule of policy {policy.name} matched; its default applies.",
+                )
+            )
+        else:
+            items.append(f"{r}: not a rule of policy {policy.name}.")
     if not items:
         default = next((line for line in f.rationale if line.startswith("No rule of policy")), None)
         items.append(default or _fail_closed(f, decided))
@@ -1060,6 +1118,7 @@ def _evidence(report: Report) -> Section:
             ("Declared uses", uses_short(policy)),
             ("Policy", policy.name),
             ("Policy SHA-256", policy.sha256),
+            ("License data", _catalog_text()),
         )
     )
     blocks: list[Block] = [
@@ -1074,7 +1133,15 @@ def _evidence(report: Report) -> Section:
         (component_name(f), *_evidence_cells(e)) for f in report.findings for e in f.evidence
     )
     if rows:
-        header = ("Component", "Repository", "Tag or commit", "File", "Date", "What it shows")
+        header = (
+            "Component",
+            "Repository",
+            "Tag or commit",
+            "File",
+            "Date",
+            "What it shows",
+            "Permalink and SHA-256 of the file",
+        )
         blocks.append(Table(header, rows))
     else:
         blocks.append(Paragraph("No catalog evidence applies to these components."))
@@ -1082,14 +1149,24 @@ def _evidence(report: Report) -> Section:
     return Section("evidence", "Evidence", tuple(blocks))
 
 
-def _evidence_cells(e: dict[str, object]) -> tuple[str, str, str, str, str]:
-    ref = e.get("tag") or e.get("commit") or ""
+def _evidence_cells(e: dict[str, object]) -> tuple[str, str, str, str, str, str]:
+    tag, commit = e.get("tag"), e.get("commit")
+    ref = f"{tag} (commit {commit})" if tag and commit else str(tag or commit or "")
+    check = " ".join(
+        part
+        for part in (
+            str(e.get("permalink") or e.get("url") or ""),
+            f"SHA-256 {e['sha256']}" if e.get("sha256") else "",
+        )
+        if part
+    )
     return (
         str(e.get("repo", "")),
-        str(ref),
+        ref,
         str(e.get("file", "")),
         str(e.get("date", "")),
         str(e.get("note", "")),
+        check or "not recorded",
     )
 
 

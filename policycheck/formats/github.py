@@ -24,6 +24,7 @@ from policycheck.formats.sarif import (
     target_label,
 )
 from policycheck.model import Finding
+from policycheck.notice import SHORT_DISCLAIMER
 from policycheck.policy import Verdict
 from policycheck.report import Report
 
@@ -101,6 +102,7 @@ class GithubFormat(Formatter):
         """One command per deny/review finding and input error, then the summary."""
         lines = [c for f in report.findings if (c := finding_command(f, report)) is not None]
         lines.extend(error_command(e) for e in report.errors)
+        lines.append(f"policycheck: {SHORT_DISCLAIMER}")
         lines.append(summary_line(report))
         return "\n".join(lines) + "\n"
 

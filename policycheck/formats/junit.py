@@ -23,6 +23,7 @@ from policycheck.errors import InputError
 from policycheck.formats.interface import Formatter
 from policycheck.formats.sarif import deciding_rule_id, target_label
 from policycheck.model import Finding
+from policycheck.notice import DISCLAIMER, catalog_identity
 from policycheck.report import Report
 
 SUITE_NAME = "policycheck"
@@ -99,6 +100,8 @@ def _properties(suite: ET.Element, report: Report) -> None:
     for name, value in (
         ("policy", report.policy.name),
         ("policy_sha256", report.policy.sha256),
+        ("catalog", f"{catalog_identity()['version']} sha256 {catalog_identity()['sha256']}"),
+        ("disclaimer", DISCLAIMER),
         ("as_of", report.as_of.isoformat()),
         ("fail_on", str(report.fail_on)),
     ):

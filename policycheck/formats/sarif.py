@@ -33,17 +33,14 @@ import hashlib
 import json
 import re
 from collections import Counter
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from policycheck import __version__
-from policycheck.catalog import catalog
+from policycheck import __version__, failclosed
 from policycheck.errors import InputError
-from policycheck.expression import licenses_in, parse
 from policycheck.formats.interface import Formatter
-from policycheck.knowledge import knowledge
 from policycheck.model import Finding
+from policycheck.notice import DISCLAIMER, catalog_identity
 from policycheck.policy import Policy, Rule, Verdict
 from policycheck.report import Report
 
@@ -59,62 +56,10 @@ _DESCRIPTION_LIMIT = 1024
 
 LEVELS = {Verdict.ALLOW: "note", Verdict.REVIEW: "warning", Verdict.DENY: "error"}
 
-POLICY_DEFAULT = "policy-default"
-UNKNOWN_ENGINE = "unknown-engine"
-UNRESOLVED_VERSION = "unresolved-version"
-UNCATALOGUED_VERSION = "uncatalogued-version"
-UNKNOWN_LICENSE = "unknown-license"
-FAIL_CLOSED = "fail-closed"
-
-
-@dataclass(frozen=True)
-class SyntheticRule:
-    """A rule policycheck itself applies when no policy rule decided the verdict."""
-
-    id: str
-    verdict: Verdict
-    summary: str
-    rationale: str
-
+POLICY_DEFAULT = failclosed.POLICY_DEFAULT
 
 #: Fail-closed rules, in descriptor order; the policy default is added per policy.
-SYNTHETIC_RULES: tuple[SyntheticRule, ...] = (
-    SyntheticRule(
-        UNKNOWN_ENGINE,
-        Verdict.REVIEW,
-        "The engine is not in policycheck's catalog (fail closed)",
-        "policycheck does not know this engine, so its license is unknown and a person "
-        "must review it. Check the engine name, or add the engine to the catalog.",
-    ),
-    SyntheticRule(
-        UNRESOLVED_VERSION,
-        Verdict.REVIEW,
-        "The engine version could not be determined (fail closed)",
-        "Without a version the license is unknown: several engines changed license between "
-        "releases. Pin an exact version (or image tag) so the license can be checked.",
-    ),
-    SyntheticRule(
-        UNCATALOGUED_VERSION,
-        Verdict.REVIEW,
-        "No catalogued license range covers this version (fail closed)",
-        "policycheck will not guess the license of a release outside its catalogued ranges. "
-        "Check the version, or extend the catalog with evidence from the release's tag.",
-    ),
-    SyntheticRule(
-        UNKNOWN_LICENSE,
-        Verdict.REVIEW,
-        "The license is not in policycheck's license knowledge (fail closed)",
-        "The effect of a license policycheck has no record of cannot be assessed, so the "
-        "verdict is at least review.",
-    ),
-    SyntheticRule(
-        FAIL_CLOSED,
-        Verdict.REVIEW,
-        "A fact behind the verdict was assumed, not known (fail closed)",
-        "policycheck raised the verdict because part of the license reasoning rests on an "
-        "assumption, e.g. a release newer than the newest one verified at its tag.",
-    ),
-)
+SYNTHETIC_RULES: tuple[failclosed.FailClosed, ...] = failclosed.ALL
 
 
 # -- what decided a finding (shared with the junit and github formats) -----------------
@@ -153,19 +98,6 @@ def _decided_verdict(f: Finding) -> Verdict:
     return f.verdict
 
 
-def _has_unknown_license(f: Finding) -> bool:
-    try:
-        tree = parse(f.effective_license or f.license or "")
-    except ValueError:  # ExpressionSyntaxError included
-        return True
-    return any(knowledge().get(lic.key) is None for lic in licenses_in(tree))
-
-
-def _defaulted(f: Finding) -> bool:
-    """True when part of an AND expression fell through to the policy default."""
-    return any(line.startswith("No rule of policy ") for line in f.rationale)
-
-
 def deciding_rule(f: Finding, policy: Policy) -> Rule | None:
     """The highest-verdict policy rule that fired for ``f`` (policy order breaks ties)."""
     fired = [r for r in policy.rules if r.id in f.rules]
@@ -176,22 +108,22 @@ def deciding_rule(f: Finding, policy: Policy) -> Rule | None:
 
 
 def deciding_rule_id(f: Finding, policy: Policy) -> str:
-    """The id of the rule, policy or synthetic, that explains the finding's verdict."""
-    if catalog().get(f.engine) is None:
-        return UNKNOWN_ENGINE
-    if not f.resolved:
-        return UNRESOLVED_VERSION
-    if not f.license:
-        return UNCATALOGUED_VERSION
+    """The id of the rule, policy or fail-closed, that produced the finding's verdict.
+
+    The evaluator records it in ``f.rules``; this only picks the one at the verdict: the
+    highest-verdict policy rule (policy order on a tie), else the first fail-closed
+    reason, else the policy default.
+    """
     decided = _decided_verdict(f)
     rule = deciding_rule(f, policy)
     if rule is not None and rule.verdict >= decided:
         return rule.id
-    if _has_unknown_license(f):
-        return UNKNOWN_LICENSE
-    if (rule is None or _defaulted(f)) and decided <= policy.default_verdict:
+    reason = next((s.id for s in SYNTHETIC_RULES if s.id in f.rules), None)
+    if reason is not None:
+        return reason
+    if POLICY_DEFAULT in f.rules or rule is None:
         return POLICY_DEFAULT
-    return FAIL_CLOSED
+    return rule.id
 
 
 def deciding_lines(f: Finding, rule_id: str, policy: Policy) -> list[str]:
@@ -200,7 +132,12 @@ def deciding_lines(f: Finding, rule_id: str, policy: Policy) -> list[str]:
     For a policy rule that is every fired rule at the deciding rule's verdict, so a
     floating non-OSI release names both reasons a person must look at it.
     """
-    if rule_id in (UNKNOWN_ENGINE, UNRESOLVED_VERSION, UNCATALOGUED_VERSION):
+    if rule_id in (
+        failclosed.UNKNOWN_ENGINE.id,
+        failclosed.UNRESOLVED_VERSION.id,
+        failclosed.UNCATALOGUED_VERSION.id,
+        failclosed.NO_SUCH_RELEASE.id,
+    ):
         return list(f.rationale)
     top = deciding_rule(f, policy)
     peers = set()
@@ -213,7 +150,7 @@ def deciding_lines(f: Finding, rule_id: str, policy: Policy) -> list[str]:
             return True
         if rule_id == POLICY_DEFAULT:
             return line.startswith("No rule of policy ")
-        if rule_id in (UNKNOWN_LICENSE, FAIL_CLOSED):
+        if rule_id in failclosed.BY_ID:
             return "fail closed" in line or line.startswith("Raised to ")
         return False
 
@@ -436,6 +373,8 @@ class SarifFormat(Formatter):
                 "asOf": report.as_of.isoformat(),
                 "failOn": str(report.fail_on),
                 "summary": report.summary,
+                "disclaimer": DISCLAIMER,
+                "catalog": catalog_identity(),
             },
         }
         return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}

@@ -28,6 +28,7 @@ from policycheck.errors import DataError
 from policycheck.formats.interface import Formatter
 from policycheck.knowledge import knowledge
 from policycheck.model import Finding
+from policycheck.notice import DISCLAIMER, catalog_identity
 from policycheck.report import Report
 
 if TYPE_CHECKING:
@@ -109,16 +110,20 @@ def _creation_info(report: Report, created: dt.datetime) -> CreationInfo:
             f"uses: {', '.join(u.value for u in report.policy.uses) or 'none'}; "
             f"fail on: {report.fail_on}."
         ),
-        document_comment=_errors_comment(report),
+        document_comment=_document_comment(report),
     )
 
 
-def _errors_comment(report: Report) -> str | None:
-    """Inputs that could not be read, so a reader knows the SBOM may be incomplete."""
-    if not report.errors:
-        return None
-    lines = [f"{len(report.errors)} input(s) could not be read; engines in them are missing:"]
-    lines += [str(e).replace("\n", " ") for e in report.errors]
+def _document_comment(report: Report) -> str:
+    """What the document is and which data judged it; then inputs that could not be
+    read, so a reader knows the SBOM may be incomplete."""
+    ident = catalog_identity()
+    lines = [DISCLAIMER, f"License data: catalog {ident['version']}, sha256 {ident['sha256']}."]
+    if report.errors:
+        lines.append(
+            f"{len(report.errors)} input(s) could not be read; engines in them are missing:"
+        )
+        lines += [str(e).replace("\n", " ") for e in report.errors]
     return "\n".join(lines)
 
 

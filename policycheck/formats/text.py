@@ -6,6 +6,7 @@ import textwrap
 
 from policycheck.formats.interface import Formatter
 from policycheck.model import Finding
+from policycheck.notice import SHORT_DISCLAIMER
 from policycheck.report import Report
 
 _WIDTH = 100
@@ -91,6 +92,7 @@ class TextFormat(Formatter):
             out.append("")
         if report.scan is not None and report.scan.files:
             out.append(scan_line(report))
+        out.append(f"({SHORT_DISCLAIMER})")
         s = report.summary
         out.append(
             f"{len(report.findings)} finding(s): {s['allow']} allow, {s['review']} review, "
