@@ -90,9 +90,9 @@ class TextFormat(Formatter):
             )
         if report.waivers:
             out.append("")
+        out.append(f"({SHORT_DISCLAIMER})")
         if report.scan is not None and report.scan.files:
             out.append(scan_line(report))
-        out.append(f"({SHORT_DISCLAIMER})")
         s = report.summary
         out.append(
             f"{len(report.findings)} finding(s): {s['allow']} allow, {s['review']} review, "
