@@ -21,6 +21,23 @@ ENGINE_WORDS: tuple[bytes, ...] = (
     b"elasticache",
     b"memorystore",
     b"loadmodule",
+    # the wider relicensing wave: images and names of the products catalogued beside Redis
+    b"sentry",
+    b"scylla",
+    b"cockroach",
+    b"akka",
+    b"confluent",
+    b"ksql",
+    b"kafka-rest",
+    b"schema-registry",
+    b"timescale",
+    b"couchbase",
+    b"maxscale",
+    b"redpanda",
+    b"n8n",
+    b"airbyte",
+    b"liquibase",
+    b"emqx",
 )
 
 
