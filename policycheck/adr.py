@@ -26,7 +26,7 @@ from policycheck.evaluate import USE_WORDS, Evaluator
 from policycheck.knowledge import Use
 from policycheck.model import Effect, Finding
 from policycheck.policy import Policy, Verdict
-from policycheck.versions import parse_version
+from policycheck.versions import VersionRange, parse_version
 from policycheck.yamlload import Located, PathKey, load_text, read_text
 
 LICENSING_DRIVER = "licensing-governance"
@@ -80,6 +80,8 @@ class MatrixOption:
     label: str
     engine: str
     scores: Mapping[str, Score]
+    versions: VersionRange | None = None
+    """The releases the scores were written for; None: any release."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,8 @@ class Matrix:
     title: str | None
     drivers: tuple[Driver, ...]
     options: tuple[MatrixOption, ...]
+    claims: tuple[Any, ...] = ()
+    """WeightClaim / TotalClaim (``policycheck.adr_path``): what a source says, checked."""
 
     @property
     def weights(self) -> dict[str, float]:
@@ -161,7 +165,31 @@ class _MatrixBuilder:
             self.option(oid, o, known) for oid, o in d["options"].items() if isinstance(oid, str)
         )
         self.unique_engines(options)
-        return Matrix(self.doc.source, sha256, d.get("title"), drivers, options)
+        claims = tuple(
+            self.claim(i, c, known, [o.id for o in options])
+            for i, c in enumerate(d.get("claims", []))
+        )
+        return Matrix(self.doc.source, sha256, d.get("title"), drivers, options, claims)
+
+    def claim(self, i: int, c: dict[str, Any], drivers: list[str], options: list[str]) -> Any:
+        from policycheck.adr_path import TotalClaim, WeightClaim
+
+        option = c.get("expect_winner", c.get("option"))
+        if option not in options:
+            self.error(
+                ("claims", i),
+                f"claim {i + 1} names option {option!r}, which the matrix does not score",
+                f"options are: {', '.join(options)}",
+            )
+        if "total" in c:
+            return TotalClaim(str(option), float(c["total"]), c.get("text"))
+        if c["driver"] not in drivers:
+            self.error(
+                ("claims", i, "driver"),
+                f"claim {i + 1} names unknown driver {c['driver']!r}",
+                f"drivers are: {', '.join(drivers)}",
+            )
+        return WeightClaim(c["driver"], float(c["weight"]), str(option), c.get("text"))
 
     def drivers(self, items: list[dict[str, Any]]) -> tuple[Driver, ...]:
         out: list[Driver] = []
@@ -207,7 +235,13 @@ class _MatrixBuilder:
                 f"score every driver; only {LICENSING_DRIVER} may be omitted "
                 "(it is then derived from the policy verdict)",
             )
-        return MatrixOption(oid, o["label"], engine.id if engine else engine_name, scores)
+        versions = None
+        if "versions" in o:
+            try:
+                versions = VersionRange.parse(o["versions"])
+            except ValueError as exc:
+                self.error((*base, "versions"), f"option {oid!r}: {exc}")
+        return MatrixOption(oid, o["label"], engine.id if engine else engine_name, scores, versions)
 
     def unique_engines(self, options: tuple[MatrixOption, ...]) -> None:
         seen: dict[str, str] = {}
@@ -242,16 +276,29 @@ class DerivedScore:
     explanation: str
 
 
-def derive_licensing_score(verdict: Verdict, governance_model: str) -> DerivedScore:
+def derive_licensing_score(
+    verdict: Verdict,
+    governance_model: str,
+    per_use: Mapping[str, Verdict] | None = None,
+) -> DerivedScore:
     """Verdict (allow 5, review 3, deny 1) adjusted by governance model, never below 1.
 
-    Used when the matrix gives no licensing-governance score, so that the license part of
-    the comparison follows the organization's own policy rather than someone's opinion.
+    Used when the matrix gives no licensing-governance score (or gives one for other
+    releases), so that the license part of the comparison follows the organization's own
+    policy rather than someone's opinion. ``verdict`` is the policy's verdict under all
+    the declared uses together; ``per_use`` (each declared use alone) is shown beside it
+    when there are several uses, so a reader sees which use costs the points.
     """
     base = VERDICT_SCORE[verdict]
     adjustment = GOVERNANCE_ADJUSTMENT.get(governance_model, 0)
     score = max(MIN_SCORE, base + adjustment)
-    text = f"derived: verdict {verdict} -> {base}, {governance_model} {adjustment:+d} -> {score}"
+    uses = ""
+    if per_use and len(per_use) > 1:
+        parts = ", ".join(f"{u} {v} -> {VERDICT_SCORE[v]}" for u, v in per_use.items())
+        uses = f" (per use: {parts})"
+    text = (
+        f"derived: verdict {verdict} -> {base}{uses}, {governance_model} {adjustment:+d} -> {score}"
+    )
     if base + adjustment < MIN_SCORE:
         text += f" (minimum {MIN_SCORE})"
     return DerivedScore(score, text)
@@ -422,6 +469,10 @@ class OptionResult:
     derived: dict[str, str]
     consequences: Consequences
     timeline: Timeline
+    matrix_label: str = ""
+    """The matrix row that scored it (``Redis 8.x``); ``label`` names the release asked for."""
+    scope_note: str | None = None
+    """Set when the release is outside the releases the matrix row was written for."""
 
 
 @dataclass(frozen=True)
@@ -447,6 +498,14 @@ class AdrResult:
     sensitivity: list[Sensitivity]
     decision: Decision
     omitted: list[str] = field(default_factory=list)
+    path: Any = None
+    """``adr_path.DecisionPath``: hard constraints, then the weight questions."""
+    claims: list[Any] = field(default_factory=list)
+    """``adr_path.ClaimResult`` for each claim of the matrix."""
+    what_if: Any = None
+    """``adr_path.WhatIf`` when ``--what-if`` was given."""
+    audit: Any = None
+    """``adr_audit.Audit`` when ``--from`` was given."""
 
     @property
     def drivers(self) -> tuple[Driver, ...]:
@@ -485,24 +544,49 @@ def parse_candidates(candidates: Sequence[str]) -> list[tuple[str, Engine, str]]
     return out
 
 
+def _in_scope(option: MatrixOption, finding: Finding) -> bool:
+    """Whether the candidate's release is one the matrix row was written for."""
+    if option.versions is None:
+        return True
+    version = parse_version(finding.version) if finding.version and finding.resolved else None
+    return version is not None and option.versions.contains(version)
+
+
 def _option_scores(
-    option: MatrixOption, matrix: Matrix, finding: Finding, engine: Engine
+    option: MatrixOption,
+    matrix: Matrix,
+    finding: Finding,
+    engine: Engine,
+    per_use: Mapping[str, Verdict] | None = None,
 ) -> tuple[dict[str, int], dict[str, str], dict[str, str]]:
-    """Scores, notes and derivations for one option; licensing is derived if missing."""
+    """Scores, notes and derivations for one option.
+
+    The licensing score is derived from the finding when the matrix omits it, or when
+    the candidate's release is outside the releases the row was written for (a Redis
+    8 row says nothing about the license of Redis 7.2.4).
+    """
+    in_scope = _in_scope(option, finding)
     scores: dict[str, int] = {}
     notes: dict[str, str] = {}
     derived: dict[str, str] = {}
     for drv in matrix.drivers:
         given = option.scores.get(drv.id)
-        if given is not None:
+        if given is not None and (in_scope or drv.id != LICENSING_DRIVER):
             scores[drv.id] = given.value
             if given.note:
                 notes[drv.id] = given.note
             continue
-        computed = derive_licensing_score(finding.verdict, engine.governance.model)
+        computed = derive_licensing_score(finding.verdict, engine.governance.model, per_use)
         scores[drv.id] = computed.score
         derived[drv.id] = computed.explanation
     return scores, notes, derived
+
+
+def option_label(engine: Engine, finding: Finding, candidate: str) -> str:
+    """The release asked for, as people say it: ``Redis 7.2.4``, not the matrix row."""
+    if finding.version and finding.resolved:
+        return f"{engine.name} {finding.version}"
+    return f"{engine.name} ({candidate})"
 
 
 def _effect_line(kind: str, e: Effect) -> str:
@@ -675,11 +759,43 @@ def _decision(
     return Decision(best, runner, margin, caveat)
 
 
+def _constraint(o: OptionResult, policy: Policy) -> Any:
+    from policycheck.adr_path import Constraint
+
+    f = o.finding
+    rules = tuple(
+        (r.id, r.rationale) for r in policy.rules if r.id in f.rules and r.verdict > Verdict.ALLOW
+    )
+    return Constraint(o.id, str(f.verdict), rules, tuple(f.confirm), f.verdict is Verdict.DENY)
+
+
+def _per_use_verdicts(policy: Policy, as_of: dt.date, text: str) -> dict[str, Verdict]:
+    """The verdict under each declared use alone, for the derived licensing score."""
+    component = parse_engine_target(text)
+    assert component is not None  # parsed by parse_candidates
+    return {
+        u.value: Evaluator(policy.with_uses((u,)), as_of).evaluate(component).verdict
+        for u in policy.uses
+    }
+
+
 def build_adr(
-    candidates: list[str], policy: Policy, matrix_path: str | None, as_of: dt.date
+    candidates: list[str],
+    policy: Policy,
+    matrix_path: str | None,
+    as_of: dt.date,
+    what_if: Sequence[str] = (),
+    from_paths: Sequence[str] = (),
 ) -> AdrResult:
-    """Evaluate the candidates, score them with the matrix and assemble the record."""
+    """Evaluate the candidates, score them with the matrix and assemble the record.
+
+    ``what_if`` (``DRIVER=WEIGHT``) adds a ranking at those weights; ``from_paths``
+    scans what is deployed there and adds the migration audit.
+    """
+    from policycheck import adr_path
+
     matrix = load_matrix(matrix_path)
+    asked = adr_path.parse_what_if(what_if, matrix)
     evaluator = Evaluator(policy, as_of)
     options: list[OptionResult] = []
     for text, engine, version in parse_candidates(candidates):
@@ -690,14 +806,24 @@ def build_adr(
                 matrix.source,
                 hint=f"add an option with engine: {engine.id}, or drop the candidate",
             )
-        component = parse_engine_target(f"{engine.id}@{version}")
+        target = f"{engine.id}@{version}"
+        component = parse_engine_target(target)
         assert component is not None  # parsed above
         finding = evaluator.evaluate(component)
-        scores, notes, derived = _option_scores(option, matrix, finding, engine)
+        per_use = _per_use_verdicts(policy, as_of, target) if len(policy.uses) > 1 else None
+        scores, notes, derived = _option_scores(option, matrix, finding, engine, per_use)
+        scope = None
+        if not _in_scope(option, finding):
+            scope = (
+                f"The matrix row {option.label!r} was written for releases {option.versions}; "
+                f"{text} resolves to {finding.version or 'no catalogued release'}, so its "
+                f"{LICENSING_DRIVER} score is derived from its own finding and the other "
+                "scores should be checked for this release."
+            )
         options.append(
             OptionResult(
                 option.id,
-                option.label,
+                option_label(engine, finding, text),
                 text,
                 engine,
                 finding,
@@ -706,6 +832,8 @@ def build_adr(
                 derived,
                 consequences(text, finding, engine, policy, matrix.drivers, scores, notes, derived),
                 timeline(engine, finding),
+                option.label,
+                scope,
             )
         )
     weights = matrix.weights
@@ -713,6 +841,16 @@ def build_adr(
     totals = {oid: weighted_total(weights, s) for oid, s in score_table.items()}
     ranking = rank(totals)
     chosen = {o.id for o in options}
+    claims = [
+        adr_path.check_claim(c, weights, score_table)
+        for c in matrix.claims
+        if _claim_options(c) <= chosen
+    ]
+    audit = None
+    if from_paths:
+        from policycheck.adr_audit import build_audit
+
+        audit = build_audit(from_paths, options, policy, as_of)
     return AdrResult(
         as_of=as_of,
         policy=policy,
@@ -723,4 +861,15 @@ def build_adr(
         sensitivity=sensitivity(weights, score_table),
         decision=_decision(options, totals, ranking, policy),
         omitted=[o.id for o in matrix.options if o.id not in chosen],
+        path=adr_path.decision_path(
+            [_constraint(o, policy) for o in options], weights, score_table
+        ),
+        claims=claims,
+        what_if=adr_path.what_if(weights, score_table, asked) if asked else None,
+        audit=audit,
     )
+
+
+def _claim_options(claim: Any) -> set[str]:
+    """The options a claim needs among the candidates to be checked at all."""
+    return {getattr(claim, "expect_winner", None) or claim.option}
