@@ -591,7 +591,38 @@ def option_label(engine: Engine, finding: Finding, candidate: str) -> str:
 
 def _effect_line(kind: str, e: Effect) -> str:
     use = USE_WORDS.get(Use(e.use), e.use)
-    return f"{kind} under {e.license} ({use}): {e.rationale}"
+    clause = f" [{e.clause}]" if e.clause else ""
+    return f"{kind} under {e.license} ({use}): {e.rationale}{clause}"
+
+
+def _alternative_lines(f: Finding, policy: Policy) -> list[str]:
+    """What the licenses not elected would ask under the declared uses.
+
+    The election picks one side of an OR; whoever reads the record should still see what
+    the other sides say for these uses (Redis 7.4 under managed-service: the RSALv2
+    prohibition, and the SSPL condition on offering it as a service).
+    """
+    from policycheck.knowledge import Effect as UseEffectKind
+    from policycheck.knowledge import knowledge
+
+    lines: list[str] = []
+    for alt in f.alternatives:
+        if alt.elected:
+            continue
+        record = knowledge().get(alt.license)
+        if record is None:
+            lines.append(f"Alternative {alt.license} (not elected): no license record.")
+            continue
+        for use in policy.uses:
+            e = record.effects.get(use)
+            if e is None or e.effect is UseEffectKind.NONE:
+                continue
+            words = USE_WORDS.get(use, use.value)
+            lines.append(
+                f"Alternative {alt.license} (not elected), {e.effect} ({words}): "
+                f"{e.rationale} [{e.clause}]"
+            )
+    return lines
 
 
 def _license_path(engine: Engine) -> list[str]:
@@ -683,6 +714,7 @@ def consequences(
         *_license_lines(f),
         *(_effect_line("Obligation", e) for e in f.obligations),
         *(_effect_line("Restriction", e) for e in f.restrictions),
+        *_alternative_lines(f, policy),
         _governance_line(engine),
         *_release_lines(candidate, f, engine),
     ]
