@@ -502,6 +502,8 @@ class AdrResult:
     """``adr_path.DecisionPath``: hard constraints, then the weight questions."""
     claims: list[Any] = field(default_factory=list)
     """``adr_path.ClaimResult`` for each claim of the matrix."""
+    claims_skipped: str | None = None
+    """Why the matrix's claims were not checked on these candidates."""
     what_if: Any = None
     """``adr_path.WhatIf`` when ``--what-if`` was given."""
     audit: Any = None
@@ -873,11 +875,11 @@ def build_adr(
     totals = {oid: weighted_total(weights, s) for oid, s in score_table.items()}
     ranking = rank(totals)
     chosen = {o.id for o in options}
-    claims = [
-        adr_path.check_claim(c, weights, score_table)
-        for c in matrix.claims
-        if _claim_options(c) <= chosen
-    ]
+    claims, claims_skipped = [], None
+    if matrix.claims:
+        claims_skipped = _claims_skipped(matrix, options)
+        if claims_skipped is None:
+            claims = [adr_path.check_claim(c, weights, score_table) for c in matrix.claims]
     audit = None
     if from_paths:
         from policycheck.adr_audit import build_audit
@@ -897,11 +899,26 @@ def build_adr(
             [_constraint(o, policy) for o in options], weights, score_table
         ),
         claims=claims,
+        claims_skipped=claims_skipped,
         what_if=adr_path.what_if(weights, score_table, asked) if asked else None,
         audit=audit,
     )
 
 
-def _claim_options(claim: Any) -> set[str]:
-    """The options a claim needs among the candidates to be checked at all."""
-    return {getattr(claim, "expect_winner", None) or claim.option}
+def _claims_skipped(matrix: Matrix, options: Sequence[OptionResult]) -> str | None:
+    """Why the matrix's claims cannot be checked on these candidates, or None.
+
+    A claim speaks of the matrix as written: every option, with its own scores. With an
+    option missing, or a licensing score derived for a release outside its row, the
+    numbers are another matrix's and checking the claim against them would mislead.
+    """
+    missing = [o.id for o in matrix.options if o.id not in {x.id for x in options}]
+    if missing:
+        return f"not checked: the claims compare all the matrix's options, and {', '.join(missing)} is not a candidate"
+    derived = [o.label for o in options if o.derived]
+    if derived:
+        return (
+            f"not checked: the scores of {', '.join(derived)} are not the matrix's own "
+            f"(a derived {LICENSING_DRIVER} score)"
+        )
+    return None

@@ -221,6 +221,8 @@ def _md_new_sections(r: AdrResult) -> list[str]:
     if r.claims:
         lines += ["", "## Claims checked", "", parts.CLAIMS_METHOD, ""]
         lines += _table(["Claim", "Result", "What the matrix says"], parts.claim_rows(r))
+    elif r.claims_skipped:
+        lines += ["", "## Claims checked", "", f"The matrix's claims were {r.claims_skipped}."]
     if r.what_if is not None:
         lines += ["", "## What if", ""] + parts.what_if_lines(r)
     return lines
@@ -420,6 +422,8 @@ def _h_new_sections(r: AdrResult) -> str:
         out += f"<h2>Claims checked</h2><p>{_e(parts.CLAIMS_METHOD)}</p>" + _h_table(
             ["Claim", "Result", "What the matrix says"], parts.claim_rows(r)
         )
+    elif r.claims_skipped:
+        out += f"<h2>Claims checked</h2><p>The matrix's claims were {_e(r.claims_skipped)}.</p>"
     if r.what_if is not None:
         out += "<h2>What if</h2>" + "".join(f"<p>{_e(x)}</p>" for x in parts.what_if_lines(r))
     return out
@@ -556,6 +560,7 @@ def adr_json(r: AdrResult) -> dict[str, Any]:
         ],
         "path": parts.path_json(r),
         "claims": parts.claims_json(r),
+        "claims_skipped": r.claims_skipped,
         "what_if": parts.what_if_json(r),
         "audit": parts.audit_json(r.audit),
         "decision": {
