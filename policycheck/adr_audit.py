@@ -41,6 +41,9 @@ MIGRATION_FACTS = Path("modules") / "migration.yaml"
 PORTABLE = frozenset({"bundled", "same-module", "equivalent"})
 """Statuses under which a loaded module's commands keep working after the move."""
 _LOADMODULE_ARG = re.compile(r"""--loadmodule(?:=|["',\s]+)["']?(?P<path>[^\s"',\]]+\.so)\b""")
+_ARG_DIRECTIVE = re.compile(
+    r"""--(?P<name>[a-z][a-z0-9-]*)(?:=|[ \t]+)["']?(?P<value>[^\s"',\]]+)"""
+)
 _SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "venv", "vendor", ".terraform"})
 _MAX_CONF_BYTES = 4 << 20
 
@@ -161,6 +164,8 @@ class Audit:
     """The migration audit: the deployment, then each candidate's view of it."""
 
     paths: list[str]
+    files: int
+    parsed: int
     deployed: list[Deployed]
     modules: list[LoadedModule]
     directives: list[Directive]
@@ -220,8 +225,8 @@ def _is_conf(location: Location) -> bool:
     return REDIS_CONF.may_claim(Path(location.path).name.lower())
 
 
-def _loadmodule_args(files: Sequence[str]) -> Iterator[LoadedModule]:
-    """``--loadmodule PATH`` in manifests (container args, compose commands, scripts)."""
+def _manifest_lines(files: Sequence[str]) -> Iterator[tuple[str, int, str]]:
+    """(file, line number, line) of every scanned manifest that is not a redis.conf."""
     for name in files:
         path = Path(name)
         if _is_conf(Location(name)) or not path.is_file():
@@ -231,17 +236,36 @@ def _loadmodule_args(files: Sequence[str]) -> Iterator[LoadedModule]:
         except OSError:
             continue
         for number, line in enumerate(text.splitlines(), 1):
-            for m in _LOADMODULE_ARG.finditer(line):
-                component = component_for_module(m.group("path"), Location(name, number))
-                module = component.engine
-                known = module in MODULES.values()
-                yield LoadedModule(
-                    module if known else module_identity(m.group("path"))[0],
-                    component.version,
-                    _capability_of(module) if known else None,
-                    f"{name}:{number}",
-                    "--loadmodule",
-                )
+            yield name, number, line
+
+
+def _arg_directives(files: Sequence[str]) -> list[Directive]:
+    """``--appendfsync everysec`` and the like in server arguments (command, REDIS_ARGS)."""
+    known = {d["directive"] for d in migration_facts()["config"]}
+    out = []
+    for name, number, line in _manifest_lines(files):
+        if "--" not in line:
+            continue
+        for m in _ARG_DIRECTIVE.finditer(line):
+            if m.group("name") in known:
+                out.append(Directive(m.group("name"), m.group("value")[:200], f"{name}:{number}"))
+    return out
+
+
+def _loadmodule_args(files: Sequence[str]) -> Iterator[LoadedModule]:
+    """``--loadmodule PATH`` in manifests (container args, compose commands, scripts)."""
+    for name, number, line in _manifest_lines(files):
+        for m in _LOADMODULE_ARG.finditer(line):
+            component = component_for_module(m.group("path"), Location(name, number))
+            module = component.engine
+            known = module in MODULES.values()
+            yield LoadedModule(
+                module if known else module_identity(m.group("path"))[0],
+                component.version,
+                _capability_of(module) if known else None,
+                f"{name}:{number}",
+                "--loadmodule",
+            )
 
 
 def _conf_files(paths: Sequence[str]) -> Iterator[Path]:
@@ -460,9 +484,11 @@ def build_audit(
     deployed = _deployed(findings)
     modules = list(_modules_from_findings(findings))
     modules += _loadmodule_args(sorted(report.files))
-    directives = _directives(paths)
+    directives = _directives(paths) + _arg_directives(sorted(report.files))
     return Audit(
         list(paths),
+        report.scan.files if report.scan else 0,
+        report.scan.parsed if report.scan else 0,
         deployed,
         modules,
         directives,

@@ -236,7 +236,7 @@ def _md_audit(r: AdrResult) -> list[str]:
         "",
         "## Migration audit",
         "",
-        f"Scanned: {', '.join(a.paths)}.",
+        f"Scanned: {', '.join(a.paths)} ({a.files} files met, {a.parsed} parsed as manifests).",
         "",
         "Deployed today:",
         "",
@@ -433,7 +433,10 @@ def _h_audit(r: AdrResult) -> str:
     a = r.audit
     if a is None:
         return ""
-    out = f"<h2>Migration audit</h2><p>Scanned: {_e(', '.join(a.paths))}.</p><p>Deployed today:</p>"
+    out = (
+        f"<h2>Migration audit</h2><p>Scanned: {_e(', '.join(a.paths))} ({a.files} files met, "
+        f"{a.parsed} parsed as manifests).</p><p>Deployed today:</p>"
+    )
     out += _h_table(
         ["Engine", "Kind", "Version", "License", "Verdict", "Where"], parts.audit_deployed_rows(a)
     )

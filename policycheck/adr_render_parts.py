@@ -242,7 +242,11 @@ def audit_candidate_lines(a: Audit) -> list[tuple[str, list[str]]]:
                 text += f" Evidence: {'; '.join(s.evidence)}."
             lines.append(text)
         if not lines:
-            lines.append("Nothing deployed that this candidate must take over.")
+            lines.append(
+                "The scan found no engine, module or setting for this candidate to take over "
+                f"({a.files} files met, {a.parsed} parsed as manifests): if something is "
+                "deployed, it is in files the scan does not read."
+            )
         lines += [f"Question for the team: {q}" for q in c.questions]
         out.append((c.label, lines))
     return out
@@ -340,6 +344,8 @@ def audit_json(a: Audit | None) -> dict[str, Any] | None:
         return None
     return {
         "paths": list(a.paths),
+        "files": a.files,
+        "parsed": a.parsed,
         "deployed": [vars(d) for d in a.deployed],
         "modules": [vars(m) for m in a.modules],
         "directives": [vars(d) for d in a.directives],

@@ -58,11 +58,12 @@ def test_audit_lists_what_is_deployed_and_the_modules_loaded(audited: AdrResult)
         ("redisearch", None, "search", "loadmodule", f"{DEPLOY}/redis.conf:8"),
         ("redisjson", "2.6.6", "json", "--loadmodule", f"{DEPLOY}/docker-compose.yml:9"),
     ]
-    # line 7 is a commented-out loadmodule; bind and maxmemory are not directives we track
+    # redis.conf line 7 is a commented-out loadmodule; bind and maxmemory are not tracked
     assert [(d.directive, d.value, d.where.rsplit(":", 1)[1]) for d in a.directives] == [
         ("appendonly", "yes", "3"),
         ("appendfsync", "everysec", "4"),
         ("maxmemory-policy", "allkeys-lru", "6"),
+        ("appendonly", "no", "9"),  # --appendonly no in the compose command
     ]
 
 
