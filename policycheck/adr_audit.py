@@ -193,11 +193,14 @@ def _deployed(findings: Sequence[Finding]) -> list[Deployed]:
     out = []
     for f in findings:
         engine = catalog().get(f.engine)
+        kind = _kind(f.engine)
+        if kind == "unknown" and f.location and _is_conf(f.location):
+            kind = "module (not catalogued)"
         out.append(
             Deployed(
                 f.engine,
                 engine.name if engine else f.engine,
-                _kind(f.engine),
+                kind,
                 f.version,
                 f.license,
                 str(f.verdict),
@@ -397,7 +400,13 @@ def _config_fits(directives: Sequence[Directive], engine: str) -> list[ConfigFit
 
 def _migration(deployed: Sequence[Deployed], engine: str) -> list[MigrationStep]:
     out: list[MigrationStep] = []
-    servers = [d for d in deployed if d.kind in ("server", "distribution")]
+    candidate = catalog().get(engine)
+    protocol = candidate.protocol if candidate else None
+    servers = [
+        d
+        for d in deployed
+        if d.kind in ("server", "distribution") and _protocol(d.engine) == protocol
+    ]
     for d in servers:
         source = f"{d.name} {d.version or '(version unknown)'} at {d.location}"
         if d.engine == engine:
@@ -438,6 +447,11 @@ def _migration(deployed: Sequence[Deployed], engine: str) -> list[MigrationStep]
             )
         )
     return out
+
+
+def _protocol(engine_id: str) -> str | None:
+    engine = catalog().get(engine_id)
+    return engine.protocol if engine else None
 
 
 def _candidate(
