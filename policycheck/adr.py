@@ -844,7 +844,10 @@ def build_adr(
         component = parse_engine_target(target)
         assert component is not None  # parsed above
         finding = evaluator.evaluate(component)
-        per_use = _per_use_verdicts(policy, as_of, target) if len(policy.uses) > 1 else None
+        derives = LICENSING_DRIVER not in option.scores or not _in_scope(option, finding)
+        per_use = (
+            _per_use_verdicts(policy, as_of, target) if derives and len(policy.uses) > 1 else None
+        )
         scores, notes, derived = _option_scores(option, matrix, finding, engine, per_use)
         scope = None
         if not _in_scope(option, finding):
