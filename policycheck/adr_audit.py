@@ -33,6 +33,7 @@ from policycheck.sources.redisconf import (
     SOURCE as REDIS_CONF,
 )
 from policycheck.versions import VersionRange, parse_version
+from policycheck.walk import MAX_FILE_BYTES, iter_files
 
 if TYPE_CHECKING:
     from policycheck.adr import OptionResult
@@ -44,8 +45,6 @@ _LOADMODULE_ARG = re.compile(r"""--loadmodule(?:=|["',\s]+)["']?(?P<path>[^\s"',
 _ARG_DIRECTIVE = re.compile(
     r"""--(?P<name>[a-z][a-z0-9-]*)(?:=|[ \t]+)["']?(?P<value>[^\s"',\]]+)"""
 )
-_SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "venv", "vendor", ".terraform"})
-_MAX_CONF_BYTES = 4 << 20
 
 
 # -- the facts --------------------------------------------------------------------------------
@@ -228,81 +227,82 @@ def _is_conf(location: Location) -> bool:
     return REDIS_CONF.may_claim(Path(location.path).name.lower())
 
 
-def _manifest_lines(files: Sequence[str]) -> Iterator[tuple[str, int, str]]:
-    """(file, line number, line) of every scanned manifest that is not a redis.conf."""
-    for name in files:
-        path = Path(name)
-        if _is_conf(Location(name)) or not path.is_file():
-            continue
-        try:
-            text = path.read_text("utf-8", errors="replace")
-        except OSError:
-            continue
-        for number, line in enumerate(text.splitlines(), 1):
-            yield name, number, line
+@dataclass(frozen=True)
+class _Text:
+    """A file read again for settings and module arguments, as the scan displayed it."""
+
+    display: str
+    conf: bool
+    lines: list[str]
 
 
-def _arg_directives(files: Sequence[str]) -> list[Directive]:
-    """``--appendfsync everysec`` and the like in server arguments (command, REDIS_ARGS)."""
-    known = {d["directive"] for d in migration_facts()["config"]}
-    out = []
-    for name, number, line in _manifest_lines(files):
-        if "--" not in line:
-            continue
-        for m in _ARG_DIRECTIVE.finditer(line):
-            if m.group("name") in known:
-                out.append(Directive(m.group("name"), m.group("value")[:200], f"{name}:{number}"))
-    return out
+def _texts(paths: Sequence[str], scanned: set[str]) -> Iterator[_Text]:
+    """redis.conf files, and the manifests the scan parsed, walked by the walk's rules.
 
-
-def _loadmodule_args(files: Sequence[str]) -> Iterator[LoadedModule]:
-    """``--loadmodule PATH`` in manifests (container args, compose commands, scripts)."""
-    for name, number, line in _manifest_lines(files):
-        for m in _LOADMODULE_ARG.finditer(line):
-            component = component_for_module(m.group("path"), Location(name, number))
-            module = component.engine
-            known = module in MODULES.values()
-            yield LoadedModule(
-                module if known else module_identity(m.group("path"))[0],
-                component.version,
-                _capability_of(module) if known else None,
-                f"{name}:{number}",
-                "--loadmodule",
-            )
-
-
-def _conf_files(paths: Sequence[str]) -> Iterator[Path]:
+    The same walk as ``check`` (default excludes, symlinks only inside the folder
+    named), so the audit reads nothing the scan would not have read.
+    """
     for p in paths:
         root = Path(p)
-        if root.is_file():
-            if _is_conf(Location(p)):
-                yield root
-            continue
-        if not root.is_dir():
-            continue
-        for candidate in sorted(root.rglob("*.conf")):
-            rel = candidate.relative_to(root).parts
-            if any(part in _SKIP_DIRS for part in rel[:-1]):
+        files = [(p, p)] if root.is_file() else iter_files(root, p, ())
+        for real, display in files:
+            conf = _is_conf(Location(display))
+            if not conf and display not in scanned:
                 continue
-            if candidate.is_file() and REDIS_CONF.may_claim(candidate.name.lower()):
-                yield candidate
+            try:
+                if Path(real).stat().st_size > MAX_FILE_BYTES:
+                    continue  # the scan reports it as too large
+                text = Path(real).read_text("utf-8", errors="replace")
+            except OSError:
+                continue  # the scan reports what it cannot read
+            yield _Text(display, conf, text.splitlines())
 
 
-def _directives(paths: Sequence[str]) -> list[Directive]:
+def _conf_directives(texts: Sequence[_Text]) -> Iterator[Directive]:
+    """Tracked directives in redis.conf files (``appendfsync everysec``)."""
     known = {d["directive"] for d in migration_facts()["config"]}
-    out: list[Directive] = []
-    for path in _conf_files(paths):
-        try:
-            if path.stat().st_size > _MAX_CONF_BYTES:
-                continue
-            text = path.read_text("utf-8", errors="replace")
-        except OSError:
+    for t in texts:
+        if not t.conf:
             continue
-        for number, line in enumerate(text.splitlines(), 1):
+        for number, line in enumerate(t.lines, 1):
             words = line.split(None, 1)
             if len(words) == 2 and words[0].lower() in known:
-                out.append(Directive(words[0].lower(), words[1].strip()[:200], f"{path}:{number}"))
-    return out
+                value = words[1].strip()[:200]
+                yield Directive(words[0].lower(), value, f"{t.display}:{number}")
+
+
+def _arg_directives(texts: Sequence[_Text]) -> Iterator[Directive]:
+    """``--appendfsync everysec`` and the like in server arguments (command, REDIS_ARGS)."""
+    known = {d["directive"] for d in migration_facts()["config"]}
+    for t in texts:
+        if t.conf:
+            continue
+        for number, line in enumerate(t.lines, 1):
+            if "--" not in line:
+                continue
+            for m in _ARG_DIRECTIVE.finditer(line):
+                if m.group("name") in known:
+                    value = m.group("value")[:200]
+                    yield Directive(m.group("name"), value, f"{t.display}:{number}")
+
+
+def _loadmodule_args(texts: Sequence[_Text]) -> Iterator[LoadedModule]:
+    """``--loadmodule PATH`` in manifests (container args, compose commands, scripts)."""
+    for t in texts:
+        if t.conf:
+            continue
+        for number, line in enumerate(t.lines, 1):
+            for m in _LOADMODULE_ARG.finditer(line):
+                component = component_for_module(m.group("path"), Location(t.display, number))
+                module = component.engine
+                known = module in MODULES.values()
+                yield LoadedModule(
+                    module if known else module_identity(m.group("path"))[0],
+                    component.version,
+                    _capability_of(module) if known else None,
+                    f"{t.display}:{number}",
+                    "--loadmodule",
+                )
 
 
 # -- the candidate's view --------------------------------------------------------------------------
@@ -497,8 +497,9 @@ def build_audit(
     findings = sorted(report.findings, key=lambda f: f.sort_key())
     deployed = _deployed(findings)
     modules = list(_modules_from_findings(findings))
-    modules += _loadmodule_args(sorted(report.files))
-    directives = _directives(paths) + _arg_directives(sorted(report.files))
+    texts = list(_texts(paths, set(report.files)))
+    modules += _loadmodule_args(texts)
+    directives = [*_conf_directives(texts), *_arg_directives(texts)]
     return Audit(
         list(paths),
         report.scan.files if report.scan else 0,

@@ -309,3 +309,22 @@ def test_adr_command_with_from_what_if_and_use(capsys: pytest.CaptureFixture[str
     code = main(["adr", *LATEST, "--what-if", "speed=0.4"])
     _, err = capsys.readouterr()
     assert code == 2 and "unknown driver 'speed'" in err
+
+
+def test_audit_reads_only_what_the_walk_would(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "redis.conf").write_text("appendfsync always\n", encoding="utf-8")
+    scanned = tmp_path / "scanned"
+    (scanned / "node_modules" / "pkg").mkdir(parents=True)
+    (scanned / "node_modules" / "pkg" / "redis.conf").write_text(
+        "appendonly yes\n", encoding="utf-8"
+    )
+    (scanned / "redis.conf").symlink_to(outside / "redis.conf")
+    (scanned / "cache.redis.conf").write_text("maxmemory-policy allkeys-lfu\n", encoding="utf-8")
+    result = build_adr(
+        ["valkey@8.1.1"], load_policy("default"), None, AS_OF, from_paths=[str(scanned)]
+    )
+    assert [(d.directive, d.value, d.where) for d in result.audit.directives] == [
+        ("maxmemory-policy", "allkeys-lfu", f"{scanned}/cache.redis.conf:1")
+    ]
