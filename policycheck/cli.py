@@ -338,7 +338,7 @@ def adr(
     license timelines, scored matrix, decision path, sensitivity, claims checked,
     consequences, recommendation, and with --from a migration audit."""
     from policycheck.adr import build_adr
-    from policycheck.adr_render import RENDERERS
+    from policycheck.adr.render import RENDERERS
 
     result = build_adr(
         list(candidates),

@@ -24,7 +24,7 @@ from policycheck.adr import (
     sensitivity_for,
     weighted_total,
 )
-from policycheck.adr_render import adr_json, render_html, render_json, render_markdown
+from policycheck.adr.render import adr_json, render_html, render_json, render_markdown
 from policycheck.errors import InputError
 from policycheck.policy import Policy, Verdict, load_policy
 

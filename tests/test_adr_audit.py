@@ -11,8 +11,8 @@ import jsonschema
 import pytest
 
 from policycheck.adr import AdrResult, build_adr
-from policycheck.adr_audit import ModuleFit, migration_facts
-from policycheck.adr_render import adr_json, render_html, render_markdown
+from policycheck.adr.audit import ModuleFit, migration_facts
+from policycheck.adr.render import adr_json, render_html, render_markdown
 from policycheck.catalog import catalog
 from policycheck.cli import main
 from policycheck.data import schema

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from policycheck.adr import AdrResult, build_adr, rank, sensitivity, weighted_total
-from policycheck.adr_path import (
+from policycheck.adr.path import (
     Leaf,
     Question,
     TotalClaim,
@@ -23,7 +23,7 @@ from policycheck.adr_path import (
     segments,
     what_if,
 )
-from policycheck.adr_render import adr_json, render_html, render_markdown
+from policycheck.adr.render import adr_json, render_html, render_markdown
 from policycheck.errors import InputError
 from policycheck.knowledge import Use
 from policycheck.policy import load_policy

@@ -13,17 +13,10 @@ from collections.abc import Callable
 from typing import Any
 
 from policycheck import __version__
-from policycheck import adr_render_parts as parts
-from policycheck.adr import (
-    GOOD_SCORE,
-    LICENSING_DRIVER,
-    MAX_SCORE,
-    RANKING_RULE,
-    AdrResult,
-    OptionResult,
-    Sensitivity,
-    Timeline,
-)
+from policycheck.adr import sections as parts
+from policycheck.adr.matrix import LICENSING_DRIVER
+from policycheck.adr.record import AdrResult, OptionResult, Timeline
+from policycheck.adr.scoring import GOOD_SCORE, MAX_SCORE, RANKING_RULE, Sensitivity
 
 SCHEMA_VERSION = "1.1"
 """1.1 added path, claims, what_if, audit and each option's matrix_label and scope_note."""

@@ -36,7 +36,7 @@ from policycheck.versions import VersionRange, parse_version
 from policycheck.walk import MAX_FILE_BYTES, iter_files
 
 if TYPE_CHECKING:
-    from policycheck.adr import OptionResult
+    from policycheck.adr.record import OptionResult
 
 MIGRATION_FACTS = Path("modules") / "migration.yaml"
 PORTABLE = frozenset({"bundled", "same-module", "equivalent"})

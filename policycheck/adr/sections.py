@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from policycheck.adr_path import ClaimResult, DecisionPath, Leaf, Node, Question, TotalClaim
-from policycheck.adr_path import questions as path_questions
+from policycheck.adr.matrix import TotalClaim
+from policycheck.adr.path import ClaimResult, DecisionPath, Leaf, Node, Question
+from policycheck.adr.path import questions as path_questions
 
 if TYPE_CHECKING:
-    from policycheck.adr import AdrResult
-    from policycheck.adr_audit import Audit
+    from policycheck.adr.audit import Audit
+    from policycheck.adr.record import AdrResult
 
 PATH_METHOD = (
     "Generated from the policy and the matrix. Options the policy denies under the declared "
@@ -181,7 +182,9 @@ def claim_finding(r: AdrResult, c: ClaimResult) -> str:
 
 
 def what_if_lines(r: AdrResult) -> list[str]:
+    """The ranking at the asked weights, and the weights it used."""
     w = r.what_if
+    assert w is not None  # callers ask only when --what-if was given
     asked = ", ".join(f"{_driver(r, d)} {_n(v)}" for d, v in w.asked.items())
     weights = ", ".join(f"{_driver(r, d)} {_w(v)}" for d, v in w.weights.items())
     ranked = ", ".join(

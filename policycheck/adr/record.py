@@ -1,44 +1,37 @@
-"""Pre-adoption architecture decision record: a scored, explained comparison of engines.
-
-A verdict per engine is not enough to choose one: a platform team also has to make its
-priorities explicit (weighted decision drivers), see the scored comparison, know how far
-a weight must move before the winner changes, and write down what it accepts with each
-pick. Scores come from a decision matrix (YAML, ``schemas/matrix.schema.json``); license
-facts come from the catalog and the policy evaluation, never from the matrix. The
-arithmetic lives in small pure functions so a reviewer can check it by hand.
+"""The record itself: candidates evaluated under the policy, scored with the matrix, with
+their license timelines, consequences, the decision path, claims checked, and the
+migration audit when asked for.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
+from policycheck.adr import path as adr_path
+from policycheck.adr.matrix import LICENSING_DRIVER, Driver, Matrix, MatrixOption, load_matrix
+from policycheck.adr.scoring import (
+    GOOD_SCORE,
+    Sensitivity,
+    derive_licensing_score,
+    rank,
+    sensitivity,
+    weighted_total,
+)
 from policycheck.catalog import Engine, LicenseRange, catalog
 from policycheck.core import parse_engine_target
-from policycheck.data import data_dir, schema_errors
 from policycheck.errors import InputError
 from policycheck.evaluate import USE_WORDS, Evaluator
 from policycheck.knowledge import Use
 from policycheck.model import Effect, Finding
 from policycheck.policy import Policy, Verdict
-from policycheck.versions import VersionRange, parse_version
-from policycheck.yamlload import Located, PathKey, load_text, read_text
+from policycheck.versions import parse_version
 
-LICENSING_DRIVER = "licensing-governance"
-WEIGHT_TOLERANCE = 1e-9
-TIE_DIGITS = 9
-"""Totals equal to this many decimal places are a tie (float noise is not a preference)."""
-_EPS = 1e-12
-MIN_SCORE, MAX_SCORE = 1, 5
-GOOD_SCORE = 4
-"""Scores at or above this are what an option gives you."""
-VERDICT_SCORE = {Verdict.ALLOW: 5, Verdict.REVIEW: 3, Verdict.DENY: 1}
-GOVERNANCE_ADJUSTMENT = {"foundation": 0, "community": 0, "single-vendor": -1}
+if TYPE_CHECKING:
+    from policycheck.adr.audit import Audit
+
 GOVERNANCE_RISK = {
     "foundation": "a foundation holds the project, so a license change for future releases "
     "goes through its governance rather than one company's decision",
@@ -47,373 +40,6 @@ GOVERNANCE_RISK = {
     "single-vendor": "one company controls the project and can change the license of future "
     "releases on its own",
 }
-RANKING_RULE = "weighted total, highest first; equal totals (to 9 decimals) by option id"
-BUNDLED_MATRIX = Path("adr") / "in-memory-stores.yaml"
-
-
-# -- the decision matrix ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Driver:
-    """A decision driver and its share of the decision (weights sum to 1)."""
-
-    id: str
-    name: str
-    weight: float
-    description: str | None = None
-
-
-@dataclass(frozen=True)
-class Score:
-    """One option's score on one driver, 1 (weakest) to 5, with its reason."""
-
-    value: int
-    note: str | None = None
-
-
-@dataclass(frozen=True)
-class MatrixOption:
-    """A scored option; candidates are matched to it by catalog engine id."""
-
-    id: str
-    label: str
-    engine: str
-    scores: Mapping[str, Score]
-    versions: VersionRange | None = None
-    """The releases the scores were written for; None: any release."""
-
-
-@dataclass(frozen=True)
-class Matrix:
-    """A checked decision matrix."""
-
-    source: str
-    sha256: str
-    title: str | None
-    drivers: tuple[Driver, ...]
-    options: tuple[MatrixOption, ...]
-    claims: tuple[Any, ...] = ()
-    """WeightClaim / TotalClaim (``policycheck.adr_path``): what a source says, checked."""
-
-    @property
-    def weights(self) -> dict[str, float]:
-        """Driver id to weight, in driver order."""
-        return {d.id: d.weight for d in self.drivers}
-
-    def option_for(self, engine_id: str) -> MatrixOption | None:
-        """The option scoring ``engine_id``, or None."""
-        return next((o for o in self.options if o.engine == engine_id), None)
-
-
-def resolve_matrix_path(path: str | None) -> tuple[Path, str]:
-    """The matrix file and the name to show for it; None means the bundled matrix."""
-    if path is None:
-        bundled = data_dir("policies") / BUNDLED_MATRIX
-        return bundled, f"{bundled.name} (bundled)"
-    candidate = Path(path)
-    if not candidate.is_file():
-        raise InputError(
-            "decision matrix not found",
-            path,
-            hint="pass a matrix YAML (see policies/adr/in-memory-stores.yaml) or omit --matrix",
-        )
-    return candidate, path
-
-
-def load_matrix(path: str | None) -> Matrix:
-    """Load and check a decision matrix; raises the first InputError found."""
-    result = check_matrix(path)
-    if isinstance(result, Matrix):
-        return result
-    raise result[0]
-
-
-def check_matrix(path: str | None) -> Matrix | list[InputError]:
-    """Load a decision matrix, or return every error in it, each with file and line."""
-    file, display = resolve_matrix_path(path)
-    text = read_text(file, display)
-    try:
-        doc = load_text(text, display)
-    except InputError as exc:
-        return [exc]
-    if not isinstance(doc.value, dict):
-        return [InputError("a decision matrix must be a YAML mapping", display, 1)]
-    errors = schema_errors(doc, "matrix")
-    if errors:
-        return errors
-    builder = _MatrixBuilder(doc)
-    matrix = builder.build(hashlib.sha256(text.encode("utf-8")).hexdigest())
-    return builder.errors or matrix
-
-
-class _MatrixBuilder:
-    """Checks what the schema cannot say (sums, cross-references), collecting errors."""
-
-    def __init__(self, doc: Located) -> None:
-        self.doc = doc
-        self.errors: list[InputError] = []
-
-    def error(self, path: PathKey, message: str, hint: str | None = None) -> None:
-        self.errors.append(InputError(message, self.doc.source, self.doc.line_of(path), hint))
-
-    def build(self, sha256: str) -> Matrix:
-        d = self.doc.value
-        drivers = self.drivers(d["drivers"])
-        known = [drv.id for drv in drivers]
-        options = tuple(
-            self.option(oid, o, known) for oid, o in d["options"].items() if isinstance(oid, str)
-        )
-        self.unique_engines(options)
-        claims = tuple(
-            self.claim(i, c, known, [o.id for o in options])
-            for i, c in enumerate(d.get("claims", []))
-        )
-        return Matrix(self.doc.source, sha256, d.get("title"), drivers, options, claims)
-
-    def claim(self, i: int, c: dict[str, Any], drivers: list[str], options: list[str]) -> Any:
-        from policycheck.adr_path import TotalClaim, WeightClaim
-
-        option = c.get("expect_winner", c.get("option"))
-        if option not in options:
-            self.error(
-                ("claims", i),
-                f"claim {i + 1} names option {option!r}, which the matrix does not score",
-                f"options are: {', '.join(options)}",
-            )
-        if "total" in c:
-            return TotalClaim(str(option), float(c["total"]), c.get("text"))
-        if c["driver"] not in drivers:
-            self.error(
-                ("claims", i, "driver"),
-                f"claim {i + 1} names unknown driver {c['driver']!r}",
-                f"drivers are: {', '.join(drivers)}",
-            )
-        return WeightClaim(c["driver"], float(c["weight"]), str(option), c.get("text"))
-
-    def drivers(self, items: list[dict[str, Any]]) -> tuple[Driver, ...]:
-        out: list[Driver] = []
-        for i, item in enumerate(items):
-            if any(drv.id == item["id"] for drv in out):
-                self.error(("drivers", i, "id"), f"duplicate driver id {item['id']!r}")
-            out.append(
-                Driver(item["id"], item["name"], float(item["weight"]), item.get("description"))
-            )
-        total = math.fsum(drv.weight for drv in out)
-        if abs(total - 1.0) > WEIGHT_TOLERANCE:
-            terms = " + ".join(f"{drv.weight:g}" for drv in out)
-            self.error(
-                ("drivers",),
-                f"driver weights sum to {total:.10g}, not 1",
-                f"the weights are {terms}; adjust them so they add up to exactly 1",
-            )
-        return tuple(out)
-
-    def option(self, oid: str, o: dict[str, Any], known: list[str]) -> MatrixOption:
-        base: PathKey = ("options", oid)
-        engine_name = str(o.get("engine", oid))
-        engine = catalog().get(engine_name)
-        if engine is None:
-            self.error(
-                (*base, "engine") if "engine" in o else base,
-                f"option {oid!r}: unknown engine {engine_name!r}",
-                f"set engine: to one of {', '.join(sorted(catalog().engines))}",
-            )
-        scores = {did: Score(s["score"], s.get("note")) for did, s in o["scores"].items()}
-        for did in scores:
-            if did not in known:
-                self.error(
-                    (*base, "scores", did),
-                    f"option {oid!r} scores unknown driver {did!r}",
-                    f"drivers are: {', '.join(known)}",
-                )
-        missing = [did for did in known if did not in scores and did != LICENSING_DRIVER]
-        if missing:
-            self.error(
-                (*base, "scores"),
-                f"option {oid!r} does not score driver(s) {', '.join(missing)}",
-                f"score every driver; only {LICENSING_DRIVER} may be omitted "
-                "(it is then derived from the policy verdict)",
-            )
-        versions = None
-        if "versions" in o:
-            try:
-                versions = VersionRange.parse(o["versions"])
-            except ValueError as exc:
-                self.error((*base, "versions"), f"option {oid!r}: {exc}")
-        return MatrixOption(oid, o["label"], engine.id if engine else engine_name, scores, versions)
-
-    def unique_engines(self, options: tuple[MatrixOption, ...]) -> None:
-        seen: dict[str, str] = {}
-        for o in options:
-            if o.engine in seen:
-                self.error(
-                    ("options", o.id),
-                    f"options {seen[o.engine]!r} and {o.id!r} both score engine {o.engine!r}",
-                    "candidates are matched by engine, so each engine needs exactly one option",
-                )
-            seen.setdefault(o.engine, o.id)
-
-
-# -- the arithmetic (pure) ---------------------------------------------------------------
-
-
-def weighted_total(weights: Mapping[str, float], scores: Mapping[str, float]) -> float:
-    """Sum of weight times score over the drivers (fsum: driver order cannot move a digit)."""
-    return math.fsum(w * scores[d] for d, w in weights.items())
-
-
-def rank(totals: Mapping[str, float]) -> list[str]:
-    """Option ids best first; see RANKING_RULE for ties."""
-    return sorted(totals, key=lambda oid: (-round(totals[oid], TIE_DIGITS), oid))
-
-
-@dataclass(frozen=True)
-class DerivedScore:
-    """A licensing-governance score computed from the policy, with its formula spelt out."""
-
-    score: int
-    explanation: str
-
-
-def derive_licensing_score(
-    verdict: Verdict,
-    governance_model: str,
-    per_use: Mapping[str, Verdict] | None = None,
-) -> DerivedScore:
-    """Verdict (allow 5, review 3, deny 1) adjusted by governance model, never below 1.
-
-    Used when the matrix gives no licensing-governance score (or gives one for other
-    releases), so that the license part of the comparison follows the organization's own
-    policy rather than someone's opinion. ``verdict`` is the policy's verdict under all
-    the declared uses together; ``per_use`` (each declared use alone) is shown beside it
-    when there are several uses, so a reader sees which use costs the points.
-    """
-    base = VERDICT_SCORE[verdict]
-    adjustment = GOVERNANCE_ADJUSTMENT.get(governance_model, 0)
-    score = max(MIN_SCORE, base + adjustment)
-    uses = ""
-    if per_use and len(per_use) > 1:
-        parts = ", ".join(f"{u} {v} -> {VERDICT_SCORE[v]}" for u, v in per_use.items())
-        uses = f" (per use: {parts})"
-    text = (
-        f"derived: verdict {verdict} -> {base}{uses}, {governance_model} {adjustment:+d} -> {score}"
-    )
-    if base + adjustment < MIN_SCORE:
-        text += f" (minimum {MIN_SCORE})"
-    return DerivedScore(score, text)
-
-
-@dataclass(frozen=True)
-class Sensitivity:
-    """How far one driver's weight must move before another option wins.
-
-    ``threshold_weight`` is None ("never") when no weight in [0, 1] changes the winner;
-    ``direction`` says whether the weight must be raised or lowered to reach it.
-    """
-
-    driver: str
-    current_weight: float
-    threshold_weight: float | None
-    new_winner: str | None
-    direction: str | None
-
-
-@dataclass(frozen=True)
-class _Line:
-    """An option's total as a function of one driver's weight w: at0 + w * (at1 - at0)."""
-
-    at0: float
-    at1: float
-
-    @property
-    def slope(self) -> float:
-        return self.at1 - self.at0
-
-    def value(self, w: float) -> float:
-        return self.at0 + w * self.slope
-
-
-def _line(weights: Mapping[str, float], scores: Mapping[str, float], driver: str) -> _Line:
-    """Totals are linear in w when the other weights are scaled by (1 - w) / (1 - w_d).
-
-    At w = 0 the other drivers share all the weight in their current proportions; at
-    w = 1 the total is the driver's own score. When the driver already holds all the
-    weight (w_d = 1) there are no proportions to keep, so the rest is shared equally.
-    """
-    others = {d: w for d, w in weights.items() if d != driver}
-    mass = math.fsum(others.values())
-    if not others:
-        at0 = float(scores[driver])
-    elif mass <= _EPS:
-        at0 = math.fsum(scores[d] for d in others) / len(others)
-    else:
-        at0 = math.fsum(w * scores[d] for d, w in others.items()) / mass
-    return _Line(at0, float(scores[driver]))
-
-
-def _crossing(other: _Line, winner: _Line, current: float) -> tuple[float, int] | None:
-    """Where ``other`` overtakes ``winner`` moving away from ``current``, and the direction.
-
-    None when the lines are parallel, cross outside [0, 1], or ``other`` is not strictly
-    better just beyond the crossing (a tie at the very edge of [0, 1] changes nothing).
-    """
-    slope_diff = other.slope - winner.slope
-    if abs(slope_diff) <= _EPS:
-        return None
-    w = (winner.at0 - other.at0) / slope_diff
-    if w < -_EPS or w > 1 + _EPS:
-        return None
-    w = min(1.0, max(0.0, w))
-    # Away from a tie at the current weight, ``other`` is worse on the near side (the
-    # winner wins now), so it is better beyond; at a tie, its slope says which side.
-    if abs(w - current) <= _EPS:
-        direction = 1 if slope_diff > 0 else -1
-    else:
-        direction = 1 if w > current else -1
-    beyond_inside = w < 1 - _EPS if direction > 0 else w > _EPS
-    return (w, direction) if beyond_inside else None
-
-
-def sensitivity_for(
-    weights: Mapping[str, float], scores: Mapping[str, Mapping[str, float]], driver: str
-) -> Sensitivity:
-    """The nearest weight of ``driver`` (others rescaled) at which the winner changes."""
-    current = weights[driver]
-    totals = {o: weighted_total(weights, s) for o, s in scores.items()}
-    winner = rank(totals)[0]
-    lines = {o: _line(weights, s, driver) for o, s in scores.items()}
-    crossings = [
-        c
-        for o in sorted(lines)
-        if o != winner and (c := _crossing(lines[o], lines[winner], current)) is not None
-    ]
-    if not crossings:
-        return Sensitivity(driver, current, None, None, None)
-    w, direction = min(crossings, key=lambda c: (abs(c[0] - current), c[0]))
-    after = sorted(
-        lines,
-        key=lambda o: (
-            -round(lines[o].value(w), TIE_DIGITS),
-            -round(lines[o].slope * direction, TIE_DIGITS),
-            o,
-        ),
-    )
-    return Sensitivity(
-        driver, current, round(w, 4), after[0], "raise" if direction > 0 else "lower"
-    )
-
-
-def sensitivity(
-    weights: Mapping[str, float], scores: Mapping[str, Mapping[str, float]]
-) -> list[Sensitivity]:
-    """Sensitivity of the winner to every driver's weight, in driver order."""
-    if len(scores) < 2:
-        return [Sensitivity(d, w, None, None, None) for d, w in weights.items()]
-    return [sensitivity_for(weights, scores, d) for d in weights]
-
-
-# -- the candidates ----------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -497,17 +123,17 @@ class AdrResult:
     ranking: list[str]
     sensitivity: list[Sensitivity]
     decision: Decision
+    path: adr_path.DecisionPath
+    """Hard constraints, then the weight questions."""
     omitted: list[str] = field(default_factory=list)
-    path: Any = None
-    """``adr_path.DecisionPath``: hard constraints, then the weight questions."""
-    claims: list[Any] = field(default_factory=list)
-    """``adr_path.ClaimResult`` for each claim of the matrix."""
+    claims: list[adr_path.ClaimResult] = field(default_factory=list)
+    """Each claim of the matrix, checked."""
     claims_skipped: str | None = None
     """Why the matrix's claims were not checked on these candidates."""
-    what_if: Any = None
-    """``adr_path.WhatIf`` when ``--what-if`` was given."""
-    audit: Any = None
-    """``adr_audit.Audit`` when ``--from`` was given."""
+    what_if: adr_path.WhatIf | None = None
+    """The ranking at the weights of ``--what-if``."""
+    audit: Audit | None = None
+    """The migration audit of ``--from``."""
 
     @property
     def drivers(self) -> tuple[Driver, ...]:
@@ -793,14 +419,14 @@ def _decision(
     return Decision(best, runner, margin, caveat)
 
 
-def _constraint(o: OptionResult, policy: Policy) -> Any:
-    from policycheck.adr_path import Constraint
-
+def _constraint(o: OptionResult, policy: Policy) -> adr_path.Constraint:
     f = o.finding
     rules = tuple(
         (r.id, r.rationale) for r in policy.rules if r.id in f.rules and r.verdict > Verdict.ALLOW
     )
-    return Constraint(o.id, str(f.verdict), rules, tuple(f.confirm), f.verdict is Verdict.DENY)
+    return adr_path.Constraint(
+        o.id, str(f.verdict), rules, tuple(f.confirm), f.verdict is Verdict.DENY
+    )
 
 
 def _per_use_verdicts(policy: Policy, as_of: dt.date, text: str) -> dict[str, Verdict]:
@@ -826,8 +452,6 @@ def build_adr(
     ``what_if`` (``DRIVER=WEIGHT``) adds a ranking at those weights; ``from_paths``
     scans what is deployed there and adds the migration audit.
     """
-    from policycheck import adr_path
-
     matrix = load_matrix(matrix_path)
     asked = adr_path.parse_what_if(what_if, matrix)
     evaluator = Evaluator(policy, as_of)
@@ -885,7 +509,7 @@ def build_adr(
             claims = [adr_path.check_claim(c, weights, score_table) for c in matrix.claims]
     audit = None
     if from_paths:
-        from policycheck.adr_audit import build_audit
+        from policycheck.adr.audit import build_audit
 
         audit = build_audit(from_paths, options, policy, as_of)
     return AdrResult(

@@ -13,15 +13,8 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from policycheck.adr import (
-    TIE_DIGITS,
-    WEIGHT_TOLERANCE,
-    Matrix,
-    _line,
-    rank,
-    sensitivity,
-    weighted_total,
-)
+from policycheck.adr.matrix import WEIGHT_TOLERANCE, Matrix, TotalClaim, WeightClaim
+from policycheck.adr.scoring import TIE_DIGITS, _line, rank, sensitivity, weighted_total
 from policycheck.errors import InputError
 
 Scores = Mapping[str, Mapping[str, float]]
@@ -174,25 +167,6 @@ def segments(weights: Mapping[str, float], scores: Scores, driver: str) -> list[
 
 
 # -- claims -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class WeightClaim:
-    """ "At this weight of this driver, this option leads", as a source wrote it."""
-
-    driver: str
-    weight: float
-    expect_winner: str
-    text: str | None = None
-
-
-@dataclass(frozen=True)
-class TotalClaim:
-    """ "This option's weighted total is this", as a source printed it."""
-
-    option: str
-    total: float
-    text: str | None = None
 
 
 Claim = WeightClaim | TotalClaim
