@@ -1,6 +1,6 @@
 """The ADR's newer sections as plain lines and JSON: decision path, claims, what-if, audit.
 
-``adr_render`` lays them out as Markdown, HTML and JSON; the wording lives here once so
+``render`` lays them out as Markdown, HTML and JSON; the wording lives here once so
 the three cannot disagree.
 """
 
