@@ -297,11 +297,28 @@ def diff(
 @cli.command()
 @click.argument("candidates", nargs=-1, required=True, metavar="CANDIDATE...")
 @policy_option
+@use_option
 @click.option(
     "--matrix",
     metavar="FILE",
-    help="Decision matrix YAML: drivers, weights, scores (default: the bundled "
+    help="Decision matrix YAML: drivers, weights, scores, claims (default: the bundled "
     "policies/adr/in-memory-stores.yaml).",
+)
+@click.option(
+    "--what-if",
+    "what_if",
+    multiple=True,
+    metavar="DRIVER=WEIGHT",
+    help="Also rank the options with DRIVER at WEIGHT (0.4 or 40%), the other drivers "
+    "rescaled in proportion; repeat for several drivers.",
+)
+@click.option(
+    "--from",
+    "from_paths",
+    multiple=True,
+    metavar="PATH",
+    help="Scan PATH like check and add a migration audit: what is deployed, which modules "
+    "are loaded, what each candidate offers for them, settings that change. Repeatable.",
 )
 @as_of_option
 @format_option(["html", "json", "markdown"], "markdown")
@@ -309,17 +326,28 @@ def diff(
 def adr(
     candidates: tuple[str, ...],
     policy_name: str,
+    uses: tuple[str, ...],
     matrix: str | None,
+    what_if: tuple[str, ...],
+    from_paths: tuple[str, ...],
     as_of: dt.date,
     fmt: str,
     output: str | None,
 ) -> int:
     """Architecture decision record comparing CANDIDATEs (engine@version, e.g. valkey@latest):
-    license timelines, scored matrix, sensitivity, consequences, recommendation."""
+    license timelines, scored matrix, decision path, sensitivity, claims checked,
+    consequences, recommendation, and with --from a migration audit."""
     from policycheck.adr import build_adr
-    from policycheck.adr_render import RENDERERS
+    from policycheck.adr.render import RENDERERS
 
-    result = build_adr(list(candidates), _policy(policy_name, ()), matrix, as_of)
+    result = build_adr(
+        list(candidates),
+        _policy(policy_name, uses),
+        matrix,
+        as_of,
+        what_if=what_if,
+        from_paths=from_paths,
+    )
     _emit(RENDERERS[fmt](result), output)
     return EXIT_OK
 

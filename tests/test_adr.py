@@ -24,7 +24,7 @@ from policycheck.adr import (
     sensitivity_for,
     weighted_total,
 )
-from policycheck.adr_render import adr_json, render_html, render_json, render_markdown
+from policycheck.adr.render import adr_json, render_html, render_json, render_markdown
 from policycheck.errors import InputError
 from policycheck.policy import Policy, Verdict, load_policy
 
@@ -232,16 +232,18 @@ def test_derived_licensing_score_when_the_matrix_omits_it(default_policy: Policy
     scores = {o.id: o.scores["licensing-governance"] for o in result.options}
     assert scores == {"valkey": 5, "redis": 2, "dragonfly": 2}
     assert result.option("valkey").derived == {
-        "licensing-governance": "derived: verdict allow -> 5, foundation +0 -> 5"
+        "licensing-governance": "derived: verdict allow -> 5 (per use: internal allow -> 5, "
+        "saas allow -> 5), foundation +0 -> 5"
     }
     assert result.option("redis").derived["licensing-governance"] == (
-        "derived: verdict review -> 3, single-vendor -1 -> 2"
+        "derived: verdict review -> 3 (per use: internal review -> 3, saas review -> 3), "
+        "single-vendor -1 -> 2"
     )
     # valkey 0.5*5 + 0.5*3 = 4.0; dragonfly 0.5*2 + 0.5*5 = 3.5; redis 0.5*2 + 0.5*4 = 3.0
     assert result.totals == pytest.approx({"valkey": 4.0, "redis": 3.0, "dragonfly": 3.5})
     assert result.ranking == ["valkey", "dragonfly", "redis"]
     md = render_markdown(result)
-    assert "5 (derived: verdict allow -> 5, foundation +0 -> 5)" in md
+    assert "5 (derived: verdict allow -> 5 (per use: internal allow -> 5, saas allow -> 5), " in md
     assert "derived from the policy verdict" in md
 
 
@@ -544,15 +546,15 @@ def test_markdown_has_chart_matrix_sensitivity_and_people_block(seed: AdrResult)
     assert (
         "```mermaid\nxychart-beta\n"
         '    title "Weighted total (1-5), best first"\n'
-        '    x-axis ["Valkey", "Redis 8.x", "Dragonfly"]\n'
+        '    x-axis ["Valkey 9.1.0", "Redis 8.8.0", "Dragonfly 1.40.1"]\n'
         '    y-axis "Weighted total" 0 --> 5\n'
         "    bar [4.55, 3.75, 3.65]\n```"
     ) in md
     assert "| Memory efficiency | 0.10 | 4 | 4 | 4 |" in md
     assert "| **Weighted total** | 1.00 | **4.55** | **3.75** | **3.65** |" in md
-    assert "| Throughput and scaling model | 0.20 | raised to 0.58 | Dragonfly |" in md
+    assert "| Throughput and scaling model | 0.20 | raised to 0.58 | Dragonfly 1.40.1 |" in md
     assert "| Licensing and governance | 0.25 | never | - |" in md
-    assert "0.80 ahead of the runner-up Redis 8.x (3.75)" in md
+    assert "0.80 ahead of the runner-up Redis 8.8.0 (3.75)" in md
     assert "### To be completed by people" in md and "- **Decided by:** " in md
     order = ["## Context", "## Decision drivers", "## Scored comparison", "## Sensitivity"]
     order += ["## Consequences", "## Decision\n"]

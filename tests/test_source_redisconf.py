@@ -185,3 +185,26 @@ def test_loadmodule_path_of_plain_and_quoted_words(word: str, quote: str, rest: 
     line = f"loadmodule {quote}{word}{quote} " + " ".join(rest)
     assert loadmodule_path(line) == word
     assert loadmodule_path(line) == shlex.split(line)[1]
+
+
+@pytest.mark.parametrize(
+    ("path", "engine"),
+    [
+        ("/usr/lib/valkey/libsearch.so", "valkey-search"),
+        ("/usr/lib/valkey/libjson.so", "valkey-json"),
+        ("/usr/lib/valkey/libvalkey_bloom.so", "valkey-bloom"),
+        ("/opt/valkey-modules/libvalkey_ldap.so", "valkey-ldap"),
+        ("C:\\valkey\\libjson.so", "valkey-json"),
+        # the same file names outside a Valkey folder stay the Redis Ltd. modules
+        ("/usr/lib/redis/modules/libsearch.so", "redisearch"),
+        ("/opt/redis-stack/lib/rejson.so", "redisjson"),
+    ],
+)
+def test_valkey_modules_are_not_read_as_redis_modules(path: str, engine: str) -> None:
+    component = component_for_module(path, Location("valkey.conf", 1))
+    assert component.engine == engine
+    if engine.startswith("valkey-"):
+        assert component.unresolved is not None
+        assert "Valkey's own" in component.unresolved and "not in the engine catalog" in (
+            component.unresolved
+        )

@@ -35,6 +35,11 @@ MODULES = {
     "bloom": "redisbloom",
     "rebloom": "redisbloom",
 }
+#: Valkey's own modules (valkey-io/valkey-bundle copies them to /usr/lib/valkey/ as
+#: libjson.so, libsearch.so, libvalkey_bloom.so, libvalkey_ldap.so): file stems, and the
+#: stems that mean a Valkey module only under a folder named for Valkey.
+VALKEY_MODULES = {"valkey_bloom": "bloom", "valkey_ldap": "ldap", "valkey_json": "json"}
+VALKEY_FOLDER_STEMS = ("search", "json")
 _VERSION = r"v?(\d+\.\d+(?:\.\d+)?)"
 #: A version at the end of a name, after a separator: searched from position 1, so the
 #: name before it is never empty (a lazy ``^(.+?)`` prefix tried every split: quadratic).
@@ -127,6 +132,17 @@ def _shorten(text: str) -> str:
 def component_for_module(module_path: str, location: Location) -> Component:
     """The component a module path loads: catalogued engine, version from the path."""
     name, version = module_identity(module_path)
+    valkey = valkey_module(module_path, name)
+    if valkey is not None:
+        return Component(
+            f"valkey-{valkey}",
+            version,
+            location,
+            unresolved=f"{_shorten(module_path)!r} is Valkey's own {valkey} module "
+            f"(valkey-{valkey}), not a Redis Ltd. module; it is not in the engine catalog, "
+            "so its license is not judged here",
+            origin=ORIGIN,
+        )
     engine = MODULES.get(name, name)
     if engine not in MODULES.values():
         return Component(
@@ -140,6 +156,22 @@ def component_for_module(module_path: str, location: Location) -> Component:
     if version is None:
         return Component(engine, None, location, unresolved=UNVERSIONED, origin=ORIGIN)
     return Component(engine, version, location, floating=version.count(".") < 2, origin=ORIGIN)
+
+
+def valkey_module(module_path: str, stem: str) -> str | None:
+    """``search``, ``json``, ``bloom`` or ``ldap`` when the path loads a Valkey module.
+
+    valkey-search and valkey-json build ``libsearch.so`` and ``libjson.so``, names that
+    alone would read as RediSearch and RedisJSON; under a folder named for Valkey
+    (``/usr/lib/valkey/``, where Valkey Bundle puts them) they are Valkey's.
+    """
+    if stem in VALKEY_MODULES:
+        return VALKEY_MODULES[stem]
+    if stem in VALKEY_FOLDER_STEMS:
+        folders = PurePosixPath(module_path.replace("\\", "/")).parent.parts
+        if any("valkey" in part.lower() for part in folders):
+            return stem
+    return None
 
 
 def module_identity(module_path: str) -> tuple[str, str | None]:

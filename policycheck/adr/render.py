@@ -13,18 +13,13 @@ from collections.abc import Callable
 from typing import Any
 
 from policycheck import __version__
-from policycheck.adr import (
-    GOOD_SCORE,
-    LICENSING_DRIVER,
-    MAX_SCORE,
-    RANKING_RULE,
-    AdrResult,
-    OptionResult,
-    Sensitivity,
-    Timeline,
-)
+from policycheck.adr import sections as parts
+from policycheck.adr.matrix import LICENSING_DRIVER
+from policycheck.adr.record import AdrResult, OptionResult, Timeline
+from policycheck.adr.scoring import GOOD_SCORE, MAX_SCORE, RANKING_RULE, Sensitivity
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
+"""1.1 added path, claims, what_if, audit and each option's matrix_label and scope_note."""
 STATUSES = "proposed | accepted | rejected | superseded"
 METHOD = (
     "Weighted total = sum of weight x score over the drivers (weights sum to 1, scores 1-5). "
@@ -78,7 +73,7 @@ def _headline(r: AdrResult) -> list[tuple[str, str]]:
     """The record's metadata as (label, value) pairs, shared by Markdown and HTML."""
     uses = ", ".join(u.value for u in r.policy.uses)
     candidates = "; ".join(
-        f"{o.candidate} -> {o.engine.name} {o.finding.version or '(unresolved)'}" for o in r.options
+        f"{o.candidate} -> {o.label} (matrix row {o.matrix_label!r})" for o in r.options
     )
     rows = [
         ("Status", "proposed (to be completed by people, see Decision)"),
@@ -203,6 +198,65 @@ def _md_consequences(r: AdrResult) -> list[str]:
     return out
 
 
+def _total_claim_notes(r: AdrResult) -> list[str]:
+    """Printed totals the matrix contradicts, said where the totals are shown."""
+    return [
+        f"Note: {c.claim.text or 'the source'} The matrix gives "
+        f"{_n(c.totals[c.claim.option])}: the printed figure is wrong."
+        for c in r.claims
+        if isinstance(c.claim, parts.TotalClaim) and not c.holds
+    ]
+
+
+def _md_new_sections(r: AdrResult) -> list[str]:
+    lines = ["", "## Decision path", "", parts.PATH_METHOD, ""]
+    lines += parts.path_mermaid(r) + [""] + parts.path_lines(r)
+    if r.claims:
+        lines += ["", "## Claims checked", "", parts.CLAIMS_METHOD, ""]
+        lines += _table(["Claim", "Result", "What the matrix says"], parts.claim_rows(r))
+    elif r.claims_skipped:
+        lines += ["", "## Claims checked", "", f"The matrix's claims were {r.claims_skipped}."]
+    if r.what_if is not None:
+        lines += ["", "## What if", ""] + parts.what_if_lines(r)
+    return lines
+
+
+def _md_audit(r: AdrResult) -> list[str]:
+    a = r.audit
+    if a is None:
+        return []
+    lines = [
+        "",
+        "## Migration audit",
+        "",
+        f"Scanned: {', '.join(a.paths)} ({a.files} files met, {a.parsed} parsed as manifests).",
+        "",
+        "Deployed today:",
+        "",
+    ]
+    lines += (
+        _table(
+            ["Engine", "Kind", "Version", "License", "Verdict", "Where"],
+            parts.audit_deployed_rows(a),
+        )
+        if a.deployed
+        else ["(nothing found)"]
+    )
+    lines += ["", "Modules loaded:", ""]
+    lines += (
+        _table(
+            ["Module", "Version", "Capability", "Loaded by", "Where"], parts.audit_module_rows(a)
+        )
+        if a.modules
+        else ["(none found)"]
+    )
+    for label, items in parts.audit_candidate_lines(a):
+        lines += ["", f"### Moving to {label}", ""] + [f"- {i}" for i in items]
+    if a.cache_warmup:
+        lines += ["", f"For a cache: {a.cache_warmup}"]
+    return lines
+
+
 def render_markdown(r: AdrResult) -> str:
     """The ADR as GitHub-flavoured Markdown, with a Mermaid chart of the totals."""
     lines = [f"# {_title(r)}", ""]
@@ -218,12 +272,17 @@ def render_markdown(r: AdrResult) -> str:
     if any(o.derived for o in r.options):
         lines += [DERIVED_METHOD, ""]
     lines += _md_chart(r) + [""] + _md_matrix(r)
+    notes = [o.scope_note for o in r.options if o.scope_note] + _total_claim_notes(r)
+    for note in notes:
+        lines += ["", note]
     ranked = ", ".join(
         f"{i}. {r.option(o).label} ({_n(r.totals[o])})" for i, o in enumerate(r.ranking, 1)
     )
     lines += ["", f"Ranking: {ranked}.", "", "## Sensitivity", "", SENSITIVITY_METHOD, ""]
     lines += _md_sensitivity(r)
+    lines += _md_new_sections(r)
     lines += ["", "## Consequences"] + _md_consequences(r)
+    lines += _md_audit(r)
     lines += ["", "## Decision"]
     for paragraph in _decision_text(r):
         lines += ["", paragraph]
@@ -344,6 +403,46 @@ def _h_consequences(r: AdrResult) -> str:
     )
 
 
+def _h_new_sections(r: AdrResult) -> str:
+    out = (
+        f"<h2>Decision path</h2><p>{_e(parts.PATH_METHOD)}</p>"
+        + _h_list(parts.path_lines(r))
+        + "<pre>"
+        + _e("\n".join(parts.path_mermaid(r)[1:-1]))
+        + "</pre>"
+    )
+    if r.claims:
+        out += f"<h2>Claims checked</h2><p>{_e(parts.CLAIMS_METHOD)}</p>" + _h_table(
+            ["Claim", "Result", "What the matrix says"], parts.claim_rows(r)
+        )
+    elif r.claims_skipped:
+        out += f"<h2>Claims checked</h2><p>The matrix's claims were {_e(r.claims_skipped)}.</p>"
+    if r.what_if is not None:
+        out += "<h2>What if</h2>" + "".join(f"<p>{_e(x)}</p>" for x in parts.what_if_lines(r))
+    return out
+
+
+def _h_audit(r: AdrResult) -> str:
+    a = r.audit
+    if a is None:
+        return ""
+    out = (
+        f"<h2>Migration audit</h2><p>Scanned: {_e(', '.join(a.paths))} ({a.files} files met, "
+        f"{a.parsed} parsed as manifests).</p><p>Deployed today:</p>"
+    )
+    out += _h_table(
+        ["Engine", "Kind", "Version", "License", "Verdict", "Where"], parts.audit_deployed_rows(a)
+    )
+    out += "<p>Modules loaded:</p>" + _h_table(
+        ["Module", "Version", "Capability", "Loaded by", "Where"], parts.audit_module_rows(a)
+    )
+    for label, items in parts.audit_candidate_lines(a):
+        out += f"<h3>Moving to {_e(label)}</h3>" + _h_list(items)
+    if a.cache_warmup:
+        out += f"<p>For a cache: {_e(a.cache_warmup)}</p>"
+    return out
+
+
 def render_html(r: AdrResult) -> str:
     """The ADR as one self-contained HTML page (inline CSS, no scripts, everything escaped)."""
     meta = _h_table(None, [[k, v] for k, v in _headline(r)], css_class="meta")
@@ -363,9 +462,15 @@ def render_html(r: AdrResult) -> str:
         f"<h2>Context</h2><p>License history of each candidate, from the catalog.</p>"
         f"{_h_context(r)}<h2>Decision drivers</h2>{drivers}"
         f"<h2>Scored comparison</h2><p>{_e(METHOD)}</p>{derived}{_h_chart(r)}{_h_matrix(r)}"
-        f"<h2>Sensitivity</h2><p>{_e(SENSITIVITY_METHOD)}</p>{_h_sensitivity(r)}"
-        f"<h2>Consequences</h2>{_h_consequences(r)}"
-        f"<h2>Decision</h2>{decision}<h3>To be completed by people</h3>{people}"
+        + "".join(
+            f"<p>{_e(n)}</p>"
+            for n in [o.scope_note for o in r.options if o.scope_note] + _total_claim_notes(r)
+        )
+        + f"<h2>Sensitivity</h2><p>{_e(SENSITIVITY_METHOD)}</p>{_h_sensitivity(r)}"
+        + _h_new_sections(r)
+        + f"<h2>Consequences</h2>{_h_consequences(r)}"
+        + _h_audit(r)
+        + f"<h2>Decision</h2>{decision}<h3>To be completed by people</h3>{people}"
     )
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
@@ -383,6 +488,8 @@ def _option_json(o: OptionResult) -> dict[str, Any]:
     return {
         "id": o.id,
         "label": o.label,
+        "matrix_label": o.matrix_label,
+        "scope_note": o.scope_note,
         "candidate": o.candidate,
         "engine": o.engine.id,
         "version": f.version,
@@ -447,6 +554,11 @@ def adr_json(r: AdrResult) -> dict[str, Any]:
             }
             for s in r.sensitivity
         ],
+        "path": parts.path_json(r),
+        "claims": parts.claims_json(r),
+        "claims_skipped": r.claims_skipped,
+        "what_if": parts.what_if_json(r),
+        "audit": parts.audit_json(r.audit),
         "decision": {
             "recommended": d.recommended,
             "runner_up": d.runner_up,
