@@ -34,7 +34,7 @@ _LABEL_LINE = re.compile(
 
 #: A line that ends the parameters block: the standard terms or a notice begin.
 _BLOCK_END = re.compile(
-    r"^\s*(#+\s*)?(terms|text of b[u]?sl|notice|covenants of licensor|-{5,}|={5,})",
+    r"^\s*(#+\s*)?(terms|text of bu?sl[\s\d.]*|notice|covenants of licensor|-{5,}|={5,})\s*$",
     re.IGNORECASE,
 )
 
@@ -160,7 +160,12 @@ def _parameters(text: str) -> dict[str, str]:
     a blank line after a complete value, or the start of the terms."""
     values: dict[str, list[str]] = {}
     current: str | None = None
+    paused: str | None = None  # a value a blank line interrupted; an indented line resumes it
     for line in text.split("\n"):
+        if paused is not None and line.strip():
+            if line[:1] in (" ", "\t") and not _LABEL_LINE.match(line):
+                current = paused
+            paused = None
         m = _LABEL_LINE.match(line)
         if m:
             key = LABELS[" ".join(m.group(1).lower().split())]
@@ -179,7 +184,7 @@ def _parameters(text: str) -> dict[str, str]:
         stripped = line.strip()
         if not stripped:
             if values[current]:
-                current = None  # a blank line ends a value that has begun
+                paused, current = current, None  # ends the value unless indented text follows
             continue
         if _BLOCK_END.match(line):
             current = None

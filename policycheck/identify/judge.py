@@ -106,7 +106,7 @@ def _judge(
     floor = Verdict.ALLOW
     conversion: Busl | None = None
     if busl is not None:
-        conversion, busl_lines, busl_confirm, busl_floor = _busl_reading(busl)
+        conversion, busl_lines, busl_confirm, busl_floor = _busl_reading(busl, as_of)
         lines += busl_lines
         confirm += busl_confirm
         floor = max(floor, busl_floor)
@@ -150,9 +150,12 @@ def _judge(
     return finding
 
 
-def _busl_reading(busl: BuslParameters) -> tuple[Busl | None, list[str], list[str], Verdict]:
+def _busl_reading(
+    busl: BuslParameters, as_of: dt.date
+) -> tuple[Busl | None, list[str], list[str], Verdict]:
     """The catalog's BUSL record for these parameters (None when the conversion cannot be
-    computed), with the sentences, confirmations and verdict floor they bring."""
+    computed), with the sentences, confirmations and verdict floor they bring. Once the
+    Change Date has passed the Change License applies and the grant no longer matters."""
     lines: list[str] = []
     confirm: list[str] = []
     floor = Verdict.ALLOW
@@ -208,7 +211,8 @@ def _busl_reading(busl: BuslParameters) -> tuple[Busl | None, list[str], list[st
             f"BUSL conversion: the Change Date {busl.change_date} or {anniversary}, whichever "
             "comes first."
         )
-    if not busl.grant_is_none:
+    converted = conversion is not None and as_of >= conversion.change_date
+    if not busl.grant_is_none and not converted:
         lines.append(
             f"The text makes an Additional Use Grant ({busl.licensor or 'licensor not stated'}; "
             "its words are under confirm). policycheck cannot read its conditions: the verdict "

@@ -105,14 +105,26 @@ def match_text(text: str) -> list[TextMatch]:
 
 
 def by_title(text: str) -> TextMatch | None:
-    """The SPDX-listed license whose name is the text's first non-blank line."""
+    """The SPDX-listed license whose name starts the text's first non-blank line (the
+    longest such name; "version" and a "v" before a number are ignored on both sides)."""
     from policycheck.identify.spdx_list import spdx_licenses
 
     first = next((line for line in text.splitlines() if line.strip()), "")
-    wanted = normalize(first)
+    wanted = _title_words(first)
     if not wanted:
         return None
+    best: tuple[int, str] | None = None
     for lic in spdx_licenses().values():
-        if normalize(lic.name) == wanted and not lic.deprecated:
-            return TextMatch(lic.id, TITLE_CONFIDENCE, "its first line is the license's name")
-    return None
+        name = _title_words(lic.name)
+        if lic.deprecated or not name or not (wanted == name or wanted.startswith(name + " ")):
+            continue
+        if best is None or len(name) > best[0]:
+            best = (len(name), lic.id)
+    if best is None:
+        return None
+    return TextMatch(best[1], TITLE_CONFIDENCE, "its first line starts with the license's name")
+
+
+def _title_words(text: str) -> str:
+    words = normalize(text).split()
+    return " ".join(w for w in (re.sub(r"^v(?=\d)", "", w) for w in words) if w != "version")
