@@ -322,7 +322,7 @@ class Evaluator:
         outcome = self._node(tree, facts, grant_active, election)
         if outcome.unknown:
             lines.append(
-                "Not in policycheck's license knowledge: "
+                "Not in policycheck's license knowledge (no effects record): "
                 + ", ".join(sorted(set(outcome.unknown)))
                 + "; its effect cannot be assessed (fail closed: at least review)."
             )
