@@ -167,3 +167,15 @@ def test_identify_json_is_deterministic() -> None:
     first = to_json(identify_all([str(FIXTURES / "dragonfly-1.16")], policy, AS_OF), policy, AS_OF)
     second = to_json(identify_all([str(FIXTURES / "dragonfly-1.16")], policy, AS_OF), policy, AS_OF)
     assert first == second and paths
+
+
+def test_a_folder_gives_its_license_files_in_name_order(tmp_path: Path) -> None:
+    from policycheck.identify import license_files
+
+    for name in ("README.md", "license.go", "LICENSE.md", "COPYING", "BSL.txt", "NOTICE"):
+        (tmp_path / name).write_text("x")
+    assert [p.name for p, _ in license_files([str(tmp_path)]) if p] == [
+        "BSL.txt",
+        "COPYING",
+        "LICENSE.md",
+    ]

@@ -20,8 +20,14 @@ from policycheck.policy import Policy
 #: Version of the ``identify`` JSON output (``schemas/identify.schema.json``).
 SCHEMA_VERSION = "1.0"
 
-#: License files in a folder: LICENSE, LICENCE, COPYING, any case, any extension.
-LICENSE_FILE = re.compile(r"^(licen[sc]e|copying)([._-][\w.-]*)?$", re.IGNORECASE)
+#: License files in a folder: LICENSE, LICENCE, COPYING, and BSL/BUSL (CockroachDB keeps
+#: its BUSL text in ``licenses/BSL.txt``), any case, any extension.
+LICENSE_FILE = re.compile(r"^(licen[sc]e|copying|bu?sl)([._-][\w.-]*)?$", re.IGNORECASE)
+
+#: Source files named like license files (``license.go``) are code, not license texts.
+CODE_SUFFIXES = frozenset(
+    {".go", ".py", ".js", ".ts", ".rs", ".java", ".c", ".h", ".cc", ".rb", ".sh", ".json", ".yaml"}
+)
 
 #: A license file larger than this is not a license text.
 MAX_BYTES = 4 << 20
@@ -33,7 +39,13 @@ def license_files(paths: list[str]) -> Iterator[tuple[Path | None, str]]:
     for name in paths:
         path = Path(name)
         if path.is_dir():
-            found = sorted(p for p in path.iterdir() if p.is_file() and LICENSE_FILE.match(p.name))
+            found = sorted(
+                p
+                for p in path.iterdir()
+                if p.is_file()
+                and LICENSE_FILE.match(p.name)
+                and p.suffix.lower() not in CODE_SUFFIXES
+            )
             if not found:
                 yield None, name
             for p in found:

@@ -300,7 +300,7 @@ def no_license_file(display: str) -> Identified:
         version=None,
         verdict=Verdict.REVIEW,
         rationale=[
-            f"{display} holds no license file (LICENSE, LICENCE, COPYING, with or without an "
+            f"{display} holds no license file (LICENSE, LICENCE, COPYING, BSL, with or without an "
             "extension); without a license text nothing can be judged (fail closed)."
         ],
         resolved=False,
