@@ -352,6 +352,38 @@ def adr(
     return EXIT_OK
 
 
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@policy_option
+@use_option
+@as_of_option
+@format_option(["text", "json"], "text")
+@output_option
+def identify(
+    paths: tuple[str, ...],
+    policy_name: str,
+    uses: tuple[str, ...],
+    as_of: dt.date,
+    fmt: str,
+    output: str | None,
+) -> int:
+    """Which license each license file is (a folder: its LICENSE, COPYING... files), with a
+    confidence, the parameters of a Business Source License, and the policy's verdict."""
+    import json
+
+    from policycheck.identify import identify_all, render_text, to_json
+
+    policy = _policy(policy_name, uses)
+    results = identify_all(list(paths), policy, as_of)
+    text = (
+        render_text(results)
+        if fmt == "text"
+        else json.dumps(to_json(results, policy, as_of), indent=2, ensure_ascii=False) + "\n"
+    )
+    _emit(text, output)
+    return EXIT_OK
+
+
 #: What ``validate`` falls back to when an error carries no hint of its own.
 VALIDATE_HINTS = {
     "policy": "see policycheck/schemas/policy.schema.json and policies/default.yaml",

@@ -29,6 +29,7 @@ BUNDLED: tuple[tuple[str, str], ...] = (
     ("engines/*.yaml", "engine"),
     ("terraform.yaml", "terraform"),
     ("catalog.yaml", "catalog"),
+    ("identify.yaml", "fingerprints"),
 )
 
 _PACKAGE = Path(__file__).resolve().parent

@@ -139,6 +139,15 @@ class Evaluator:
             return self._unresolved(base, engine, component.unresolved or "no version given")
         return self._resolve_and_evaluate(base, engine, component)
 
+    def evaluate_release(self, base: Finding, facts: ReleaseFacts) -> Finding:
+        """Judge a release described by its facts rather than found in the catalog.
+
+        ``policycheck identify`` reads a license text someone proposes and describes it as
+        a one-range engine; the reasoning (BUSL conversion, effects per use, rules, fail
+        closed on unknown licenses) is the same as for a catalogued release.
+        """
+        return self._evaluate_release(base, facts, [], Component(facts.engine.id, None))
+
     # -- version resolution ------------------------------------------------------------
 
     def _unresolved(self, base: Finding, engine: Engine, why: str) -> Finding:
@@ -328,7 +337,7 @@ class Evaluator:
         outcome = self._node(tree, facts, grant_active, election)
         if outcome.unknown:
             lines.append(
-                "Not in policycheck's license knowledge: "
+                "Not in policycheck's license knowledge (no effects record): "
                 + ", ".join(sorted(set(outcome.unknown)))
                 + "; its effect cannot be assessed (fail closed: at least review)."
             )

@@ -8,11 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from policycheck.data import data_dir
 from policycheck.errors import DataError
 from policycheck.yamlload import load_file
+
+if TYPE_CHECKING:
+    from policycheck.identify.spdx_list import ListedLicense
 
 
 class Use(StrEnum):
@@ -117,6 +120,14 @@ class Knowledge:
         """The record for an id or alias, or None."""
         cid = self.canonical_id(key)
         return None if cid is None else self.licenses[cid]
+
+    def listed(self, key: str) -> ListedLicense | None:
+        """The SPDX License List entry for ``key`` (any case): every listed id is known by
+        name and OSI/FSF flags, even without a record here (its effects are then unknown,
+        and the evaluator fails closed on it)."""
+        from policycheck.identify.spdx_list import spdx_license
+
+        return spdx_license(key)
 
 
 def effects_from_data(data: dict[str, Any], url: str) -> dict[Use, UseEffect]:

@@ -227,8 +227,15 @@ class _Builder:
     def license_id(self, path: tuple[str | int, ...], key: str) -> str:
         cid = knowledge().canonical_id(key)
         if cid is None:
+            listed = knowledge().listed(key)  # an SPDX id without an effects record
+            if listed is not None:
+                return listed.id
             known = ", ".join(sorted(knowledge().licenses))
-            self.error(path, f"unknown license id {key!r}", f"known licenses: {known}")
+            self.error(
+                path,
+                f"unknown license id {key!r}",
+                f"use an SPDX License List id; licenses with effects records: {known}",
+            )
             return key
         return cid
 

@@ -9,6 +9,7 @@ from policycheck.sources import all_sources
 #: scripts last. Each is found in its module, inside its kind's folder where it has one.
 KNOWN_ORDER = [
     ("ci", "policycheck.sources.ci.source"),
+    ("cyclonedx", "policycheck.sources.cyclonedx"),
     ("spdx", "policycheck.sources.spdx.source"),
     ("compose", "policycheck.sources.compose"),
     ("dockerfile", "policycheck.sources.builds.dockerfile"),
