@@ -362,3 +362,19 @@ def test_what_if_accepts_percentages_and_renders(seed: AdrResult) -> None:
     )
     assert adr_json(result)["what_if"]["ranking"] == ["valkey", "dragonfly", "redis"]
     assert adr_json(seed)["what_if"] is None
+
+
+def test_three_lines_crossing_at_one_weight_leave_no_sliver() -> None:
+    """o0, o1 and o2 tie at d0 = 2/3; past it o1 leads, and the path says so."""
+    weights = {"d0": 0.2, "d1": 0.8}
+    scores = {
+        "o0": {"d0": 2.0, "d1": 3.0},
+        "o1": {"d0": 3.0, "d1": 1.0},
+        "o2": {"d0": 1.0, "d1": 5.0},
+    }
+    segs = segments(weights, scores, "d0")
+    assert [s.winner for s in segs] == ["o2", "o1"]
+    assert segs[0].high == pytest.approx(2 / 3)
+    root = decision_tree(weights, scores)
+    assert isinstance(root, Question) and isinstance(root.yes, Leaf)
+    assert root.yes.option == "o1" and root.threshold == pytest.approx(2 / 3)

@@ -20,11 +20,13 @@ from policycheck.errors import InputError
 from policycheck.formats import all_formats
 from policycheck.formats.markdown import FORMAT, escape
 from policycheck.model import Effect, Finding, Location
+from policycheck.notice import catalog_identity
 from policycheck.policy import Policy, Verdict, load_policy, resolve_policy_path
 from policycheck.report import Report
 from tests.conftest import AS_OF
 
 GOLDEN = Path(__file__).parent / "golden" / "signoff.md"
+CATALOG = "catalog (version), SHA-256 (sha256 of the bundled data)"
 TARGETS = (
     "redis@7.4.0",
     "valkey@8.1.1",
@@ -96,7 +98,13 @@ def section(text: str, title: str) -> str:
 
 
 def assert_matches_golden(actual: str, golden: Path) -> None:
-    """Compare with the golden file, or rewrite it when POLICYCHECK_UPDATE_GOLDEN=1."""
+    """Compare with the golden file, or rewrite it when POLICYCHECK_UPDATE_GOLDEN=1.
+
+    The catalog's version and hash change with every fact; the golden file holds a
+    placeholder for them, so it changes only when the report's wording does.
+    """
+    ident = catalog_identity()
+    actual = actual.replace(f"catalog {ident['version']}, SHA-256 {ident['sha256']}", CATALOG)
     if os.environ.get("POLICYCHECK_UPDATE_GOLDEN") == "1":
         golden.write_text(actual, encoding="utf-8")
         return

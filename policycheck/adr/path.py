@@ -19,6 +19,8 @@ from policycheck.errors import InputError
 
 Scores = Mapping[str, Mapping[str, float]]
 _EPS = 1e-12
+#: Crossings closer than this are one crossing (totals are compared to 9 digits).
+_MERGE = 1e-9
 
 
 # -- weights ---------------------------------------------------------------------------------
@@ -147,7 +149,16 @@ def _breakpoints(weights: Mapping[str, float], scores: Scores, driver: str) -> l
                 w = (b.at0 - a.at0) / slope
                 if _EPS < w < 1 - _EPS:
                     points.add(w)
-    return sorted(points)
+    # Three or more lines crossing at one weight give crossings that differ in the last
+    # bits; keep one, or a sliver between them would name a winner of no real width.
+    merged: list[float] = []
+    for w in sorted(points):
+        if merged and w - merged[-1] <= _MERGE:
+            continue
+        merged.append(w)
+    if merged[-1] != 1.0:
+        merged[-1] = 1.0
+    return merged
 
 
 def segments(weights: Mapping[str, float], scores: Scores, driver: str) -> list[Segment]:

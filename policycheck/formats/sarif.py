@@ -118,12 +118,17 @@ def deciding_rule_id(f: Finding, policy: Policy) -> str:
     rule = deciding_rule(f, policy)
     if rule is not None and rule.verdict >= decided:
         return rule.id
-    reason = next((s.id for s in SYNTHETIC_RULES if s.id in f.rules), None)
-    if reason is not None:
-        return reason
-    if POLICY_DEFAULT in f.rules or rule is None:
-        return POLICY_DEFAULT
-    return rule.id
+    reasons = [s for s in SYNTHETIC_RULES if s.id in f.rules]
+    candidates = [(s.verdict, s.id) for s in reasons]
+    if POLICY_DEFAULT in f.rules or (rule is None and not reasons):
+        candidates.append((policy.default_verdict, POLICY_DEFAULT))
+    if rule is not None:
+        candidates.append((rule.verdict, rule.id))
+    # the first (in this order) whose verdict is the one decided, else the highest
+    at_verdict = [cid for v, cid in candidates if v == decided]
+    if at_verdict:
+        return at_verdict[0]
+    return max(candidates, key=lambda c: c[0])[1]
 
 
 def deciding_lines(f: Finding, rule_id: str, policy: Policy) -> list[str]:
