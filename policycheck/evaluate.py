@@ -575,6 +575,11 @@ class Evaluator:
             and facts.engine.governance.model not in w.governance_models
         ):
             return False
+        if (
+            w.contributor_terms is not None
+            and facts.engine.governance.cla.kind not in w.contributor_terms
+        ):
+            return False
         if w.pinned is not None and facts.pinned != w.pinned:
             return False
         return w.verified_at_tags is None or facts.range.verified_at_tags == w.verified_at_tags
@@ -662,7 +667,7 @@ def governance_json(engine: Engine) -> dict[str, object]:
     return {
         "steward": g.steward,
         "model": g.model,
-        "cla": g.cla,
+        "cla": g.cla.to_json(),
         "history": [
             {"date": d, "event": ev, "evidence": e.to_json() if e else None}
             for d, ev, e in g.history

@@ -839,7 +839,10 @@ def _governance_blocks(f: Finding) -> list[Block]:
         ("Model", GOVERNANCE_WORDS.get(model, model)),
     ]
     if g.get("cla"):
-        rows.append(("Contributor agreement", str(g["cla"])))
+        cla = g["cla"]
+        rows.append(
+            ("Contributor terms", str(cla.get("summary", cla) if isinstance(cla, dict) else cla))
+        )
     blocks: list[Block] = [Heading("Governance"), Facts(tuple(rows))]
     history = [f"{h.get('date', '')}: {h.get('event', '')}" for h in g.get("history") or []]
     if history:
