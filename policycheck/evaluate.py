@@ -486,6 +486,14 @@ class Evaluator:
 
     def _single(self, lic: Lic, facts: ReleaseFacts, grant_active: bool) -> Outcome:
         record = knowledge().get(lic.key)
+        # A recorded exception that takes rights away (the Commons Clause) states the
+        # effects of its base license with it attached: it stands in for the base record.
+        exception = knowledge().get(lic.exception) if lic.exception else None
+        recorded_exception = exception is not None and record is not None
+        if exception is not None and record is not None and exception.restricts(record.id):
+            record = exception
+        else:
+            recorded_exception = False
         out = Outcome(verdict=Verdict.ALLOW, chosen=lic, osi=bool(record and record.osi_approved))
         if record is None:
             out.unknown.append(lic.key)
@@ -522,7 +530,7 @@ class Evaluator:
             out.defaulted = True
         if record is None and out.verdict < Verdict.REVIEW:
             out.verdict = Verdict.REVIEW
-        if lic.exception and lic.exception.startswith("LicenseRef-"):
+        if lic.exception and lic.exception.startswith("LicenseRef-") and not recorded_exception:
             # SPDX-listed exceptions only add permissions; a LicenseRef one (e.g. the Commons
             # Clause) may take rights away, and we have no record of what it does.
             out.unknown.append(f"{lic.exception} (attached to {lic.key} with WITH)")

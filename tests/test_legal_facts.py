@@ -110,3 +110,105 @@ def test_a_misspelt_contributor_terms_kind_is_a_policy_error(tmp_path: Path) -> 
     path.write_text(CLA_POLICY.replace("contributor_terms: cla", "contributor_terms: cls"))
     with pytest.raises(InputError):
         load_policy(str(path))
+
+
+# --- license records ------------------------------------------------------------------
+
+
+def test_rsalv2_record_states_its_real_limitations_and_no_license_key_clause() -> None:
+    rec = knowledge().licenses["LicenseRef-scancode-rsalv2"]
+    assert "tampering" not in rec.summary and "no license-key clause" in rec.summary
+    assert "notices" in rec.summary and "trademark" in rec.summary
+    assert all("key" not in e.rationale.lower() for e in rec.effects.values())
+    assert rec.url.startswith("https://github.com/redis/redis/blob/7.4.0/")
+    assert rec.licensor_url == "https://redis.io/legal/rsalv2-agreement/"
+
+
+def test_rsalv1_distribution_inside_your_application_is_an_obligation() -> None:
+    rec = knowledge().licenses["LicenseRef-scancode-redis-source-available-1.0"]
+    dist = rec.effects[Use.DISTRIBUTION]
+    assert dist.effect.value == "obligation"
+    assert "notice" in dist.rationale and "on its own" in dist.rationale
+    assert rec.effects[Use.MANAGED_SERVICE].effect.value == "restriction"
+
+
+def test_sspl_is_recorded_as_a_condition_not_a_ban() -> None:
+    rec = knowledge().licenses["SSPL-1.0"]
+    assert "condition, not a ban" in rec.summary
+    assert "practically unattainable" not in rec.effects[Use.MANAGED_SERVICE].rationale
+    assert "condition, not a prohibition" in rec.effects[Use.MANAGED_SERVICE].rationale
+
+
+def test_managed_service_policy_wording_matches_sspl_and_agpl() -> None:
+    text = (
+        Path(__file__).resolve().parents[1] / "policies/managed-service-provider.yaml"
+    ).read_text()
+    assert "complete source" not in text
+    assert "Corresponding Source" in text
+    assert "bars offering" not in text
+
+
+def test_busl_general_summary_does_not_fix_the_term_at_four_years() -> None:
+    rec = knowledge().licenses["BUSL-1.1"]
+    assert "four years after" not in rec.summary
+    assert "own" in rec.summary and "fifth" in rec.summary
+
+
+@pytest.mark.parametrize(("version", "ordinal"), [("1.10.0", "fifth"), ("1.25.0", "fourth")])
+def test_a_dragonfly_release_states_its_own_anniversary_term(version: str, ordinal: str) -> None:
+    f = run("dragonfly", version)
+    text = " ".join(f.rationale)
+    assert f"{ordinal} anniversary" in text
+    assert "four years" not in text
+
+
+def test_j11_documents_one_alternative_elected_for_all_uses() -> None:
+    j = knowledge().judgements["J11"]
+    assert "per context" not in j.adopted
+    assert "elects one alternative for all" in j.adopted
+
+
+# --- Commons Clause --------------------------------------------------------------------
+
+COMMONS = [("redisearch", "1.4.3"), ("redisjson", "1.0.3"), ("redistimeseries", "0.1.0-alpha1")]
+
+
+@pytest.mark.parametrize(("engine", "version"), COMMONS)
+@pytest.mark.parametrize(
+    ("policy", "verdict"),
+    [
+        ("default", Verdict.REVIEW),
+        ("osi-only", Verdict.DENY),
+        ("permissive-only", Verdict.DENY),
+        ("managed-service-provider", Verdict.DENY),
+    ],
+)
+def test_commons_clause_is_source_available_under_every_bundled_policy(
+    engine: str, version: str, policy: str, verdict: Verdict
+) -> None:
+    f = run(engine, version, policy)
+    assert f.license == "Apache-2.0 WITH LicenseRef-scancode-commons-clause"
+    assert f.verdict == verdict
+    assert "LicenseRef-scancode-commons-clause" not in " ".join(f.notes)  # not "unknown"
+    assert all(e.clause.startswith("Commons Clause") for e in f.obligations + f.restrictions)
+    assert any("Commons Clause" in line for line in f.rationale)
+
+
+def test_commons_clause_effects_per_use() -> None:
+    rec = knowledge().licenses["LicenseRef-scancode-commons-clause"]
+    effects = {u.value: e.effect.value for u, e in rec.effects.items()}
+    assert effects == {
+        "internal": "none",
+        "saas": "none",
+        "managed-service": "restriction",
+        "distribution": "obligation",
+        "modification": "obligation",
+    }
+    assert rec.category == "source-available" and not rec.osi_approved
+    assert rec.effects[Use.SAAS].judgement == "J18" and "J18" in knowledge().judgements
+
+
+def test_commons_clause_record_applies_only_to_the_base_it_was_read_with() -> None:
+    rec = knowledge().licenses["LicenseRef-scancode-commons-clause"]
+    assert rec.restricts("Apache-2.0")
+    assert not rec.restricts("AGPL-3.0-only")
