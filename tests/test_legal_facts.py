@@ -10,6 +10,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from packaging.version import Version
 
 from policycheck.catalog import catalog
 from policycheck.evaluate import Evaluator, governance_json
@@ -212,3 +213,77 @@ def test_commons_clause_record_applies_only_to_the_base_it_was_read_with() -> No
     rec = knowledge().licenses["LicenseRef-scancode-commons-clause"]
     assert rec.restricts("Apache-2.0")
     assert not rec.restricts("AGPL-3.0-only")
+
+
+# --- evidence a third party can re-check ---------------------------------------------
+
+
+def _range_evidence() -> list[tuple[str, str, object]]:
+    return [
+        (e.id, str(r.versions), ev)
+        for e in catalog().engines.values()
+        for r in e.ranges
+        for ev in r.evidence
+    ]
+
+
+@pytest.mark.parametrize(("engine", "versions", "ev"), _range_evidence(), ids=lambda x: str(x)[:40])
+def test_every_license_range_evidence_item_is_pinned_and_hashed(
+    engine: str, versions: str, ev: object
+) -> None:
+    from policycheck.catalog import Evidence
+
+    assert isinstance(ev, Evidence)
+    assert ev.tag or ev.commit, f"{engine} {versions}: {ev.cite()} names no tag or commit"
+    assert ev.sha256 or ev.no_hash_reason, f"{engine} {versions}: {ev.cite()} has no sha256"
+    if ev.sha256:
+        assert ev.permalink is not None
+        assert ev.permalink.startswith(f"https://github.com/{ev.repo}/blob/")
+        assert ev.permalink.endswith("/" + ev.file)
+
+
+def test_a_permalink_pins_the_commit_and_the_citation_shows_it_beside_the_tag() -> None:
+    r = catalog().engines["redis"].ranges[1]
+    ev = next(e for e in r.evidence if e.tag == "7.4.0" and e.file == "LICENSE.txt")
+    assert ev.permalink == (
+        "https://github.com/redis/redis/blob/c9d29f6a918c335bc1778d9f68e521c1bbb36a0f/LICENSE.txt"
+    )
+    assert ev.cite() == "redis/redis@7.4.0 (c9d29f6a918c):LICENSE.txt (2024-07-29)"
+    assert ev.to_json()["sha256"] == (
+        "abffee3703161c0a6a0cd7f635b2c1ebb3b81bd199e9d18ea89652d678ae4287"
+    )
+
+
+def test_redis_8_range_leads_with_the_corrected_801_license_file() -> None:
+    r = catalog().engines["redis"].range_for(Version("8.2.1"))
+    assert r is not None
+    first = r.evidence[0]
+    assert (first.tag, first.file) == ("8.0.1", "LICENSE.txt")
+    assert first.sha256 == "4a0e416b9537688f30dfe69ddaceb2ca64d96b7df02a0a6760d376890ddc4e40"
+
+
+def test_rows_read_from_a_fork_say_so_and_are_not_verified_upstream() -> None:
+    """A fork that rewrote its commits cannot tie a tag to upstream: a range whose every
+    item was read there is not verified at tags; a mirror of upstream's own commits can."""
+    for e in catalog().engines.values():
+        for r in e.ranges:
+            upstream = [ev for ev in r.evidence if ev.read_from is None or ev.commit]
+            if r.verified_at_tags:
+                assert upstream, f"{e.id} {r.versions}: verified, but read only from a fork"
+            for ev in r.evidence:
+                if ev.note and ("mirror" in ev.note or "fork" in ev.note):
+                    assert ev.read_from or "mirror" in (e.verified_note or ""), ev.cite()
+
+
+@pytest.mark.parametrize(
+    ("version", "verified"),
+    [("8.0.1", True), ("8.0.2", False), ("8.1.1", False), ("9.1.0", False), ("7.2.7", True)],
+)
+def test_valkey_releases_read_only_from_a_fork_are_reviewed(version: str, verified: bool) -> None:
+    r = catalog().engines["valkey"].range_for(Version(version))
+    assert r is not None and r.verified_at_tags is verified
+    f = run("valkey", version)
+    assert ("review-unverified" in f.rules) is not verified
+    assert f.verdict == (Verdict.ALLOW if verified else Verdict.REVIEW)
+    if not verified:
+        assert any(ev.read_from == "hanzoai/kv" for ev in r.evidence)
