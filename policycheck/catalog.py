@@ -137,6 +137,13 @@ class Grant:
     evidence: Evidence
     restrictions: tuple[GrantRestriction, ...]
     effects: dict[Use, UseEffect]
+    url_at_release: str | None = None
+
+    def url_for(self, version: str | None) -> str:
+        """The grant's text at the release's own tag where the catalog knows how to link it."""
+        if version is None or self.url_at_release is None:
+            return self.url
+        return self.url_at_release.replace("{version}", version)
 
 
 @dataclass(frozen=True)
@@ -172,6 +179,22 @@ class Governance:
     cla: ContributorTerms
     history: tuple[tuple[str, str, Evidence | None], ...]
     notes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Compatibility:
+    """How far an engine follows the engine it was forked from (KeyDB: Redis 6.2)."""
+
+    follows: str
+    up_to: Version
+    summary: str
+    evidence: tuple[Evidence, ...]
+
+    def covers(self, engine: str, version: Version | None) -> bool:
+        """Whether it carries the commands of ``engine`` at ``version`` (a drop-in there)."""
+        if engine != self.follows or version is None:
+            return False
+        return (version.major, version.minor) <= (self.up_to.major, self.up_to.minor)
 
 
 @dataclass(frozen=True)
@@ -330,6 +353,7 @@ class Engine:
     source_builds: SourceBuilds | None = None
     packages: Packages | None = None
     image_entries: tuple[ImageEntry, ...] = ()
+    compatibility: Compatibility | None = None
 
     def range_for(self, v: Version) -> LicenseRange | None:
         """The range holding ``v``; ranges must not overlap (checked at load)."""
@@ -430,6 +454,7 @@ def _grant(key: str, d: dict[str, Any]) -> Grant:
             for r in d["restrictions"]
         ),
         effects=effects_from_data(d["effects"], d["url"]),
+        url_at_release=d.get("url_at_release"),
     )
 
 
@@ -527,9 +552,21 @@ def _engine(d: dict[str, Any], source: str) -> Engine:
         source_builds=_source_builds(d.get("source_builds"), source),
         packages=_packages(d.get("packages")),
         image_entries=entries,
+        compatibility=_compatibility(d.get("compatibility")),
     )
     _check_ranges(engine, source)
     return engine
+
+
+def _compatibility(d: dict[str, Any] | None) -> Compatibility | None:
+    if d is None:
+        return None
+    return Compatibility(
+        d["follows"],
+        Version(d["up_to"]),
+        d["summary"],
+        tuple(_evidence(e) for e in d["evidence"]),
+    )
 
 
 def _image_entries(d: dict[str, Any], source: str) -> tuple[ImageEntry, ...]:

@@ -368,6 +368,7 @@ class Evaluator:
             if facts.version is not None and facts.build is None
             else None
         )
+        on = "on"
         if released is not None:
             anniversary = add_years(released, busl.anniversary_years)
             date = min(busl.change_date, anniversary)
@@ -376,6 +377,14 @@ class Evaluator:
                 f"{_ordinal(busl.anniversary_years)} anniversary of its release on {released} "
                 "(tag commit date)"
             )
+            if anniversary < busl.change_date:
+                # The license counts from first public distribution, which the catalog does
+                # not know: the tag commit date is the earliest it can be.
+                on = "on or after"
+                how += (
+                    "; the term runs from the release's first public distribution, which can "
+                    "be later than the tag commit, so the conversion can come later than this date"
+                )
         else:
             date = busl.change_date
             how = (
@@ -386,13 +395,13 @@ class Evaluator:
             converted = _replace_license(tree, "BUSL-1.1", busl.change_license)
             return (
                 converted,
-                f"This BUSL-1.1 release converted to {busl.change_license} on {date}, {how}; "
+                f"This BUSL-1.1 release converted to {busl.change_license} {on} {date}, {how}; "
                 f"as of {self.as_of} {busl.change_license} applies.",
                 None,
             )
         return (
             tree,
-            f"BUSL-1.1 (licensor {busl.licensor}); converts to {busl.change_license} on "
+            f"BUSL-1.1 (licensor {busl.licensor}); converts to {busl.change_license} {on} "
             f"{date}, {how}. Until then the BUSL terms apply.",
             {"date": date.isoformat(), "to": busl.change_license},
         )
@@ -500,12 +509,13 @@ class Evaluator:
         effects: list[UseEffect] = []
         if record is not None and not facts.provider:
             grant = facts.range.grant if grant_active else None
-            table = (
-                grant.effects
-                if grant is not None and grant.license == record.id
-                else record.effects
-            )
+            granted = grant is not None and grant.license == record.id
+            table = grant.effects if grant is not None and granted else record.effects
             effects = [table[u] for u in self.policy.uses]
+            if grant is not None and granted and facts.version is not None:
+                # Link the grant's text at the judged release's own tag.
+                url = grant.url_for(str(facts.version))
+                effects = [replace(ue, url=url) for ue in effects]
         for ue in effects:
             e = Effect(
                 license=str(lic),

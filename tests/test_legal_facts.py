@@ -7,6 +7,7 @@ read at the tag (recorded with its commit and sha256 in the catalog).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -287,3 +288,48 @@ def test_valkey_releases_read_only_from_a_fork_are_reviewed(version: str, verifi
     assert f.verdict == (Verdict.ALLOW if verified else Verdict.REVIEW)
     if not verified:
         assert any(ev.read_from == "hanzoai/kv" for ev in r.evidence)
+
+
+@pytest.mark.parametrize("version", ["v1.10.0", "v1.25.0", "v1.40.1"])
+def test_dragonfly_grant_links_point_at_the_release_own_tag(version: str) -> None:
+    f = run("dragonfly", version)
+    urls = {e.url for e in f.obligations + f.restrictions} | {
+        u for line in f.rationale for u in re.findall(r"https://\S+?LICENSE\.md", line)
+    }
+    grant_urls = {u for u in urls if "/blob/v" in u}
+    assert grant_urls == {f"https://github.com/dragonflydb/dragonfly/blob/{version}/LICENSE.md"}
+
+
+def test_rsal_clause_links_are_versioned_copies_with_the_licensor_page_secondary() -> None:
+    for key in ("LicenseRef-scancode-rsalv2", "LicenseRef-scancode-redis-source-available-1.0"):
+        rec = knowledge().licenses[key]
+        assert re.match(r"https://github\.com/[^/]+/[^/]+/blob/[0-9a-f.]+/", rec.url), rec.url
+        assert rec.licensor_url
+
+
+# --- alternatives state compatibility honestly ------------------------------------------
+
+
+def test_keydb_is_no_drop_in_for_redis_7_or_8_and_ranks_after_valkey() -> None:
+    from policycheck.alternatives import Advisor
+
+    ev = Evaluator(load_policy("osi-only"), AS_OF)
+    advisor = Advisor(ev)
+    for version in ("7.4.0", "8.2.1"):
+        f = ev.evaluate(Component("redis", version))
+        if f.verdict == Verdict.ALLOW:
+            continue
+        got = advisor.suggest(f)
+        engines = [s.engine for s in got]
+        keydb = next(s for s in got if s.engine == "keydb")
+        assert "Redis 6 compatible; no Redis 7/8 commands" in keydb.reason
+        assert "drop-in" not in keydb.reason
+        assert engines.index("valkey") < engines.index("keydb")
+
+
+def test_keydb_is_a_drop_in_for_redis_6() -> None:
+    keydb = catalog().engines["keydb"].compatibility
+    assert keydb is not None
+    assert keydb.covers("redis", Version("6.2.14"))
+    assert not keydb.covers("redis", Version("7.0.0"))
+    assert not keydb.covers("valkey", Version("6.2.0"))
