@@ -94,7 +94,7 @@ class License:
 
 @dataclass(frozen=True)
 class Judgement:
-    """A judgement call behind a contestable reading (J1 ... J17)."""
+    """A judgement call behind a contestable reading (J1 ... J18)."""
 
     id: str
     title: str
