@@ -168,6 +168,18 @@ class LicenseRange:
     busl: Busl | None
     grant: Grant | None
     notes: tuple[str, ...]
+    unverified: VersionRange | None = None
+
+    def verified_for(self, version: Version | None) -> bool:
+        """Whether the release's license was read at an upstream tag (see ``unverified``).
+
+        A range may hold releases read only from a fork: they are not verified even where
+        the rest of the range is. Without a release (a line, a floating tag resolved to
+        none) only the range's own flag counts.
+        """
+        if not self.verified_at_tags:
+            return False
+        return self.unverified is None or version is None or not self.unverified.contains(version)
 
 
 @dataclass(frozen=True)
@@ -497,6 +509,9 @@ def _engine(d: dict[str, Any], source: str) -> Engine:
                 busl,
                 grant,
                 tuple(r.get("notes", [])),
+                VersionRange.parse(r["unverified_releases"])
+                if "unverified_releases" in r
+                else None,
             )
         )
     releases = []

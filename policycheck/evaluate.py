@@ -295,7 +295,9 @@ class Evaluator:
         f.evidence = [e.to_json() for e in lic_range.evidence]
         tree = expression.parse(lic_range.license)
         cite = "; ".join(e.cite() for e in lic_range.evidence[:2])
-        verified = "" if lic_range.verified_at_tags else " (not verified at upstream tags)"
+        verified = (
+            "" if lic_range.verified_for(facts.version) else " (not verified at upstream tags)"
+        )
         lines = [
             f"{engine.name} {f.version} is licensed {lic_range.license} "
             f"(releases {lic_range.versions}; evidence: {cite}){verified}."
@@ -600,7 +602,9 @@ class Evaluator:
             return False
         if w.pinned is not None and facts.pinned != w.pinned:
             return False
-        return w.verified_at_tags is None or facts.range.verified_at_tags == w.verified_at_tags
+        return w.verified_at_tags is None or (
+            facts.range.verified_for(facts.version) == w.verified_at_tags
+        )
 
 
 def _rank(o: Outcome, index: int) -> tuple[int, int, int, int, int]:

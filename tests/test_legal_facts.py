@@ -264,16 +264,20 @@ def test_redis_8_range_leads_with_the_corrected_801_license_file() -> None:
 
 
 def test_rows_read_from_a_fork_say_so_and_are_not_verified_upstream() -> None:
-    """A fork that rewrote its commits cannot tie a tag to upstream: a range whose every
-    item was read there is not verified at tags; a mirror of upstream's own commits can."""
+    """A fork that rewrote its commits cannot tie a tag to upstream: a release whose license
+    file was read only there is not verified at tags (a mirror holding upstream's own
+    commits can be: its rows name the upstream commit)."""
     for e in catalog().engines.values():
         for r in e.ranges:
+            for ev in r.evidence:
+                if ev.read_from is None or ev.commit or ev.tag is None:
+                    continue
+                v = Version(ev.tag.lstrip("v"))
+                if r.versions.contains(v):
+                    assert not r.verified_for(v), f"{e.id}: {ev.cite()} counted as verified"
             upstream = [ev for ev in r.evidence if ev.read_from is None or ev.commit]
             if r.verified_at_tags:
                 assert upstream, f"{e.id} {r.versions}: verified, but read only from a fork"
-            for ev in r.evidence:
-                if ev.note and ("mirror" in ev.note or "fork" in ev.note):
-                    assert ev.read_from or "mirror" in (e.verified_note or ""), ev.cite()
 
 
 @pytest.mark.parametrize(
@@ -282,7 +286,7 @@ def test_rows_read_from_a_fork_say_so_and_are_not_verified_upstream() -> None:
 )
 def test_valkey_releases_read_only_from_a_fork_are_reviewed(version: str, verified: bool) -> None:
     r = catalog().engines["valkey"].range_for(Version(version))
-    assert r is not None and r.verified_at_tags is verified
+    assert r is not None and r.verified_for(Version(version)) is verified
     f = run("valkey", version)
     assert ("review-unverified" in f.rules) is not verified
     assert f.verdict == (Verdict.ALLOW if verified else Verdict.REVIEW)
@@ -333,3 +337,12 @@ def test_keydb_is_a_drop_in_for_redis_6() -> None:
     assert keydb.covers("redis", Version("6.2.14"))
     assert not keydb.covers("redis", Version("7.0.0"))
     assert not keydb.covers("valkey", Version("6.2.0"))
+
+
+def test_a_valkey_line_across_the_verification_boundary_still_resolves() -> None:
+    """Verification is per release, not a license era: the 8.0 line (8.0.0-8.0.1 read
+    upstream, 8.0.2+ only in a fork) resolves to its newest release, which is reviewed."""
+    f = run("valkey", "8.0")
+    assert f.version == "8.0.9" and f.license == "BSD-3-Clause"
+    assert {"review-unpinned", "review-unverified"} <= set(f.rules)
+    assert any("not verified at upstream tags" in line for line in f.rationale)
