@@ -346,3 +346,18 @@ def test_a_valkey_line_across_the_verification_boundary_still_resolves() -> None
     assert f.version == "8.0.9" and f.license == "BSD-3-Clause"
     assert {"review-unpinned", "review-unverified"} <= set(f.rules)
     assert any("not verified at upstream tags" in line for line in f.rationale)
+
+
+def test_the_signoff_evidence_table_shows_commit_hash_and_permalink() -> None:
+    from policycheck.core import check
+    from policycheck.formats import markdown
+
+    report = check(["redis@8.2.1"], load_policy("default"), AS_OF)
+    text = markdown.FORMAT.render(report)
+    row = next(line for line in text.splitlines() if "| 8.0.1 (commit 63b87554f0a0) |" in line)
+    assert "SHA-256 4a0e416b9537688f30dfe69ddaceb2ca64d96b7df02a0a6760d376890ddc4e40." in row
+    assert "Read from keix/rain-call." in row
+    assert (
+        "https://github.com/redis/redis/blob/63b87554f0a0459692d44d06f62b0c10296c8a1f/LICENSE.txt"
+        in row
+    )

@@ -1086,13 +1086,25 @@ def _evidence(report: Report) -> Section:
 
 
 def _evidence_cells(e: dict[str, object]) -> tuple[str, str, str, str, str]:
-    ref = e.get("tag") or e.get("commit") or ""
+    ref = str(e.get("tag") or e.get("commit") or "")
+    if e.get("tag") and e.get("commit"):
+        ref += f" (commit {str(e['commit'])[:12]})"
+    # What a third party needs to re-check the item: where it was read, the file's hash
+    # at that tag or commit, and a link pinned to it.
+    note = str(e.get("note") or "")
+    shows = [note if not note or note.endswith(".") else note + "."] if note else []
+    if e.get("read_from"):
+        shows.append(f"Read from {e['read_from']}.")
+    if e.get("sha256"):
+        shows.append(f"SHA-256 {e['sha256']}.")
+    if e.get("permalink"):
+        shows.append(str(e["permalink"]))
     return (
         str(e.get("repo", "")),
-        str(ref),
+        ref,
         str(e.get("file", "")),
         str(e.get("date", "")),
-        str(e.get("note", "")),
+        " ".join(shows),
     )
 
 
