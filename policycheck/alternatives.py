@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
+from packaging.version import InvalidVersion, Version
+
 from policycheck.catalog import Engine, catalog
 from policycheck.evaluate import Evaluator
 from policycheck.model import Component, Finding
@@ -54,6 +56,11 @@ class Advisor:
             f = self.evaluator.evaluate(Component(engine.id, engine.newest_known.text))
             if f.verdict == Verdict.ALLOW:
                 out[engine.id] = f
+                continue
+            # The newest release may not pass where an older one does (its facts unverified).
+            passing = self._newest_passing_release(engine)
+            if passing is not None:
+                out[engine.id] = passing
         return out
 
     def suggest(self, finding: Finding) -> list[Suggestion]:
@@ -63,41 +70,69 @@ class Advisor:
             return []
         key = (engine.id, finding.version or "")
         if key not in self._cache:
-            self._cache[key] = self._same_engine(engine, finding) + self._same_protocol(engine)
+            self._cache[key] = self._same_engine(engine, finding) + self._same_protocol(
+                engine, finding
+            )
         return self._cache[key]
 
-    def _same_protocol(self, engine: Engine) -> list[Suggestion]:
+    def _same_protocol(self, engine: Engine, finding: Finding) -> list[Suggestion]:
         if engine.kind != "server":
             return []  # a server is no replacement for a module or a bundle of modules
-        out: list[Suggestion] = []
+        ranked: list[tuple[tuple[int, float, str], Suggestion]] = []
         for other_id, f in self._newest_passing.items():
             other = catalog().engines[other_id]
             if other_id == engine.id or other.protocol != engine.protocol:
                 continue
+            compat = other.compatibility
+            # Drop-ins first, then forks by how far they follow the engine (Valkey: Redis
+            # 7.2 before KeyDB: Redis 6.2), then engines that only speak the protocol.
             if engine.lineage and other.lineage == engine.lineage:
-                why = f"same {engine.lineage} lineage and protocol: a drop-in replacement"
+                if compat is None or compat.covers(engine.id, _version(finding)):
+                    why = f"same {engine.lineage} lineage and protocol: a drop-in replacement"
+                    if compat is not None:
+                        why += f" ({compat.summary})"
+                    rank: tuple[int, float, str] = (0, 0.0, other_id)
+                else:
+                    why = f"same {engine.lineage} lineage and protocol, but {compat.summary}"
+                    up_to = compat.up_to
+                    rank = (1, -(up_to.major * 1000 + up_to.minor), other_id)
             else:
                 why = f"speaks the same protocol ({engine.protocol}); check command compatibility"
-            out.append(
-                Suggestion(other_id, f.version or "", f.verdict, f.effective_license or "", why)
+                rank = (2, 0.0, other_id)
+            suggestion = Suggestion(
+                other_id, f.version or "", f.verdict, f.effective_license or "", why
             )
-        same_lineage_first = sorted(out, key=lambda s: ("drop-in" not in s.reason, s.engine))
-        return same_lineage_first
+            ranked.append((rank, suggestion))
+        return [s for _, s in sorted(ranked, key=lambda item: item[0])]
 
     def _same_engine(self, engine: Engine, finding: Finding) -> list[Suggestion]:
         """The newest release of the same engine that passes (may be the same line, pinned)."""
+        f = self._newest_passing_release(engine)
+        if f is None:
+            return []
+        return [
+            Suggestion(
+                engine.id,
+                f.version or "",
+                f.verdict,
+                f.effective_license or "",
+                f"the newest {engine.name} release that passes this policy",
+            )
+        ]
+
+    def _newest_passing_release(self, engine: Engine) -> Finding | None:
         for release, _ in reversed(engine.releases):
             if release.version.is_prerelease:
                 continue
             f = self.evaluator.evaluate(Component(engine.id, release.text))
             if f.verdict == Verdict.ALLOW:
-                return [
-                    Suggestion(
-                        engine.id,
-                        release.canonical,
-                        f.verdict,
-                        f.effective_license or "",
-                        f"the newest {engine.name} release that passes this policy",
-                    )
-                ]
-        return []
+                return f
+        return None
+
+
+def _version(finding: Finding) -> Version | None:
+    """The finding's release as a version, when it has one."""
+    try:
+        return Version(finding.version) if finding.version else None
+    except InvalidVersion:
+        return None

@@ -23,10 +23,18 @@ from policycheck.knowledge import Use, UseEffect, effects_from_data
 from policycheck.versions import Release, VersionRange
 from policycheck.yamlload import load_file
 
+#: owner/name of a GitHub repository (other hosts and package names get no permalink).
+_GITHUB_REPO = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
 
 @dataclass(frozen=True)
 class Evidence:
-    """Where a fact was read: repository, tag or commit, file, date."""
+    """Where a fact was read: repository, tag or commit, file, date.
+
+    ``sha256`` is the hash of the file as read at the tag or commit, so a third party can
+    check they read the same bytes; ``read_from`` names the fork or mirror the file was
+    read from when it was not the upstream repository itself.
+    """
 
     repo: str
     file: str
@@ -35,16 +43,77 @@ class Evidence:
     date: str | None = None
     url: str | None = None
     note: str | None = None
+    sha256: str | None = None
+    read_from: str | None = None
+    no_hash_reason: str | None = None
 
     def cite(self) -> str:
-        """``repo@tag:file (date)`` for rationales and reports."""
+        """``repo@tag:file (date)`` for rationales and reports; the commit beside the tag."""
         ref = self.tag or (self.commit[:12] if self.commit else None)
+        if self.tag and self.commit:
+            ref = f"{self.tag} ({self.commit[:12]})"
         text = f"{self.repo}@{ref}:{self.file}" if ref else f"{self.repo}:{self.file}"
         return f"{text} ({self.date})" if self.date else text
 
+    @property
+    def permalink(self) -> str | None:
+        """The file at its tag or commit on GitHub: a link that cannot move.
+
+        Pinned to the commit when known (a tag can be moved, a commit cannot), else to
+        the tag; None for other hosts, for issue threads and where neither is recorded.
+        """
+        ref = self.commit or self.tag
+        if ref is None or not _GITHUB_REPO.match(self.repo) or " " in self.file:
+            return None
+        return f"https://github.com/{self.repo}/blob/{ref}/{self.file}"
+
     def to_json(self) -> dict[str, Any]:
-        """Plain dict with only the keys that are set."""
-        return {k: v for k, v in self.__dict__.items() if v is not None}
+        """Plain dict with only the keys that are set, and the permalink where there is one."""
+        out = {k: v for k, v in self.__dict__.items() if v is not None}
+        if self.permalink is not None:
+            out["permalink"] = self.permalink
+        return out
+
+
+#: What contributors agree to when their code is accepted.
+CONTRIBUTOR_TERMS = ("cla", "dco", "none", "unknown")
+
+
+@dataclass(frozen=True)
+class ContributorTerms:
+    """The terms a project takes contributions under.
+
+    ``cla``: a contributor license agreement grants the steward rights beyond the
+    project's license (the mechanism that lets a single vendor relicense); ``dco``: a
+    sign-off that the contributor may submit the code, under the project's license;
+    ``none``: contributions come in under the project's license alone; ``unknown``: not read.
+    """
+
+    kind: str
+    name: str | None
+    evidence: tuple[Evidence, ...]
+    note: str | None = None
+
+    def __str__(self) -> str:
+        what = {
+            "cla": "contributor license agreement",
+            "dco": "sign-off, no CLA",
+            "none": "no agreement beyond the project license",
+            "unknown": "not verified",
+        }[self.kind]
+        text = f"{self.name} ({what})" if self.name else what
+        cites = "; ".join(e.cite() for e in self.evidence)
+        return f"{text} [{cites}]" if cites else text
+
+    def to_json(self) -> dict[str, Any]:
+        """``kind``, ``name``, a readable ``summary`` and the evidence items."""
+        out: dict[str, Any] = {"kind": self.kind, "summary": str(self)}
+        if self.name:
+            out["name"] = self.name
+        if self.note:
+            out["note"] = self.note
+        out["evidence"] = [e.to_json() for e in self.evidence]
+        return out
 
 
 @dataclass(frozen=True)
@@ -68,6 +137,13 @@ class Grant:
     evidence: Evidence
     restrictions: tuple[GrantRestriction, ...]
     effects: dict[Use, UseEffect]
+    url_at_release: str | None = None
+
+    def url_for(self, version: str | None) -> str:
+        """The grant's text at the release's own tag where the catalog knows how to link it."""
+        if version is None or self.url_at_release is None:
+            return self.url
+        return self.url_at_release.replace("{version}", version)
 
 
 @dataclass(frozen=True)
@@ -92,6 +168,18 @@ class LicenseRange:
     busl: Busl | None
     grant: Grant | None
     notes: tuple[str, ...]
+    unverified: VersionRange | None = None
+
+    def verified_for(self, version: Version | None) -> bool:
+        """Whether the release's license was read at an upstream tag (see ``unverified``).
+
+        A range may hold releases read only from a fork: they are not verified even where
+        the rest of the range is. Without a release (a line, a floating tag resolved to
+        none) only the range's own flag counts.
+        """
+        if not self.verified_at_tags:
+            return False
+        return self.unverified is None or version is None or not self.unverified.contains(version)
 
 
 @dataclass(frozen=True)
@@ -100,9 +188,25 @@ class Governance:
 
     steward: str
     model: str
-    cla: str | None
+    cla: ContributorTerms
     history: tuple[tuple[str, str, Evidence | None], ...]
     notes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Compatibility:
+    """How far an engine follows the engine it was forked from (KeyDB: Redis 6.2)."""
+
+    follows: str
+    up_to: Version
+    summary: str
+    evidence: tuple[Evidence, ...]
+
+    def covers(self, engine: str, version: Version | None) -> bool:
+        """Whether it carries the commands of ``engine`` at ``version`` (a drop-in there)."""
+        if engine != self.follows or version is None:
+            return False
+        return (version.major, version.minor) <= (self.up_to.major, self.up_to.minor)
 
 
 @dataclass(frozen=True)
@@ -280,6 +384,7 @@ class Engine:
     source_builds: SourceBuilds | None = None
     packages: Packages | None = None
     image_entries: tuple[ImageEntry, ...] = ()
+    compatibility: Compatibility | None = None
 
     def range_for(self, v: Version) -> LicenseRange | None:
         """The range holding ``v``; ranges must not overlap (checked at load)."""
@@ -351,6 +456,18 @@ def _evidence(d: dict[str, Any]) -> Evidence:
         date=d.get("date"),
         url=d.get("url"),
         note=d.get("note"),
+        sha256=d.get("sha256"),
+        read_from=d.get("read_from"),
+        no_hash_reason=d.get("no_hash_reason"),
+    )
+
+
+def _contributor_terms(d: dict[str, Any]) -> ContributorTerms:
+    return ContributorTerms(
+        kind=d["kind"],
+        name=d.get("name"),
+        evidence=tuple(_evidence(e) for e in d.get("evidence", [])),
+        note=d.get("note"),
     )
 
 
@@ -368,6 +485,7 @@ def _grant(key: str, d: dict[str, Any]) -> Grant:
             for r in d["restrictions"]
         ),
         effects=effects_from_data(d["effects"], d["url"]),
+        url_at_release=d.get("url_at_release"),
     )
 
 
@@ -410,6 +528,9 @@ def _engine(d: dict[str, Any], source: str) -> Engine:
                 busl,
                 grant,
                 tuple(r.get("notes", [])),
+                VersionRange.parse(r["unverified_releases"])
+                if "unverified_releases" in r
+                else None,
             )
         )
     releases = []
@@ -426,7 +547,7 @@ def _engine(d: dict[str, Any], source: str) -> Engine:
     governance = Governance(
         steward=g["steward"],
         model=g["model"],
-        cla=g.get("cla"),
+        cla=_contributor_terms(g["cla"]),
         history=tuple(
             (h["date"], h["event"], _evidence(h["evidence"]) if "evidence" in h else None)
             for h in g["history"]
@@ -469,9 +590,21 @@ def _engine(d: dict[str, Any], source: str) -> Engine:
         source_builds=_source_builds(d.get("source_builds"), source),
         packages=_packages(d.get("packages")),
         image_entries=entries,
+        compatibility=_compatibility(d.get("compatibility")),
     )
     _check_ranges(engine, source)
     return engine
+
+
+def _compatibility(d: dict[str, Any] | None) -> Compatibility | None:
+    if d is None:
+        return None
+    return Compatibility(
+        d["follows"],
+        Version(d["up_to"]),
+        d["summary"],
+        tuple(_evidence(e) for e in d["evidence"]),
+    )
 
 
 def _image_entries(d: dict[str, Any], source: str) -> tuple[ImageEntry, ...]:

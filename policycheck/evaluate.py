@@ -319,7 +319,9 @@ class Evaluator:
         f.evidence = [e.to_json() for e in lic_range.evidence]
         tree = expression.parse(lic_range.license)
         cite = "; ".join(e.cite() for e in lic_range.evidence[:2])
-        verified = "" if lic_range.verified_at_tags else " (not verified at upstream tags)"
+        verified = (
+            "" if lic_range.verified_for(facts.version) else " (not verified at upstream tags)"
+        )
         lines = [
             f"{engine.name} {f.version} is licensed {lic_range.license} "
             f"(releases {lic_range.versions}; evidence: {cite}){verified}."
@@ -365,6 +367,14 @@ class Evaluator:
             f.obligations = _dedupe(outcome.obligations)
             f.restrictions = _dedupe(outcome.restrictions)
             f.confirm = list(dict.fromkeys(outcome.confirm + self._duties(facts)))
+        if not lic_range.verified_for(facts.version):
+            # Provider-managed too: whoever runs it, the fact itself is unconfirmed.
+            f.confirm.insert(
+                0,
+                f"{engine.name} {f.version} is licensed {lic_range.license}: policycheck did "
+                "not read this at an upstream release tag, so check the license file at the "
+                "release's own tag before relying on it.",
+            )
         f.alternatives = outcome.alternatives
         for n in lic_range.notes:
             notes.append(n)
@@ -394,6 +404,7 @@ class Evaluator:
             if facts.version is not None and facts.build is None
             else None
         )
+        on = "on"
         if released is not None:
             anniversary = add_years(released, busl.anniversary_years)
             date = min(busl.change_date, anniversary)
@@ -402,6 +413,14 @@ class Evaluator:
                 f"{_ordinal(busl.anniversary_years)} anniversary of its release on {released} "
                 "(tag commit date)"
             )
+            if anniversary < busl.change_date:
+                # The license counts from first public distribution, which the catalog does
+                # not know: the tag commit date is the earliest it can be.
+                on = "on or after"
+                how += (
+                    "; the term runs from the release's first public distribution, which can "
+                    "be later than the tag commit, so the conversion can come later than this date"
+                )
         else:
             date = busl.change_date
             how = (
@@ -412,13 +431,13 @@ class Evaluator:
             converted = _replace_license(tree, "BUSL-1.1", busl.change_license)
             return (
                 converted,
-                f"This BUSL-1.1 release converted to {busl.change_license} on {date}, {how}; "
+                f"This BUSL-1.1 release converted to {busl.change_license} {on} {date}, {how}; "
                 f"as of {self.as_of} {busl.change_license} applies.",
                 None,
             )
         return (
             tree,
-            f"BUSL-1.1 (licensor {busl.licensor}); converts to {busl.change_license} on "
+            f"BUSL-1.1 (licensor {busl.licensor}); converts to {busl.change_license} {on} "
             f"{date}, {how}. Until then the BUSL terms apply.",
             {"date": date.isoformat(), "to": busl.change_license},
         )
@@ -515,18 +534,27 @@ class Evaluator:
 
     def _single(self, lic: Lic, facts: ReleaseFacts, grant_active: bool) -> Outcome:
         record = knowledge().get(lic.key)
+        # A recorded exception that takes rights away (the Commons Clause) states the
+        # effects of its base license with it attached: it stands in for the base record.
+        exception = knowledge().get(lic.exception) if lic.exception else None
+        recorded_exception = exception is not None and record is not None
+        if exception is not None and record is not None and exception.restricts(record.id):
+            record = exception
+        else:
+            recorded_exception = False
         out = Outcome(verdict=Verdict.ALLOW, chosen=lic, osi=bool(record and record.osi_approved))
         if record is None:
             out.unknown.append(lic.key)
         effects: list[UseEffect] = []
         if record is not None and not facts.provider:
             grant = facts.range.grant if grant_active else None
-            table = (
-                grant.effects
-                if grant is not None and grant.license == record.id
-                else record.effects
-            )
+            granted = grant is not None and grant.license == record.id
+            table = grant.effects if grant is not None and granted else record.effects
             effects = [table[u] for u in self.policy.uses]
+            if grant is not None and granted and facts.version is not None:
+                # Link the grant's text at the judged release's own tag.
+                url = grant.url_for(str(facts.version))
+                effects = [replace(ue, url=url) for ue in effects]
         declared = set(self.policy.uses)
         for ue in effects:
             condition = ue.confirm if ue.confirm and not declared & set(ue.confirm_unless) else None
@@ -556,7 +584,7 @@ class Evaluator:
             out.defaulted = True
         if record is None and out.verdict < Verdict.REVIEW:
             out.verdict = Verdict.REVIEW
-        if lic.exception and lic.exception.startswith("LicenseRef-"):
+        if lic.exception and lic.exception.startswith("LicenseRef-") and not recorded_exception:
             # SPDX-listed exceptions only add permissions; a LicenseRef one (e.g. the Commons
             # Clause) may take rights away, and we have no record of what it does.
             out.unknown.append(f"{lic.exception} (attached to {lic.key} with WITH)")
@@ -662,9 +690,16 @@ class Evaluator:
             and facts.engine.governance.model not in w.governance_models
         ):
             return False
+        if (
+            w.contributor_terms is not None
+            and facts.engine.governance.cla.kind not in w.contributor_terms
+        ):
+            return False
         if w.pinned is not None and facts.pinned != w.pinned:
             return False
-        return w.verified_at_tags is None or facts.range.verified_at_tags == w.verified_at_tags
+        return w.verified_at_tags is None or (
+            facts.range.verified_for(facts.version) == w.verified_at_tags
+        )
 
 
 def _rank(o: Outcome, index: int) -> tuple[int, int, int, int, int]:
@@ -783,7 +818,7 @@ def governance_json(engine: Engine) -> dict[str, object]:
     return {
         "steward": g.steward,
         "model": g.model,
-        "cla": g.cla,
+        "cla": g.cla.to_json(),
         "history": [
             {"date": d, "event": ev, "evidence": e.to_json() if e else None}
             for d, ev, e in g.history

@@ -90,11 +90,19 @@ class License:
     aliases: tuple[str, ...]
     effects: dict[Use, UseEffect]
     text_read: dict[str, str]
+    licensor_url: str | None = None
+    #: For an exception that takes rights away (used after WITH): the base licenses its
+    #: effects are recorded for. Its effects then stand for ``<base> WITH <exception>``.
+    exception_to: tuple[str, ...] = ()
+
+    def restricts(self, base: str) -> bool:
+        """Whether this record states the effects of ``base WITH`` this exception."""
+        return base in self.exception_to
 
 
 @dataclass(frozen=True)
 class Judgement:
-    """A judgement call behind a contestable reading (J1 ... J17)."""
+    """A judgement call behind a contestable reading (J1 ... J18)."""
 
     id: str
     title: str
@@ -157,6 +165,8 @@ def knowledge() -> Knowledge:
             aliases=tuple(d.get("aliases", [])),
             effects=effects_from_data(d["effects"], d["url"]),
             text_read=dict(d["text_read"]),
+            licensor_url=d.get("licensor_url"),
+            exception_to=tuple(d.get("exception_to", [])),
         )
         licenses[lic.id] = lic
         for name in (lic.id, *lic.aliases):

@@ -58,6 +58,7 @@ class Condition:
     engines: frozenset[str] | None = None
     versions: VersionRange | None = None
     governance_models: frozenset[str] | None = None
+    contributor_terms: frozenset[str] | None = None
     pinned: bool | None = None
     provider_managed: bool | None = None
     verified_at_tags: bool | None = None
@@ -297,6 +298,9 @@ class _Builder:
             versions=self.version_range((*base, "versions"), w.get("versions")),
             governance_models=frozenset(strs("governance_model"))
             if "governance_model" in w
+            else None,
+            contributor_terms=frozenset(strs("contributor_terms"))
+            if "contributor_terms" in w
             else None,
             pinned=w.get("pinned"),
             provider_managed=w.get("provider_managed"),

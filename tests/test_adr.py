@@ -414,7 +414,7 @@ def test_context_timeline_comes_from_the_catalog(seed: AdrResult) -> None:
         "LicenseRef-scancode-rsalv2 OR SSPL-1.0 OR AGPL-3.0-only",
     ]
     assert [r.current for r in t.ranges] == [False, False, True]
-    assert t.ranges[0].evidence == "redis/redis@7.2.4:COPYING (2024-01-09)"
+    assert t.ranges[0].evidence == "redis/redis@7.2.4 (d2c8a4b91e8c):COPYING (2024-01-09)"
     assert [e.date for e in t.events] == ["2024-03-20", "2025-05-01"]
 
 

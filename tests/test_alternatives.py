@@ -11,7 +11,7 @@ from policycheck.policy import load_policy, resolve_policy_path
 
 def test_denied_redis_gets_valkey_first_and_the_last_passing_redis() -> None:
     report = check(
-        ["redis@7.4.0", "valkey@8.1.1"],
+        ["redis@7.4.0", "valkey@8.0.1"],
         load_policy("managed-service-provider"),
         dt.date(2026, 11, 27),
     )
@@ -20,7 +20,9 @@ def test_denied_redis_gets_valkey_first_and_the_last_passing_redis() -> None:
     assert valkey.suggestions == []  # allowed: nothing to suggest
     engines = [s["engine"] for s in redis.suggestions]
     assert engines[0] == "redis" and redis.suggestions[0]["version"] == "7.2.14"
-    assert engines[1:3] == ["keydb", "valkey"]  # same lineage first
+    # same lineage first, the fork that follows Redis further first: Valkey (7.2), KeyDB (6.2)
+    assert engines[1:3] == ["valkey", "keydb"]
+    assert redis.suggestions[1]["version"] == "8.0.1"  # newest verified at upstream tags
     assert "dragonfly" not in engines  # BUSL grant bars managed service: it does not pass
     assert all(s["verdict"] == "allow" for s in redis.suggestions)
 

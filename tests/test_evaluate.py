@@ -95,7 +95,18 @@ def test_busl_conversion_uses_the_earlier_anniversary() -> None:
     # Change Date (2030-11-01), so it converts on the anniversary.
     f = run("dragonfly", "v1.40.1")
     assert f.converts == {"date": "2030-08-06", "to": "Apache-2.0"}
-    assert any("converts to Apache-2.0 on 2030-08-06" in line for line in f.rationale)
+    line = next(line for line in f.rationale if "converts to Apache-2.0" in line)
+    assert "converts to Apache-2.0 on or after 2030-08-06" in line
+    assert "first public distribution" in line and "tag commit" in line
+
+
+def test_busl_conversion_on_the_change_date_is_not_hedged() -> None:
+    # v1.20.0 was tagged 2024-07-08: its fourth anniversary (2028-07-08) precedes the
+    # Change Date (2028-09-01); v1.25.7 (2025-02-09) converts on the Change Date itself.
+    f = run("dragonfly", "v1.25.7")
+    line = next(line for line in f.rationale if "converts to Apache-2.0" in line)
+    assert "converts to Apache-2.0 on 2028-09-01" in line
+    assert "on or after" not in line
 
 
 def test_busl_conversion_either_side_of_the_date() -> None:
@@ -184,7 +195,8 @@ def test_every_bundled_policy_on_every_catalogued_release(policy: str, engine: s
 EXPECTED_DEFAULT = {
     ("redis", "7.2.4"): Verdict.ALLOW,
     ("redis", "7.4.0"): Verdict.REVIEW,
-    ("valkey", "8.1.1"): Verdict.ALLOW,
+    ("valkey", "8.0.1"): Verdict.ALLOW,
+    ("valkey", "8.1.1"): Verdict.REVIEW,  # read only from a fork: not verified at tags
     ("dragonfly", "v1.25.0"): Verdict.REVIEW,
     ("keydb", "v6.3.4"): Verdict.ALLOW,
     ("garnet", "v2.1.4"): Verdict.ALLOW,

@@ -63,7 +63,7 @@ def real_report() -> Report:
     findings = [
         evaluator.evaluate(Component("redis", "7.4.0", Location("k8s/cache.yaml", 20))),
         evaluator.evaluate(Component("foo", "1")),
-        evaluator.evaluate(Component("valkey", "8.1.1", Location("compose.yml", 4))),
+        evaluator.evaluate(Component("valkey", "8.0.1", Location("compose.yml", 4))),
     ]
     errors = [InputError("not valid YAML", "broken/values.yaml", 3)]
     return Report(policy, AS_OF, findings, errors)

@@ -150,8 +150,12 @@ def test_suggestions_and_waivers_are_shown(tmp_path: Path) -> None:
     assert "<h3>What to do instead</h3>" in summary
     assert (
         "<tr><td>4</td><td>Redis 7.4.0</td><td>review</td><td>Redis 7.2.14 (allow): the "
-        "newest Redis release that passes this policy<br>KeyDB 6.3.4 (allow): same redis "
-        "lineage and protocol: a drop-in replacement<br>" in summary
+        "newest Redis release that passes this policy<br>Valkey 8.0.1 (allow): same redis "
+        "lineage and protocol, but Redis 7.2 compatible" in summary
+    )
+    assert (
+        "KeyDB 6.3.4 (allow): same redis lineage and protocol, but Redis 6 compatible; "
+        "no Redis 7/8 commands" in summary
     )
     visible = parse(page).visible
     assert "Waiver W-REDIS-8 expired on 2026-10-31 (27 days before the report date)" in visible

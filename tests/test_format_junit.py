@@ -30,7 +30,7 @@ def report_for(fail_on: Verdict, policy: Policy = POLICY) -> Report:
         evaluator.evaluate(c)
         for c in (
             Component("redis", "7.4.0"),
-            Component("valkey", "8.1.1", Location("deploy/docker-compose.yml", 5)),
+            Component("valkey", "8.0.1", Location("deploy/docker-compose.yml", 5)),
             Component("redis", "8.2.1", Location("k8s\\redis.yaml", 12)),
         )
     ]
@@ -103,7 +103,7 @@ def test_failure_message_and_body() -> None:
 
 
 def test_allow_passes_with_rationale_in_system_out() -> None:
-    case = cases(parse(report_for(Verdict.REVIEW)))["valkey@8.1.1 (line 5)"]
+    case = cases(parse(report_for(Verdict.REVIEW)))["valkey@8.0.1 (line 5)"]
     assert case.find("failure") is None and case.find("error") is None
     out = case.find("system-out")
     assert out is not None and "Rule allow-permissive (allow)" in (out.text or "")

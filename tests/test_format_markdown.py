@@ -29,7 +29,7 @@ GOLDEN = Path(__file__).parent / "golden" / "signoff.md"
 CATALOG = "catalog (version), SHA-256 (sha256 of the bundled data)"
 TARGETS = (
     "redis@7.4.0",
-    "valkey@8.1.1",
+    "valkey@8.0.1",
     "dragonfly@v1.25.0",
     "redis@8.2.1",
     "redis@7.2",
@@ -291,7 +291,7 @@ def test_escape_round_trips_and_stays_on_one_line(text: str) -> None:
 
 
 def test_summary_says_what_to_do_instead_of_a_denied_component() -> None:
-    report = check(["redis@7.4.0", "valkey@8.1.1"], load_policy("managed-service-provider"), AS_OF)
+    report = check(["redis@7.4.0", "valkey@8.0.1"], load_policy("managed-service-provider"), AS_OF)
     redis = next(f for f in report.findings if f.engine == "redis")
     assert redis.verdict == Verdict.DENY and len(redis.suggestions) >= 3
     summary = section(FORMAT.render(report), "Summary")
@@ -299,13 +299,20 @@ def test_summary_says_what_to_do_instead_of_a_denied_component() -> None:
     expected = "<br>".join(
         escape(f"{name} {s['version']} (allow): {s['reason']}")
         for name, s in zip(
-            ["Redis", "KeyDB", "Valkey", "Garnet", "Apache Kvrocks"], redis.suggestions, strict=True
+            ["Redis", "Valkey", "KeyDB", "Garnet", "Apache Kvrocks"], redis.suggestions, strict=True
         )
     )
     assert f"| 1 | Redis 7.4.0 | deny | {expected} |" in summary
     assert "Redis 7.2.14 (allow): the newest Redis release that passes this policy<br>" in summary
-    assert "Valkey 9.1.0 (allow): same redis lineage and protocol: a drop-in replacement" in summary
-    assert "| 2 | Valkey 8.1.1 |" not in summary.split("### What to do instead")[1]
+    assert (
+        "Valkey 8.0.1 (allow): same redis lineage and protocol, but Redis 7.2 compatible" in summary
+    )
+    assert (
+        "KeyDB 6.3.4 (allow): same redis lineage and protocol, but Redis 6 compatible; no Redis 7/8 commands"
+        in summary
+    )
+    assert "drop-in" not in summary
+    assert "| 2 | Valkey 8.0.1 |" not in summary.split("### What to do instead")[1]
 
 
 def test_component_section_tables_every_suggestion_with_license_and_verdict() -> None:
@@ -320,10 +327,11 @@ def test_component_section_tables_every_suggestion_with_license_and_verdict() ->
         "License) | allow: passes this policy | The newest Redis release that passes this "
         "policy |"
     )
-    assert rows[3] == (
-        '| Valkey | 9.1.0 | BSD-3-Clause (BSD 3-Clause "New" or "Revised" License) | allow: '
-        "passes this policy | Same redis lineage and protocol: a drop-in replacement |"
+    assert rows[2].startswith(
+        '| Valkey | 8.0.1 | BSD-3-Clause (BSD 3-Clause "New" or "Revised" License) | allow: '
+        "passes this policy | Same redis lineage and protocol, but Redis 7.2 compatible"
     )
+    assert rows[3].startswith("| KeyDB | 6.3.4 |") and "no Redis 7/8 commands" in rows[3]
     # the suggestion's license is explained in the glossary like every other one
     assert "- MIT (MIT License): permissive open source" in FORMAT.render(report)
 
@@ -356,9 +364,9 @@ def test_unknown_engine_says_no_alternative_could_be_checked(default_policy: Pol
 
 
 def test_allowed_components_get_no_alternatives(default_policy: Policy) -> None:
-    text = FORMAT.render(check(["valkey@8.1.1"], default_policy, AS_OF))
+    text = FORMAT.render(check(["valkey@8.0.1"], default_policy, AS_OF))
     assert "Every component passes the policy; nothing needs replacing." in section(text, "Summary")
-    assert "### What to do instead" not in section(text, "1\\. Valkey 8.1.1")
+    assert "### What to do instead" not in section(text, "1\\. Valkey 8.0.1")
 
 
 def test_suggestion_text_is_escaped(default_policy: Policy) -> None:

@@ -51,7 +51,7 @@ def report(default_policy: Policy) -> Report:
         default_policy,
         Component("redis", "7.4.0"),
         Component("foo", "1"),
-        Component("valkey", "8.1.1", at("deploy/docker-compose.yml", 5, "image: valkey:8.1.1")),
+        Component("valkey", "8.0.1", at("deploy/docker-compose.yml", 5, "image: valkey:8.0.1")),
         Component("redis", "8.2.1", at("k8s/redis.yaml", 12, "image: redis:8.2.1")),
         Component("dragonfly", None, at("deploy/docker-compose.yml", 9), unresolved="no tag"),
     )
@@ -144,7 +144,7 @@ def test_results_point_at_their_rule(report: Report) -> None:
 def test_allow_is_excluded_by_default(report: Report) -> None:
     assert FORMAT.include_allow is False
     results = by_target(results_of(report))
-    assert "valkey@8.1.1" not in results
+    assert "valkey@8.0.1" not in results
     assert {r["level"] for r in results.values()} == {"warning"}
     assert len(results) == sum(1 for f in report.findings if f.verdict > Verdict.ALLOW)
 
@@ -154,7 +154,7 @@ def test_with_allow_includes_allow_as_note(report: Report) -> None:
     assert fmt.include_allow is True and fmt.name == "sarif"
     results = by_target(results_of(report, fmt))
     assert len(results) == len(report.findings)
-    valkey = results["valkey@8.1.1"]
+    valkey = results["valkey@8.0.1"]
     assert (valkey["level"], valkey["ruleId"]) == ("note", "allow-permissive")
 
 

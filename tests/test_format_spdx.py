@@ -28,7 +28,7 @@ from policycheck.formats.spdx_tv import FORMAT as SPDX_TV
 from policycheck.policy import load_policy
 from policycheck.report import Report
 
-TARGETS = ["redis@7.4.0", "valkey@8.1.1", "dragonfly@v1.25.0", "redis@8.2.1", "foo@1"]
+TARGETS = ["redis@7.4.0", "valkey@8.0.1", "dragonfly@v1.25.0", "redis@8.2.1", "foo@1"]
 AS_OF = dt.date(2026, 11, 27)
 
 
@@ -76,7 +76,7 @@ def test_one_package_per_finding_described_by_the_document(
         ("foo", "1"),
         ("redis", "7.4.0"),
         ("redis", "8.2.1"),
-        ("valkey", "8.1.1"),
+        ("valkey", "8.0.1"),
     ]
     described = {
         r.related_spdx_element_id
@@ -96,7 +96,7 @@ def test_licenses_declared_from_catalog_and_concluded_from_election(
     assert str(redis74.license_declared) == "LicenseRef-scancode-rsalv2 OR SSPL-1.0"
     assert str(redis74.license_concluded) == "LicenseRef-scancode-rsalv2"
     assert str(pkgs[("redis", "8.2.1")].license_concluded) == "AGPL-3.0-only"
-    assert str(pkgs[("valkey", "8.1.1")].license_declared) == "BSD-3-Clause"
+    assert str(pkgs[("valkey", "8.0.1")].license_declared) == "BSD-3-Clause"
     unknown = pkgs[("foo", "1")]
     assert unknown.license_declared == SpdxNoAssertion()
     assert unknown.license_concluded == SpdxNoAssertion()
@@ -110,7 +110,7 @@ def test_license_ref_is_declared_with_a_pointer_not_a_text(
     assert [i.license_id for i in infos] == ["LicenseRef-scancode-rsalv2"]
     assert (
         infos[0].extracted_text
-        == "See https://redis.io/legal/rsalv2-agreement/ (text not reproduced)"
+        == "See https://github.com/redis/redis/blob/7.4.0/LICENSE.txt (text not reproduced)"
     )
     assert infos[0].license_name
 
@@ -120,12 +120,12 @@ def test_verdict_travels_as_review_annotation(written: dict[str, Document], name
     doc = written[name]
     by_id = {p.spdx_id: p for p in doc.packages}
     notes = {(by_id[a.spdx_id].name, by_id[a.spdx_id].version): a for a in doc.annotations}
-    valkey = notes[("valkey", "8.1.1")]
+    valkey = notes[("valkey", "8.0.1")]
     assert valkey.annotation_type == AnnotationType.REVIEW
     assert valkey.annotator.name == f"policycheck-{__version__}"
     assert valkey.annotation_date == dt.datetime(2026, 11, 27, 0, 0)
     assert valkey.annotation_comment.startswith(
-        "verdict: allow; rules: allow-permissive; rationale: Valkey 8.1.1"
+        "verdict: allow; rules: allow-permissive; rationale: Valkey 8.0.1"
     )
     assert notes[("redis", "7.4.0")].annotation_comment.startswith(
         "verdict: review; rules: review-not-osi;"

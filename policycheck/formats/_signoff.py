@@ -1133,15 +1133,7 @@ def _evidence(report: Report) -> Section:
         (component_name(f), *_evidence_cells(e)) for f in report.findings for e in f.evidence
     )
     if rows:
-        header = (
-            "Component",
-            "Repository",
-            "Tag or commit",
-            "File",
-            "Date",
-            "What it shows",
-            "Permalink and SHA-256 of the file",
-        )
+        header = ("Component", "Repository", "Tag or commit", "File", "Date", "What it shows")
         blocks.append(Table(header, rows))
     else:
         blocks.append(Paragraph("No catalog evidence applies to these components."))
@@ -1149,24 +1141,26 @@ def _evidence(report: Report) -> Section:
     return Section("evidence", "Evidence", tuple(blocks))
 
 
-def _evidence_cells(e: dict[str, object]) -> tuple[str, str, str, str, str, str]:
-    tag, commit = e.get("tag"), e.get("commit")
-    ref = f"{tag} (commit {commit})" if tag and commit else str(tag or commit or "")
-    check = " ".join(
-        part
-        for part in (
-            str(e.get("permalink") or e.get("url") or ""),
-            f"SHA-256 {e['sha256']}" if e.get("sha256") else "",
-        )
-        if part
-    )
+def _evidence_cells(e: dict[str, object]) -> tuple[str, str, str, str, str]:
+    ref = str(e.get("tag") or e.get("commit") or "")
+    if e.get("tag") and e.get("commit"):
+        ref += f" (commit {str(e['commit'])[:12]})"
+    # What a third party needs to re-check the item: where it was read, the file's hash
+    # at that tag or commit, and a link pinned to it.
+    note = str(e.get("note") or "")
+    shows = [note if not note or note.endswith(".") else note + "."] if note else []
+    if e.get("read_from"):
+        shows.append(f"Read from {e['read_from']}.")
+    if e.get("sha256"):
+        shows.append(f"SHA-256 {e['sha256']}.")
+    if e.get("permalink"):
+        shows.append(str(e["permalink"]))
     return (
         str(e.get("repo", "")),
         ref,
         str(e.get("file", "")),
         str(e.get("date", "")),
-        str(e.get("note", "")),
-        check or "not recorded",
+        " ".join(shows),
     )
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from packaging.version import Version
 
-from policycheck.catalog import Busl, Engine, Evidence, Governance, LicenseRange
+from policycheck.catalog import Busl, ContributorTerms, Engine, Evidence, Governance, LicenseRange
 from policycheck.evaluate import Evaluator, ReleaseFacts
 from policycheck.identify.busl import BuslParameters, parse_busl
 from policycheck.identify.match import TITLE_CONFIDENCE, TextMatch, fingerprints, match_text
@@ -256,7 +256,9 @@ def _described_engine(
         lineage=None,
         repository="",
         aliases=(),
-        governance=Governance(licensor, "not-assessed", None, (), ()),
+        governance=Governance(
+            licensor, "not-assessed", ContributorTerms("unknown", None, ()), (), ()
+        ),
         images=(),
         derived_images=(),
         newest_known=Release("0", Version("0")),
