@@ -240,6 +240,7 @@ class ImageEntry:
     the engine's release line; the patch is the image's own) or ``image`` (the image's
     own version: the engine's is unknown). ``tag_prefix`` is text upstream writes before
     the version (KeyDB's ``x86_64_v6.3.4``); ``why`` says what a ``related`` image does.
+    ``discontinued`` says why an image gets no new tags: its floating tags name no release.
     """
 
     image: str
@@ -249,6 +250,7 @@ class ImageEntry:
     tag_prefix: re.Pattern[str] | None
     note: str | None
     evidence: tuple[Evidence, ...]
+    discontinued: str | None = None
 
 
 @dataclass(frozen=True)
@@ -501,6 +503,7 @@ def _image_entries(d: dict[str, Any], source: str) -> tuple[ImageEntry, ...]:
                     tag_prefix=prefix,
                     note=spec.get("note") or spec.get("why"),
                     evidence=tuple(_evidence(e) for e in spec.get("evidence", [])),
+                    discontinued=spec.get("discontinued"),
                 )
             )
     return tuple(entries)

@@ -21,6 +21,16 @@ ENGINE_WORDS: tuple[bytes, ...] = (
     b"elasticache",
     b"memorystore",
     b"loadmodule",
+    # HashiCorp's products and their forks
+    b"terraform",
+    b"opentofu",
+    b"vault",
+    b"openbao",
+    b"consul",
+    b"nomad",
+    b"packer",
+    b"boundary",
+    b"waypoint",
 )
 
 
