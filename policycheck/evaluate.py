@@ -233,6 +233,16 @@ class Evaluator:
                         f"(one matching {engine.build_suffix.pattern.pattern})"
                     )
                 return self._unresolved(base, engine, why)
+            if version.local is not None:
+                # "1.15.0+ent": a vendor's own build of a release (HashiCorp tags its
+                # Enterprise and Pro builds so), under terms the source release does not tell.
+                return self._unresolved(
+                    base,
+                    engine,
+                    f"{text!r} carries the build label '+{version.local}', which names a "
+                    "vendor build rather than an upstream release (HashiCorp's +ent and +pro "
+                    "builds are Enterprise editions under commercial terms)",
+                )
             lic_range = engine.range_for(version)
             base.version = release_text
             if engine.never_released(version):

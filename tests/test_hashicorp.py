@@ -282,3 +282,10 @@ def _write_allow_busl_policy(folder: Path) -> Path:
         "default: {verdict: allow, rationale: Test policy.}\n"
     )
     return path
+
+
+@pytest.mark.parametrize("version", ["1.15.0+ent", "0.8.0+pro", "1.6.5+ent.hsm"])
+def test_enterprise_builds_are_not_the_source_release(version: str) -> None:
+    f = run("nomad", version)
+    assert not f.resolved and f.verdict == Verdict.REVIEW
+    assert "+ent" in f.rationale[0] or "+pro" in f.rationale[0]
