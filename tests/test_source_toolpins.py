@@ -112,3 +112,39 @@ def test_required_version_in_json_syntax(tmp_path: Path) -> None:
     path.write_text(text)
     found = [(c.engine, c.version) for c in TERRAFORM.collect(path, text, "main.tf.json")]
     assert found == [("terraform", "1.6.0")]
+
+
+@pytest.mark.parametrize(
+    ("constraint", "bounds"),
+    [
+        ("~> 1.5", [(">=", "1.5"), ("<", "2")]),
+        ("~> 1.5.0", [(">=", "1.5.0"), ("<", "1.6")]),
+        (">= 1.0, < 2.0", [(">=", "1.0"), ("<", "2.0")]),
+        ("= 1.5.7", [("==", "1.5.7")]),
+        ("!= 1.6.0", [("!=", "1.6.0")]),
+        ("~> 1", None),
+        ("latest:^1.5", None),
+    ],
+)
+def test_constraint_bounds(constraint: str, bounds: list[tuple[str, str]] | None) -> None:
+    from packaging.version import Version
+
+    from policycheck.sources.toolpins import constraint_bounds
+
+    expected = None if bounds is None else [(op, Version(v)) for op, v in bounds]
+    assert constraint_bounds(constraint) == expected
+
+
+@pytest.mark.parametrize(
+    ("constraint", "says"),
+    [
+        (">= 1.3", "carry different licenses (BUSL-1.1 / MPL-2.0)"),
+        ("~> 1.5.0", "1.5.0 to 1.5.7, is MPL-2.0"),
+        (">= 1.6.0", "is BUSL-1.1"),
+        ("~> 1.11", "1.11.0 to"),
+        (">= 9.0", "admits no catalogued Terraform release"),
+    ],
+)
+def test_a_constraint_says_which_licenses_it_admits(constraint: str, says: str) -> None:
+    c = cli_component("terraform", constraint, HERE, "required_version")
+    assert c.version is None and c.unresolved is not None and says in c.unresolved

@@ -18,9 +18,12 @@ different licenses, so it is unresolved (fail closed) with the reason.
 
 from __future__ import annotations
 
+import operator
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+
+from packaging.version import Version
 
 from policycheck.model import Component, Location
 from policycheck.sources.interface import Source
@@ -46,6 +49,15 @@ TOOLS = {
 #: An exact Terraform version constraint: ``1.5.7``, ``= 1.5.7``, ``v1.5.7``.
 _EXACT = re.compile(r"^\s*=?\s*(v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?)\s*$")
 _FLOATING = {"latest", "stable"}
+_CONSTRAINT = re.compile(r"^(=|!=|>=|<=|>|<|~>)?\s*(v?\d+(?:\.\d+)*(?:-[0-9A-Za-z.]+)?)$")
+_OPS: dict[str, Callable[[Version, Version], bool]] = {
+    "==": operator.eq,
+    "!=": operator.ne,
+    ">=": operator.ge,
+    "<=": operator.le,
+    ">": operator.gt,
+    "<": operator.lt,
+}
 _SHOWN = 200
 
 
@@ -64,12 +76,65 @@ def cli_component(engine: str, value: str, location: Location, setting: str) -> 
     if any(op in text for op in "<>~!,^") or text.startswith("="):
         why = (
             f"{setting} {text!r} is a version constraint, not a version: it admits several "
-            "releases, which may carry different licenses (Terraform is MPL-2.0 before 1.6.0 "
-            "and BUSL-1.1 from 1.6.0); pin an exact version"
+            f"releases; {admitted_licenses(engine, text)}; pin an exact version"
         )
     else:
         why = f"{setting} {text!r} is not a version that can be read without the version manager"
     return Component(engine, None, location, unresolved=why, origin=ORIGIN)
+
+
+def constraint_bounds(text: str) -> list[tuple[str, Version]] | None:
+    """Terraform's constraint syntax as plain comparisons; None when a part is unreadable.
+
+    ``~> 1.5`` is ``>= 1.5, < 2.0`` and ``~> 1.5.0`` is ``>= 1.5.0, < 1.6.0`` (the
+    rightmost number may grow); ``= 1.5.7`` and a bare version are exact.
+    """
+    bounds: list[tuple[str, Version]] = []
+    for part in (p.strip() for p in text.split(",")):
+        m = _CONSTRAINT.match(part)
+        if m is None:
+            return None
+        op, number = m.group(1) or "=", m.group(2)
+        version = parse_version(number)
+        if version is None:
+            return None
+        if op != "~>":
+            bounds.append(("==" if op == "=" else op, version))
+            continue
+        release = version.release
+        if len(release) < 2:
+            return None
+        upper = (*release[:-2], release[-2] + 1)
+        bounds += [(">=", version), ("<", Version(".".join(map(str, upper))))]
+    return bounds
+
+
+def admitted_licenses(engine_id: str, text: str) -> str:
+    """What the catalog says of the releases a constraint admits, for the reason."""
+    from policycheck.catalog import catalog
+
+    engine = catalog().get(engine_id)
+    bounds = constraint_bounds(text)
+    if engine is None or bounds is None:
+        return "the releases it admits are unknown"
+    admitted = [
+        release
+        for release, _ in engine.releases
+        if not release.version.is_prerelease
+        and all(_OPS[op](release.version, bound) for op, bound in bounds)
+    ]
+    if not admitted:
+        return f"it admits no catalogued {engine.name} release"
+    licenses = sorted({r.license for rel in admitted if (r := engine.range_for(rel.version))})
+    span = (
+        f"{len(admitted)} catalogued releases, {admitted[0].canonical} to {admitted[-1].canonical}"
+    )
+    if len(licenses) == 1:
+        return (
+            f"every one of the {span}, is {licenses[0]}, and releases newer than the catalog "
+            "may be admitted too"
+        )
+    return f"the {span}, carry different licenses ({' / '.join(licenses)})"
 
 
 def tool_versions(text: str, display: str) -> Iterator[Component]:
