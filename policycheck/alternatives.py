@@ -18,6 +18,10 @@ from policycheck.evaluate import Evaluator
 from policycheck.model import Component, Finding
 from policycheck.policy import Verdict
 
+#: Kinds that run on their own (a server, or a command-line tool such as Terraform), so
+#: another engine of the same kind and protocol can replace them.
+STANDALONE = frozenset({"server", "tool"})
+
 
 @dataclass(frozen=True)
 class Suggestion:
@@ -51,7 +55,7 @@ class Advisor:
     def _newest_passing(self) -> dict[str, Finding]:
         out: dict[str, Finding] = {}
         for engine in sorted(catalog().engines.values(), key=lambda e: e.id):
-            if engine.kind != "server":
+            if engine.kind not in STANDALONE:
                 continue
             f = self.evaluator.evaluate(Component(engine.id, engine.newest_known.text))
             if f.verdict == Verdict.ALLOW:
@@ -76,7 +80,7 @@ class Advisor:
         return self._cache[key]
 
     def _same_protocol(self, engine: Engine, finding: Finding) -> list[Suggestion]:
-        if engine.kind != "server":
+        if engine.kind not in STANDALONE:
             return []  # a server is no replacement for a module or a bundle of modules
         ranked: list[tuple[tuple[int, float, str], Suggestion]] = []
         for other_id, f in self._newest_passing.items():

@@ -148,13 +148,27 @@ class Grant:
 
 @dataclass(frozen=True)
 class Busl:
-    """BUSL-1.1 parameters of a release range."""
+    """BUSL-1.1 parameters of a release range.
+
+    The Change Date is either fixed (``change_date``) or counted from each release's
+    publication (``change_after_years``, HashiCorp's "four years from the date the
+    Licensed Work is published"); a relative one needs the release date to convert.
+    """
 
     licensor: str
-    change_date: dt.date
+    change_date: dt.date | None
     change_license: str
     anniversary_years: int
     anniversary_wording: str | None
+    change_after_years: int | None = None
+    change_date_text: str | None = None
+
+    @property
+    def change_date_label(self) -> str:
+        """The Change Date as reports show it: the date, or the relative rule."""
+        if self.change_date is not None:
+            return self.change_date.isoformat()
+        return f"{self.change_after_years} years after each release is published"
 
 
 @dataclass(frozen=True)
@@ -349,6 +363,7 @@ class ImageEntry:
     the engine's release line; the patch is the image's own) or ``image`` (the image's
     own version: the engine's is unknown). ``tag_prefix`` is text upstream writes before
     the version (KeyDB's ``x86_64_v6.3.4``); ``why`` says what a ``related`` image does.
+    ``discontinued`` says why an image gets no new tags: its floating tags name no release.
     """
 
     image: str
@@ -358,6 +373,7 @@ class ImageEntry:
     tag_prefix: re.Pattern[str] | None
     note: str | None
     evidence: tuple[Evidence, ...]
+    discontinued: str | None = None
 
 
 @dataclass(frozen=True)
@@ -507,13 +523,22 @@ def _engine(d: dict[str, Any], source: str) -> Engine:
         busl = None
         if "busl" in r:
             b = r["busl"]
+            relative = b.get("change_date_relative") or {}
             busl = Busl(
                 b["licensor"],
-                dt.date.fromisoformat(b["change_date"]),
+                dt.date.fromisoformat(b["change_date"]) if "change_date" in b else None,
                 b["change_license"],
                 b["anniversary_years"],
                 b.get("anniversary_wording"),
+                relative.get("years"),
+                relative.get("text"),
             )
+            if (busl.change_date is None) == (busl.change_after_years is None):
+                raise DataError(
+                    f"range {r['versions']} needs exactly one of change_date and "
+                    "change_date_relative",
+                    source,
+                )
         grant = None
         if "grant" in r:
             if r["grant"] not in grants:
@@ -634,6 +659,7 @@ def _image_entries(d: dict[str, Any], source: str) -> tuple[ImageEntry, ...]:
                     tag_prefix=prefix,
                     note=spec.get("note") or spec.get("why"),
                     evidence=tuple(_evidence(e) for e in spec.get("evidence", [])),
+                    discontinued=spec.get("discontinued"),
                 )
             )
     return tuple(entries)

@@ -542,7 +542,7 @@ def engines(name: str | None) -> int:
     for r in engine.ranges:
         line = f"  {str(r.versions):24} {r.license}"
         if r.busl:
-            line += f"  (licensor {r.busl.licensor}; Change Date {r.busl.change_date} -> {r.busl.change_license}, or the {r.busl.anniversary_years}th anniversary of each release if earlier)"
+            line += f"  (licensor {r.busl.licensor}; Change Date {r.busl.change_date_label} -> {r.busl.change_license}, or the {r.busl.anniversary_years}th anniversary of each release if earlier)"
         if not r.verified_at_tags:
             line += "  [not verified at tags]"
         click.echo(line)

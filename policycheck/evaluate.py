@@ -248,6 +248,16 @@ class Evaluator:
                         f"(one matching {engine.build_suffix.pattern.pattern})"
                     )
                 return self._unresolved(base, engine, why)
+            if version.local is not None:
+                # "1.15.0+ent": a vendor's own build of a release (HashiCorp tags its
+                # Enterprise and Pro builds so), under terms the source release does not tell.
+                return self._unresolved(
+                    base,
+                    engine,
+                    f"{text!r} carries the build label '+{version.local}', which names a "
+                    "vendor build rather than an upstream release (HashiCorp's +ent and +pro "
+                    "builds are Enterprise editions under commercial terms)",
+                )
             lic_range = engine.range_for(version)
             base.version = release_text
             if engine.never_released(version):
@@ -267,6 +277,11 @@ class Evaluator:
                 f"No catalogued license range of {engine.name} covers version {text}; "
                 "policycheck will not guess its license (fail closed)."
             ]
+            if version is not None:
+                base.rationale += [
+                    rn.note + (f" ({rn.evidence.cite()})" if rn.evidence else "")
+                    for rn in engine.notes_for(version)
+                ]
             return base
         assumed = version > engine.newest_known.version
         assumed_because = failclosed.NEWER_THAN_KNOWN
@@ -327,11 +342,13 @@ class Evaluator:
             f"(releases {lic_range.versions}; evidence: {cite}){verified}."
         ]
         grant_active = lic_range.grant is not None
+        unknown_conversion = False
         if lic_range.busl is not None:
             tree, converted_line, converts = self._busl(tree, facts)
             lines.append(converted_line)
             f.converts = converts
             grant_active = grant_active and converts is not None
+            unknown_conversion = converts is not None and converts["date"] == "unknown"
         if c.declared_license:
             notes.append(f"The input declares the license {c.declared_license}.")
         f.effective_license = str(tree)
@@ -362,6 +379,12 @@ class Evaluator:
                 f"({self.policy.default_verdict}): {self.policy.default_rationale}"
             )
         f.verdict = outcome.verdict
+        if unknown_conversion and f.verdict < Verdict.REVIEW:
+            f.verdict = Verdict.REVIEW
+            lines.append(
+                "Raised to review: without the release date the conversion date of a relative "
+                "BUSL Change Date is unknown, so the license in force is not certain."
+            )
         f.rules = _rule_ids(outcome)
         if not facts.provider:
             f.obligations = _dedupe(outcome.obligations)
@@ -404,6 +427,8 @@ class Evaluator:
             if facts.version is not None and facts.build is None
             else None
         )
+        if busl.change_date is None:
+            return self._busl_relative(tree, facts, released)
         on = "on"
         if released is not None:
             anniversary = add_years(released, busl.anniversary_years)
@@ -427,19 +452,67 @@ class Evaluator:
                 f"its Change Date {busl.change_date} at the latest (the release date is not "
                 "catalogued, so an earlier anniversary cannot be computed)"
             )
+        return self._busl_at(tree, busl.licensor, busl.change_license, date, how, on)
+
+    def _busl_relative(
+        self, tree: Node, facts: ReleaseFacts, released: dt.date | None
+    ) -> tuple[Node, str, dict[str, str] | None]:
+        """A Change Date counted from publication converts each release on its own date.
+
+        Without the release date no conversion date can be computed: the BUSL terms are
+        taken to apply, and ``converts`` says the date is unknown (the finding is raised to
+        review by the caller).
+        """
+        busl = facts.range.busl
+        assert busl is not None and busl.change_after_years is not None
+        rule = busl.change_date_text or f"{busl.change_after_years} years after publication"
+        if released is None:
+            return (
+                tree,
+                f"BUSL-1.1 (licensor {busl.licensor}); its Change Date is relative ({rule}), "
+                f"and the date {facts.engine.name} {facts.version} was published is not "
+                "catalogued, so when it converts to "
+                f"{busl.change_license} cannot be computed: the BUSL terms are taken to apply "
+                "(fail closed).",
+                {"date": "unknown", "to": busl.change_license},
+            )
+        years = min(busl.change_after_years, busl.anniversary_years)
+        date = add_years(released, years)
+        how = (
+            f"{years} years after its release on {released} (tag commit date), from its "
+            f"relative Change Date ({rule})"
+            + (
+                f" and the {_ordinal(busl.anniversary_years)} anniversary cap of the BUSL terms"
+                if busl.anniversary_years <= busl.change_after_years
+                else ""
+            )
+            + "; publication can be later than the tag commit, so the conversion can come "
+            "later than this date"
+        )
+        return self._busl_at(tree, busl.licensor, busl.change_license, date, how, "on or after")
+
+    def _busl_at(
+        self,
+        tree: Node,
+        licensor: str,
+        change_license: str,
+        date: dt.date,
+        how: str,
+        on: str = "on",
+    ) -> tuple[Node, str, dict[str, str] | None]:
         if self.as_of >= date:
-            converted = _replace_license(tree, "BUSL-1.1", busl.change_license)
+            converted = _replace_license(tree, "BUSL-1.1", change_license)
             return (
                 converted,
-                f"This BUSL-1.1 release converted to {busl.change_license} {on} {date}, {how}; "
-                f"as of {self.as_of} {busl.change_license} applies.",
+                f"This BUSL-1.1 release converted to {change_license} {on} {date}, {how}; "
+                f"as of {self.as_of} {change_license} applies.",
                 None,
             )
         return (
             tree,
-            f"BUSL-1.1 (licensor {busl.licensor}); converts to {busl.change_license} {on} "
+            f"BUSL-1.1 (licensor {licensor}); converts to {change_license} {on} "
             f"{date}, {how}. Until then the BUSL terms apply.",
-            {"date": date.isoformat(), "to": busl.change_license},
+            {"date": date.isoformat(), "to": change_license},
         )
 
     def _election(self, facts: ReleaseFacts, tree: Node) -> Election | None:

@@ -144,6 +144,7 @@ class Identity:
     reason: str | None = None
     tag_prefix: re.Pattern[str] | None = None
     notes: tuple[str, ...] = ()
+    discontinued: str | None = None
 
 
 @dataclass(frozen=True)
@@ -352,7 +353,7 @@ def _catalogued(ref: ImageRef) -> Identity | None:
             f"{ref.name} is an image built on {name}; its {_tag_words(ref)} is the image's own "
             f"version, not the {name} release"
         )
-    return Identity(entry.engine, entry.tag, reason, entry.tag_prefix, notes)
+    return Identity(entry.engine, entry.tag, reason, entry.tag_prefix, notes, entry.discontinued)
 
 
 def _tag_words(ref: ImageRef) -> str:
@@ -506,6 +507,15 @@ def read_tag(
         if m is not None and m.end() < len(tag):
             text = tag[m.end() :]
     version, floating, why = version_from_tag(text, engine.build_suffix)
+    if found.discontinued and floating and why is None:
+        # A floating tag of an image that gets no new tags named some old release when it
+        # was last pushed; which one cannot be read from the tag (fail closed).
+        return (
+            None,
+            False,
+            f"image tag {tag or 'latest'!r} floats on a discontinued image: {found.discontinued}",
+            (),
+        )
     if found.tag != "line" or version is None or version == "latest":
         return version, floating, why, ()
     line = re.match(r"\d+(?:\.\d+)?", version)

@@ -232,6 +232,37 @@ def test_setup_actions_start_redis_with_their_default_or_given_version(tmp_path:
     assert any("defaults to latest" in note for note in found[-1].notes)
 
 
+def test_setup_actions_install_the_terraform_or_opentofu_cli(tmp_path: Path) -> None:
+    found = collect(
+        tmp_path,
+        ".github/workflows/plan.yml",
+        """
+        jobs:
+          plan:
+            steps:
+              - uses: hashicorp/setup-terraform@v3
+                with:
+                  terraform_version: 1.5.7
+              - uses: hashicorp/setup-terraform@v3
+              - uses: hashicorp/setup-terraform@v3
+                with:
+                  terraform_version: "<1.6.0"
+              - uses: opentofu/setup-opentofu@v1
+                with:
+                  tofu_version: 1.8.3
+        """,
+    )
+    assert [
+        (c.engine, c.version, c.floating, c.location.line if c.location else 0) for c in found
+    ] == [
+        ("terraform", "1.5.7", False, 4),
+        ("terraform", "latest", True, 7),
+        ("terraform", None, False, 8),
+        ("opentofu", "1.8.3", False, 11),
+    ]
+    assert found[2].unresolved is not None and "<1.6.0" in found[2].unresolved
+
+
 _VALUES = st.lists(st.from_regex(r"\A[0-9]{1,2}\.[0-9]{1,2}\Z"), min_size=1, max_size=5)
 
 

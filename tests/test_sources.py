@@ -15,6 +15,7 @@ KNOWN_ORDER = [
     ("dockerfile", "policycheck.sources.builds.dockerfile"),
     ("redis-conf", "policycheck.sources.redisconf"),
     ("terraform", "policycheck.sources.terraform.source"),
+    ("tool-pins", "policycheck.sources.toolpins"),
     ("helm", "policycheck.sources.helm.values"),
     ("helm-chart", "policycheck.sources.helm.dependencies"),
     ("kubernetes", "policycheck.sources.kubernetes"),

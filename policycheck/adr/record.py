@@ -367,7 +367,7 @@ def timeline(engine: Engine, f: Finding) -> Timeline:
         converts = None
         if r.busl is not None:
             converts = (
-                f"converts to {r.busl.change_license} on the earlier of {r.busl.change_date} "
+                f"converts to {r.busl.change_license} on the earlier of {r.busl.change_date_label} "
                 f"and each release's {_ordinal(r.busl.anniversary_years)} anniversary"
             )
         ranges.append(

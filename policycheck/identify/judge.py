@@ -211,7 +211,11 @@ def _busl_reading(
             f"BUSL conversion: the Change Date {busl.change_date} or {anniversary}, whichever "
             "comes first."
         )
-    converted = conversion is not None and as_of >= conversion.change_date
+    converted = (
+        conversion is not None
+        and conversion.change_date is not None
+        and as_of >= conversion.change_date
+    )
     if not busl.grant_is_none and not converted:
         lines.append(
             f"The text makes an Additional Use Grant ({busl.licensor or 'licensor not stated'}; "

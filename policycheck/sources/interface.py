@@ -38,6 +38,16 @@ ENGINE_WORDS: tuple[bytes, ...] = (
     b"airbyte",
     b"liquibase",
     b"emqx",
+    # HashiCorp's products and their forks
+    b"terraform",
+    b"opentofu",
+    b"vault",
+    b"openbao",
+    b"consul",
+    b"nomad",
+    b"packer",
+    b"boundary",
+    b"waypoint",
 )
 
 

@@ -60,6 +60,20 @@ SETUP_ACTIONS: dict[str, SetupAction] = {
         "latest",
         "shogo82148/actions-setup-redis action.yml: redis-version defaults to latest",
     ),
+    "hashicorp/setup-terraform": SetupAction(
+        "terraform",
+        "terraform_version",
+        "latest",
+        "hashicorp/setup-terraform action.yml (commit 8620a60, 2026-07-21): terraform_version "
+        "defaults to latest and may be a constraint starting with <",
+    ),
+    "opentofu/setup-opentofu": SetupAction(
+        "opentofu",
+        "tofu_version",
+        "latest",
+        "opentofu/setup-opentofu action.yml (commit cb2c66a, 2026-06-30): tofu_version "
+        "defaults to latest",
+    ),
 }
 
 

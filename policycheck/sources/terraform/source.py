@@ -44,6 +44,7 @@ from typing import Any
 from policycheck.errors import InputError
 from policycheck.model import Component, Location
 from policycheck.sources.interface import Source, mentions_engine
+from policycheck.sources.terraform.cli_version import required_versions
 from policycheck.sources.terraform.config import (
     Call,
     ConfigFile,
@@ -115,8 +116,9 @@ def _is_cache(kind: str) -> bool:
 
 def _may_matter(block: str) -> bool:
     """Whether a top-level block's text could declare a cache: a cache resource, or a
-    module call (which may lead to one)."""
-    return block.startswith("module") or is_cache_block(block, _is_cache)
+    module call (which may lead to one); or the ``terraform`` block, which may pin the
+    CLI version (``required_version``)."""
+    return block.startswith(("module", "terraform")) or is_cache_block(block, _is_cache)
 
 
 class TerraformSource(Source):
@@ -164,6 +166,7 @@ class TerraformSource(Source):
         file = _parse(path, text, display)
         doc = file.select(_may_matter)
         scope = Scope(scan.directory(path.parent))
+        yield from required_versions(doc, file, text, display)
         for declaration in declarations(doc, file, path, _is_cache):
             yield from scan.declared(declaration, scope, None, ())
 
