@@ -225,7 +225,7 @@ def test_denied_options_are_out_with_their_rules_before_any_weight() -> None:
     assert 'h1 -- "no: deny (deny-restricted-use, review-not-osi)" --> x1["Out: Redis 7.4.0"]' in md
     assert "Redis 7.4.0 is out (deny, rule deny-restricted-use:" in md
     assert (
-        "2. Valkey 8.1.1 (review: sign-off needed): no weight of one driver changes the winner."
+        "2. Valkey 8.1.1 (review: legal confirms 1 item): no weight of one driver changes the winner."
         in md
     )
 
