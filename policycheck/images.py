@@ -469,7 +469,11 @@ def version_from_tag(
         return "latest", True, None
     stamp = TIMESTAMP_RELEASE.match(tag)
     if stamp is not None and (stamp.end() == len(tag) or tag[stamp.end()] in "-_.+"):
-        return stamp.group(0), False, None  # MinIO: the release is its timestamp; a variant may follow
+        return (
+            stamp.group(0),
+            False,
+            None,
+        )  # MinIO: the release is its timestamp; a variant may follow
     m = _VERSION_TAG.match(tag)
     if not m:
         return None, False, f"image tag {tag!r} is not a version"

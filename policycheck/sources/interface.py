@@ -21,6 +21,16 @@ ENGINE_WORDS: tuple[bytes, ...] = (
     b"elasticache",
     b"memorystore",
     b"loadmodule",
+    b"elasticsearch",
+    b"kibana",
+    b"opensearch",
+    b"mongo",
+    b"grafana",
+    b"loki",
+    b"tempo",
+    b"mimir",
+    b"minio",
+    b"graylog",
 )
 
 
