@@ -390,3 +390,45 @@ def test_opensearch_is_suggested_for_elasticsearch_where_the_policy_lets_it_pass
     first = finding.suggestions[0]
     assert first["engine"] == "opensearch" and first["verdict"] == "allow"
     assert "drop-in" in first["reason"]
+
+
+# -- every source reads the new images ---------------------------------------------------------
+
+_EVERY_IMAGE = [
+    ("docker.elastic.co/elasticsearch/elasticsearch:8.15.0", "elasticsearch", "8.15.0"),
+    ("docker.elastic.co/kibana/kibana:8.15.0", "kibana", "8.15.0"),
+    ("opensearchproject/opensearch:2.11.0", "opensearch", "2.11.0"),
+    ("mongo:7.0.14-jammy", "mongodb", "7.0.14"),
+    ("grafana/grafana:11.3.0", "grafana", "11.3.0"),
+    ("grafana/loki:2.9.4", "loki", "2.9.4"),
+    ("grafana/tempo:2.4.1", "tempo", "2.4.1"),
+    ("grafana/mimir:2.10.0", "mimir", "2.10.0"),
+    ("quay.io/minio/minio:RELEASE.2024-01-16T16-07-38Z", "minio", "RELEASE.2024-01-16T16-07-38Z"),
+    ("graylog/graylog:4.0.0", "graylog", "4.0.0"),
+]
+
+
+def test_kubernetes_manifests_with_only_these_images_are_parsed(tmp_path: Path) -> None:
+    """The Kubernetes source's cheap test must know every engine word, or it misses them."""
+    for i, (image, _, _) in enumerate(_EVERY_IMAGE):
+        manifest = tmp_path / f"deploy-{i}.yaml"
+        manifest.write_text(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n"
+            "  template:\n    spec:\n      containers:\n        - name: app\n"
+            f"          image: {image}\n",
+            encoding="utf-8",
+        )
+    result = scan_paths([str(tmp_path)])
+    assert result.errors == []
+    found = sorted((c.engine, c.version) for c in result.components)
+    assert found == sorted((engine, version) for _, engine, version in _EVERY_IMAGE)
+
+
+@pytest.mark.parametrize(("image", "engine", "version"), _EVERY_IMAGE)
+def test_dockerfiles_built_on_these_images(
+    tmp_path: Path, image: str, engine: str, version: str
+) -> None:
+    (tmp_path / "Dockerfile").write_text(f"FROM {image} AS base\nRUN true\n", encoding="utf-8")
+    (component,) = scan_paths([str(tmp_path)]).components
+    assert (component.engine, component.version) == (engine, version)
+    assert component.location is not None and component.location.line == 1
