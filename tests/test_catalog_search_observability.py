@@ -432,3 +432,56 @@ def test_dockerfiles_built_on_these_images(
     (component,) = scan_paths([str(tmp_path)]).components
     assert (component.engine, component.version) == (engine, version)
     assert component.location is not None and component.location.line == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "engine", "version", "unresolved"),
+    [
+        (
+            'resource "aws_elasticsearch_domain" "d" {\n  domain_name = "d"\n}\n',
+            "elasticsearch",
+            "1.5",
+            None,
+        ),
+        (
+            'resource "aws_elasticsearch_domain" "d" {\n  elasticsearch_version = "OpenSearch_1.3"\n}\n',
+            "opensearch",
+            "1.3",
+            None,
+        ),
+        (
+            'resource "aws_opensearch_domain" "d" {\n  engine_version = "Elasticsearch_6.8"\n}\n',
+            "elasticsearch",
+            "6.8",
+            None,
+        ),
+        (
+            'resource "aws_opensearch_domain" "d" {\n  engine_version = "Solr_9.1"\n}\n',
+            "unknown",
+            None,
+            "unknown engine",
+        ),
+        (
+            'resource "aws_opensearch_domain" "d" {\n  engine_version = "7.10"\n}\n',
+            "unknown",
+            None,
+            "unknown engine",
+        ),
+        (
+            'resource "mongodbatlas_cluster" "c" {\n  name = "c"\n}\n',
+            "mongodb",
+            None,
+            "Atlas deploys its current default",
+        ),
+    ],
+)
+def test_search_domain_versions_name_their_engine(
+    tmp_path: Path, body: str, engine: str, version: str | None, unresolved: str | None
+) -> None:
+    (tmp_path / "main.tf").write_text(body, encoding="utf-8")
+    (component,) = scan_paths([str(tmp_path)]).components
+    assert (component.engine, component.version) == (engine, version)
+    if unresolved is None:
+        assert component.unresolved is None
+    else:
+        assert unresolved in (component.unresolved or "")
