@@ -485,3 +485,16 @@ def test_search_domain_versions_name_their_engine(
         assert component.unresolved is None
     else:
         assert unresolved in (component.unresolved or "")
+
+
+def test_engine_view_does_not_call_an_unverified_release_verified() -> None:
+    from click.testing import CliRunner
+
+    from policycheck.cli import cli
+
+    grafana = CliRunner().invoke(cli, ["engines", "grafana"])
+    assert grafana.exit_code == 0
+    assert "no release verified at its tag; newest known release 12.1.1" in grafana.output
+    assert "newest verified release" not in grafana.output
+    loki = CliRunner().invoke(cli, ["engines", "loki"])
+    assert "newest verified release v3.7.6" in loki.output
