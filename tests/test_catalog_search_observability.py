@@ -151,8 +151,8 @@ def test_elv1_record_is_read_per_use() -> None:
         Use.DISTRIBUTION: Effect.RESTRICTION,
         Use.MODIFICATION: Effect.RESTRICTION,
     }
-    assert record.effects[Use.SAAS].judgement == "J18"
-    assert "J18" in knowledge().judgements
+    assert record.effects[Use.SAAS].judgement == "J50"
+    assert "J50" in knowledge().judgements
     assert knowledge().get("ELv1") is record
 
 
@@ -317,7 +317,7 @@ def test_elastic_images_say_their_binary_license_differs() -> None:
         "docker.elastic.co/elasticsearch/elasticsearch:8.17.0", Location("compose.yaml", 1)
     )
     assert component is not None
-    assert any("Elastic-License-2.0" in note and "J19" in note for note in component.notes)
+    assert any("Elastic-License-2.0" in note and "J51" in note for note in component.notes)
 
 
 # -- Terraform: managed offerings ------------------------------------------------------------
