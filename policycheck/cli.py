@@ -526,9 +526,12 @@ def engines(name: str | None) -> int:
     if engine is None:
         raise InputError(f"unknown engine {name!r}", hint="run 'policycheck engines' for the list")
     g = engine.governance
-    click.echo(
-        f"{engine.name} ({engine.id}), {engine.repository}; newest verified release {engine.newest_known}"
+    newest = (
+        "newest verified release"
+        if any(r.verified_at_tags for r in engine.ranges)
+        else "no release verified at its tag; newest known release"
     )
+    click.echo(f"{engine.name} ({engine.id}), {engine.repository}; {newest} {engine.newest_known}")
     click.echo(f"governance: {g.model}, steward {g.steward}; CLA: {g.cla or 'not verified'}")
     for date, event, _ in g.history:
         click.echo(f"  {date}  {event}")

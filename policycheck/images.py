@@ -39,7 +39,7 @@ from policycheck.catalog import BuildSuffix, Engine, ImageEntry, catalog
 from policycheck.errors import DataError
 from policycheck.model import Component, Location
 from policycheck.registries import DeclaredImage, Mirror, Registries
-from policycheck.versions import parse_version
+from policycheck.versions import TIMESTAMP_RELEASE, parse_version
 
 _DOCKER_HUB = ("docker.io", "index.docker.io", "registry-1.docker.io")
 _HUB = "docker.io"
@@ -468,6 +468,13 @@ def version_from_tag(
     low = tag.lower()
     if low in _FLOATING:
         return "latest", True, None
+    stamp = TIMESTAMP_RELEASE.match(tag)
+    if stamp is not None and (stamp.end() == len(tag) or tag[stamp.end()] in "-_.+"):
+        return (
+            stamp.group(0),
+            False,
+            None,
+        )  # MinIO: the release is its timestamp; a variant may follow
     m = _VERSION_TAG.match(tag)
     if not m:
         return None, False, f"image tag {tag!r} is not a version"

@@ -2,6 +2,8 @@
 
 Engines tag releases in forms packaging's PEP 440 parser almost understands:
 ``v1.25.0``, ``7.4-rc1``, ``8.0-m01`` (a milestone), ``1.6.0-alpha20230816``.
+MinIO names each release by its UTC build time (``RELEASE.2021-05-11T23-27-41Z``); that
+reads as the six-part number ``2021.5.11.23.27.41``, so releases still sort by time.
 We normalise those and compare with ``packaging.version.Version`` so that
 ``2.10.1 > 2.1.0`` and ``8.0-rc1 < 8.0.0``. Ranges are compared by hand rather than
 with ``SpecifierSet``, whose pre-release rules (``<8.0.0`` excludes ``8.0rc1``) are
@@ -18,11 +20,18 @@ from packaging.version import InvalidVersion, Version
 
 _MILESTONE = re.compile(r"[-.]?m(\d+)")
 _INTERNAL = re.compile(r"-int\d*$")
+#: A release named by its timestamp, as MinIO tags them.
+TIMESTAMP_RELEASE = re.compile(
+    r"RELEASE\.(\d{4})-(\d{2})-(\d{2})T(\d{2})-(\d{2})-(\d{2})Z", re.IGNORECASE
+)
 _OPS = ("==", ">=", "<=", "!=", ">", "<")
 
 
 def parse_version(text: str) -> Version | None:
     """Parse an engine release version; None when it is not a version at all."""
+    stamp = TIMESTAMP_RELEASE.fullmatch(text.strip())
+    if stamp is not None:
+        return Version(".".join(str(int(part)) for part in stamp.groups()))
     raw = text.strip().lower()
     if raw.startswith("v"):
         raw = raw[1:]

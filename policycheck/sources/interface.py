@@ -48,6 +48,16 @@ ENGINE_WORDS: tuple[bytes, ...] = (
     b"packer",
     b"boundary",
     b"waypoint",
+    b"elasticsearch",
+    b"kibana",
+    b"opensearch",
+    b"mongo",
+    b"grafana",
+    b"loki",
+    b"tempo",
+    b"mimir",
+    b"minio",
+    b"graylog",
 )
 
 

@@ -40,15 +40,17 @@ from policycheck.sources.helm.values import (
     iter_image_spots,
     spot_in_values,
 )
-from policycheck.sources.interface import Source, mentions_engine
+from policycheck.sources.interface import ENGINE_WORDS, Source, mentions_engine
 from policycheck.yamlload import Located, PathKey, iter_documents
 
 #: Where an engine must be named for a manifest to be worth parsing: an ``image:``
-#: value (or one YAML could fill from elsewhere: empty, an alias, a block scalar, a
-#: template), or an operator resource's ``kind:``. Matched on lower-cased bytes.
+#: value naming one of the walker's engine words (or one YAML could fill from elsewhere:
+#: empty, an alias, a block scalar, a template), or an operator resource's ``kind:``.
+#: Matched on lower-cased bytes.
 _WORTH_PARSING = re.compile(
-    rb"""image["']?[ \t]*:[ \t]*(?:$|[*&!|>]|[^\n]*(?:redis|valkey|dragonfly|keydb|garnet|"""
-    rb"""kvrocks|memcache|\{\{))|kind["']?[ \t]*:[^\n]*(?:redis|valkey|dragonfly|keydb)""",
+    rb"""image["']?[ \t]*:[ \t]*(?:$|[*&!|>]|[^\n]*(?:"""
+    + b"|".join(re.escape(word) for word in ENGINE_WORDS)
+    + rb"""|\{\{))|kind["']?[ \t]*:[^\n]*(?:redis|valkey|dragonfly|keydb)""",
     re.MULTILINE,
 )
 _HEAD_API_VERSION = re.compile(rb"""(?m)^[ \t-]*["']?apiVersion["']?[ \t]*:""")

@@ -1,4 +1,4 @@
-"""What licenses/terraform.yaml says about managed-cache resources and public modules.
+"""What licenses/terraform.yaml says about managed-service resources and public modules.
 
 The file is data with its evidence (see its header and the schema); this module loads
 it once and answers the two questions that depend on versions: which release of a
@@ -9,7 +9,7 @@ default holds for the provider versions a configuration allows.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -119,6 +119,12 @@ class EngineRule:
     default: str | None
     unset: str
     evidence: dict[str, Any] | None
+    #: Engines named by the version value's prefix (``OpenSearch_2.11``), and the one a
+    #: value without a prefix names (``7.10`` in aws_elasticsearch_domain).
+    prefixes: dict[str, str] = field(default_factory=dict)
+    bare: str | None = None
+    #: Set for a service that is compatible with an engine but is not it (DocumentDB).
+    imitates: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -151,6 +157,8 @@ class ResourceFacts:
     engine: EngineRule
     version: VersionRule
     joins: tuple[Join, ...]
+    #: What the service runs, where that differs from the engine's own distribution.
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -215,6 +223,9 @@ def _resource(kind: str, data: dict[str, Any]) -> ResourceFacts:
             default=engine.get("default"),
             unset=engine.get("unset", "engine is not set"),
             evidence=engine.get("evidence"),
+            prefixes={k.lower(): v for k, v in engine.get("prefixes", {}).items()},
+            bare=engine.get("bare"),
+            imitates=engine.get("imitates"),
         ),
         version=VersionRule(
             attribute=version.get("attribute"),
@@ -228,6 +239,7 @@ def _resource(kind: str, data: dict[str, Any]) -> ResourceFacts:
             Join(j["attribute"], bool(j.get("member", False)), j["means"])
             for j in data.get("joins", [])
         ),
+        note=data.get("note"),
     )
 
 

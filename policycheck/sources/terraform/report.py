@@ -37,7 +37,10 @@ from policycheck.sources.terraform.facts import (
 ORIGIN = "terraform"
 #: The engine of a finding whose engine cannot be known: never a guessed "redis".
 UNKNOWN_ENGINE = "unknown"
-ENGINES = ("redis", "valkey", "memcached")
+ENGINES = ("redis", "valkey", "memcached", "elasticsearch", "opensearch", "mongodb", "grafana")
+_AWS_SEARCH_VERSION = re.compile(
+    r"^(?:(?:OpenSearch|Elasticsearch)_)?(?P<version>\d+(?:\.\d+)*)$", re.IGNORECASE
+)
 _GCP_VERSION = re.compile(r"^(?:REDIS|VALKEY|MEMCACHE)_(\d+)_(\d+|X)(?:_(\d+))?$", re.IGNORECASE)
 
 
@@ -146,6 +149,20 @@ def component(
     """The finding for one cache: engine and version resolved, or the reason why not."""
     notes = list(notes)
     provider = resource.provider or None
+    if resource.note:
+        notes.append(resource.note)
+    imitated = resource.engine.imitates
+    if imitated is not None:
+        # compatible with an engine, but not it: never given that engine's license
+        return Component(
+            imitated["service"],
+            None,
+            location,
+            provider=provider,
+            origin=ORIGIN,
+            disabled=disabled,
+            notes=(f"{where}: {imitated['why']}", *notes),
+        )
 
     def unresolved(engine: str, why: str) -> Component:
         return Component(
@@ -173,6 +190,8 @@ def component(
         )
     elif engine_result.via:
         notes.append(f"{engine_value.name}: {'; '.join(engine_result.via)}")
+    if isinstance(value, str) and resource.engine.prefixes:
+        value = engine_of_prefixed(value, resource.engine) or value
     if not isinstance(value, str) or value.strip().lower() not in ENGINES:
         return unresolved(UNKNOWN_ENGINE, engine_value.why(f"unknown engine {show(value)}"))
     engine = value.strip().lower()
@@ -219,10 +238,22 @@ def component(
     )
 
 
+def engine_of_prefixed(value: str, rule: EngineRule) -> str | None:
+    """The engine a prefixed version names: ``OpenSearch_2.11`` -> opensearch; a value
+    without a prefix (``7.10``) names the rule's ``bare`` engine; None when unknown."""
+    prefix, sep, _ = value.strip().partition("_")
+    if not sep:
+        return rule.bare if _AWS_SEARCH_VERSION.match(value.strip()) else None
+    return rule.prefixes.get(prefix.lower())
+
+
 def normalise(text: str, format: str) -> str:
     """A version as the catalog reads it: ``6.x`` -> ``6``; ``REDIS_7_2`` -> ``7.2``;
-    ``MEMCACHE_1_6_15`` -> ``1.6.15``."""
+    ``MEMCACHE_1_6_15`` -> ``1.6.15``; ``OpenSearch_2.11`` -> ``2.11``."""
     text = text.strip()
+    if format == "aws-opensearch":
+        m = _AWS_SEARCH_VERSION.match(text)
+        return m.group("version") if m else text
     if format == "gcp":
         m = _GCP_VERSION.match(text)
         if m:

@@ -91,9 +91,10 @@ from policycheck.sources.terraform.report import (
 #: Module calls followed into one another before giving up.
 MAX_MODULE_DEPTH = 16
 _SUFFIXES = (".tf", ".tfvars", ".tf.json", ".tfvars.json")
-#: Words that make a file worth parsing besides the engine names: MemoryDB, and
+#: Words that make a file worth parsing besides the engine names: MemoryDB, DocumentDB,
+#: Elastic Cloud deployments, and
 #: module calls whose folder may declare a cache.
-_TERRAFORM_WORDS = (b"memorydb", b"memory-db")
+_TERRAFORM_WORDS = (b"memorydb", b"memory-db", b"docdb", b"ec_deployment")
 _LOCAL_SOURCE = re.compile(rb"""source"?\s*[=:]\s*"\.\.?[/\\"]""")
 _FAMILY = re.compile(r"^(redis|valkey|memcached)\d", re.IGNORECASE)
 _ENGINE_WORD = re.compile(r"valkey|memcache|redis", re.IGNORECASE)
