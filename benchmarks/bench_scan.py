@@ -570,13 +570,27 @@ def profile(tree: Path, work: Path) -> str:
     return out.getvalue()
 
 
+ROOT = Path(__file__).resolve().parent.parent
+
+
 def compile_installed() -> None:
-    """Byte-compile policycheck as ``pip install`` does, so the runs measure the tool as
-    users run it, not the compilation of its sources (an editable install run with
-    PYTHONDONTWRITEBYTECODE would recompile every module on every run)."""
+    """Make the measured commands run this checkout's policycheck, byte-compiled as
+    ``pip install`` leaves it, so the runs measure the tool as users run it, not the
+    compilation of its sources (with PYTHONDONTWRITEBYTECODE set, an uncompiled
+    checkout would recompile every module on every run).
+
+    The checkout goes first on the children's PYTHONPATH: an interpreter whose
+    environment has policycheck installed from elsewhere would otherwise measure that
+    copy. Without a checkout next to this script, the installed package is measured.
+    """
     import compileall
     import importlib.util
 
+    if (ROOT / "policycheck" / "__init__.py").is_file():
+        paths = [str(ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+        os.environ["PYTHONPATH"] = os.pathsep.join(paths)
+        compileall.compile_dir(ROOT / "policycheck", quiet=2)
+        return
     spec = importlib.util.find_spec("policycheck")
     if spec is not None and spec.submodule_search_locations:
         for location in spec.submodule_search_locations:
