@@ -59,8 +59,11 @@ HEAD_BYTES = 4096
 MAX_HEAD_BYTES = 1 << 20
 #: Fewer candidate files than this are scanned in this process: workers cost more.
 PARALLEL_MIN_FILES = 1000
-#: Files handed to a worker at a time: large enough to amortise the hand-over.
-CHUNK_FILES = 200
+#: Files handed to a worker at a time: large enough to amortise the hand-over (about a
+#: millisecond), small enough that the last chunks, taken while the other worker is
+#: idle, are short: a chunk of a chart collection's templates or an operator's CRDs
+#: can take seconds at 200 files.
+CHUNK_FILES = 64
 MAX_PROCESSES = 8
 #: Files larger than this are not parsed (``--max-file-size``): every parser is linear,
 #: but a file of this size is more likely generated data than infrastructure. Large

@@ -191,16 +191,17 @@ def test_large_tree_streams_to_workers_with_the_same_result(
 
 
 def test_jobs_option_gives_the_same_report_bytes(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from policycheck.cli import main
 
     args = ["check", str(FIXTURES), "--format", "json", "--as-of", "2026-11-27"]
     outputs = []
-    for jobs in ("1", "2"):
+    for jobs, chunk in (("1", 64), ("2", 64), ("2", 1), ("3", 5)):
+        monkeypatch.setattr(walk, "CHUNK_FILES", chunk)
         code = main([*args, "--jobs", jobs])
         outputs.append((code, capsys.readouterr().out))
-    assert outputs[0] == outputs[1]
+    assert all(output == outputs[0] for output in outputs)
     assert '"findings"' in outputs[0][1]
     assert main([*args, "--jobs", "0"]) == 2
     assert "--jobs" in capsys.readouterr().err

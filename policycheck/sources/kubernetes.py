@@ -380,12 +380,16 @@ def scan_template_lines(path: Path, text: str, display: str) -> Iterator[Compone
     """
     kind: str | None = None
     for number, line in enumerate(_blank_template_comments(text).splitlines(), start=1):
-        if _DOC_SEPARATOR.match(line):
+        # Plain string tests first: each pattern needs its literal, and most lines of
+        # a template have none of them.
+        if line.startswith("---") and _DOC_SEPARATOR.match(line):
             kind = None
             continue
-        kind_match = _KIND_LINE.match(line)
+        kind_match = _KIND_LINE.match(line) if line.startswith("kind") else None
         if kind_match:
             kind = kind_match.group("kind")
+            continue
+        if "image" not in line:
             continue
         image_match = _IMAGE_LINE.match(line)
         if kind in _DATA_KINDS or image_match is None:
