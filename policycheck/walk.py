@@ -14,12 +14,9 @@ import fnmatch
 import gc
 import hashlib
 import itertools
-import multiprocessing
 import os
 import signal
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -477,6 +474,8 @@ def _candidates(targets: Iterable[str], options: ScanOptions, walked: ScanResult
 def _processes(jobs: int | None) -> int:
     if jobs is not None:
         return max(1, jobs)
+    import multiprocessing  # here, not at the top: a small check never starts a worker
+
     if "fork" not in multiprocessing.get_all_start_methods():
         return 1
     try:
@@ -509,6 +508,10 @@ def _scan_all(work: Iterator[Work], processes: int, max_bytes: int) -> Iterator[
     if processes <= 1:
         yield _scan_chunk(list(work), max_bytes)
         return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     context = multiprocessing.get_context("fork")
     gc.freeze()  # see _worker_setup
     try:
