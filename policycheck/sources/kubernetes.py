@@ -45,11 +45,17 @@ from policycheck.yamlload import Located, PathKey, iter_documents
 
 #: Where an engine must be named for a manifest to be worth parsing: an ``image:``
 #: value (or one YAML could fill from elsewhere: empty, an alias, a block scalar, a
-#: template), or an operator resource's ``kind:``. Matched on lower-cased bytes.
-_WORTH_PARSING = re.compile(
-    rb"""image["']?[ \t]*:[ \t]*(?:$|[*&!|>]|[^\n]*(?:redis|valkey|dragonfly|keydb|garnet|"""
-    rb"""kvrocks|memcache|\{\{))|kind["']?[ \t]*:[^\n]*(?:redis|valkey|dragonfly|keydb)""",
-    re.MULTILINE,
+#: template), or an operator resource's ``kind:``. Matched on lower-cased bytes, as
+#: two patterns: each starts with a literal, which Python's regular expressions find
+#: at memory speed; one pattern of the two alternatives tries every position, 30
+#: times slower on a chart collection's templates.
+_WORTH_PARSING = (
+    re.compile(
+        rb"""image["']?[ \t]*:[ \t]*(?:$|[*&!|>]|[^\n]*(?:redis|valkey|dragonfly|keydb|garnet|"""
+        rb"""kvrocks|memcache|\{\{))""",
+        re.MULTILINE,
+    ),
+    re.compile(rb"""kind["']?[ \t]*:[^\n]*(?:redis|valkey|dragonfly|keydb)"""),
 )
 _HEAD_API_VERSION = re.compile(rb"""(?m)^[ \t-]*["']?apiVersion["']?[ \t]*:""")
 _HEAD_KIND = re.compile(rb"""(?m)^[ \t-]*["']?kind["']?[ \t]*:""")
@@ -446,8 +452,9 @@ class KubernetesSource(Source):
         """
         if not mentions_engine(lowered) and b"{{" not in lowered:
             return False
-        if _WORTH_PARSING.search(lowered) is not None:
-            return True
+        for pattern in _WORTH_PARSING:  # noqa: SIM110 - a loop, not any(): no generator
+            if pattern.search(lowered) is not None:
+                return True
         # An in-house image the policy declares names no engine: its name is the word.
         return any(word in lowered for word in images.DECLARED_WORDS)
 
