@@ -171,6 +171,8 @@ def test_a_document_that_cannot_deploy_is_not_checked_for_syntax() -> None:
     [
         ("kind: CustomResourceDefinition\n", False),
         ("kind: ConfigMap # data\n", False),
+        ("kind: ConfigMap\r\n", False),
+        ("kind: Deployment#x\n", True),  # one plain scalar: composing tells
         ("'kind': 'Service'\n", False),
         ("kind: Deployment\n", True),
         ("kind: RedisFailover\n", True),

@@ -70,7 +70,9 @@ _NOT_SPLITTABLE_LINE = re.compile(r"\n" + _NOT_SPLITTABLE.pattern)
 #: A top-level ``kind:`` key (column 0 of a block mapping), and its value as one word.
 _TOP_KIND = re.compile(r"""["']?kind["']?[ \t]*:([^\n]*)""")
 _TOP_KIND_LINE = re.compile(r"\n" + _TOP_KIND.pattern)
-_KIND_WORD = re.compile(r"""[ \t]*(["']?)(?P<kind>[A-Za-z][A-Za-z0-9]*)\1[ \t\r]*(?:#.*)?""")
+#: A kind written as one word, quoted or not, before an optional comment (``#`` after
+#: a blank; ``Service#x`` is one plain scalar).
+_KIND_WORD = re.compile(r"""[ \t]*(["']?)(?P<kind>[A-Za-z][A-Za-z0-9]*)\1(?:[ \t]+#.*|[ \t]*)\r?""")
 
 #: Where each workload kind keeps its Pod spec.
 POD_SPEC_PATHS: dict[str, PathKey] = {
