@@ -276,3 +276,29 @@ def streams(draw: st.DrawFn) -> str:
 @given(streams())
 def test_cut_streams_find_the_components_of_the_whole_compose(text: str) -> None:
     assert collected(text) == oracle(text)
+
+
+FRAGMENTS = st.sampled_from(
+    [
+        b"image: redis:7.2.4\n",
+        b"image:\n",
+        b"image: nginx\n",
+        b"image: {{ .values.image }}\n",
+        b"kind: redisfailover\n",
+        b"kind: deployment\n",
+        b"env: redis_host\n",
+        b"{{ if }}\n",
+        b"valkey\n",
+        b"x: 1\n",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(FRAGMENTS, max_size=6).map(b"".join))
+def test_worth_parsing_asks_the_patterns_first_with_the_same_answer(lowered: bytes) -> None:
+    from policycheck.sources.interface import mentions_engine
+
+    named = any(p.search(lowered) for p in kubernetes._WORTH_PARSING)
+    expected = (mentions_engine(lowered) or b"{{" in lowered) and named
+    assert SOURCE.worth_parsing(lowered) is expected

@@ -450,15 +450,17 @@ class KubernetesSource(Source):
         or a templated image, which the chart's values.yaml may tie to an engine.
 
         Application manifests often say ``REDIS_HOST``; parsing them finds nothing.
-        The substring tests decide most files before the regular expression runs.
+        The two patterns, each searched from its literal, decide most files; the
+        engine words (ten substring searches of the whole file) are looked for after.
         """
-        if not mentions_engine(lowered) and b"{{" not in lowered:
-            return False
-        for pattern in _WORTH_PARSING:  # noqa: SIM110 - a loop, not any(): no generator
+        for pattern in _WORTH_PARSING:
             if pattern.search(lowered) is not None:
-                return True
-        # An in-house image the policy declares names no engine: its name is the word.
-        return any(word in lowered for word in images.DECLARED_WORDS)
+                break
+        else:
+            # An in-house image the policy declares names no engine: its name is the word.
+            if not any(word in lowered for word in images.DECLARED_WORDS):
+                return False
+        return b"{{" in lowered or mentions_engine(lowered)
 
     def claims(self, path: Path, head: bytes) -> bool:
         """A YAML file whose first bytes carry ``apiVersion`` and ``kind`` keys."""
