@@ -492,8 +492,26 @@ def _scan_chunk(chunk: list[Work], max_bytes: int = MAX_FILE_BYTES) -> ScanResul
 
 
 def _chunks(work: Iterator[Work]) -> Iterator[list[Work]]:
-    while chunk := list(itertools.islice(work, CHUNK_FILES)):
+    """``work`` in chunks of CHUNK_FILES files, each stretched (up to four times) to the
+    end of the chart it is in: a chart's templates read its values.yaml, which each
+    worker that meets the chart parses once."""
+    chunk: list[Work] = []
+    last = ""
+    for item in work:
+        group = _chart_of(item[1])
+        if len(chunk) >= CHUNK_FILES and (group != last or len(chunk) >= 4 * CHUNK_FILES):
+            yield chunk
+            chunk = []
+        chunk.append(item)
+        last = group
+    if chunk:
         yield chunk
+
+
+def _chart_of(display: str) -> str:
+    """The folder a file's chart would be: above ``templates/``, else its own folder."""
+    marker = display.find("/templates/")
+    return display[:marker] if marker >= 0 else display.rpartition("/")[0]
 
 
 def _scan_all(work: Iterator[Work], processes: int, max_bytes: int) -> Iterator[ScanResult]:
