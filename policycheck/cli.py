@@ -20,7 +20,7 @@ from policycheck.catalog import catalog
 from policycheck.core import check as run_check
 from policycheck.data import check_bundled
 from policycheck.errors import InputError
-from policycheck.formats import all_formats
+from policycheck.formats import FORMAT_MODULES, load_format
 from policycheck.knowledge import Use, knowledge
 from policycheck.output import write_atomic
 from policycheck.policy import (
@@ -158,7 +158,7 @@ def cli() -> None:
 @policy_option
 @use_option
 @as_of_option
-@format_option(sorted(all_formats()), "text")
+@format_option(sorted(FORMAT_MODULES), "text")
 @output_option
 @fail_on_option
 @exclude_option
@@ -217,7 +217,7 @@ def check(
         ScanOptions(exclude, jobs, default_excludes, max_file_size << 20),
         warn_expiring,
     )
-    formatter = all_formats()[fmt]
+    formatter = load_format(fmt)
     if fmt == "sarif" and sarif_include_allow:
         from policycheck.formats.sarif import with_allow
 

@@ -5,13 +5,16 @@ review them as data; the wheel carries them as ``policycheck/_data/``. Running f
 source checkout falls back to the repository directories.
 
 jsonschema is imported on first use: importing it and validating the bundled catalog
-cost about 0.1 s, which ``check`` spends while worker processes already parse files
-(see ``check_bundled``), not before they start.
+cost about 0.1 s, more than the rest of a small check; ``check_bundled`` does it once
+per content of the bundled data and remembers that in a cache folder (see
+``cache_dir``), so later runs only hash the files.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,10 +33,13 @@ BUNDLED: tuple[tuple[str, str], ...] = (
     ("terraform.yaml", "terraform"),
     ("catalog.yaml", "catalog"),
     ("identify.yaml", "fingerprints"),
+    ("modules/*.yaml", "modules"),
 )
 
 _PACKAGE = Path(__file__).resolve().parent
 SCHEMA_DIR = _PACKAGE / "schemas"
+#: Environment variable naming the cache folder; empty turns the cache off.
+CACHE_VARIABLE = "POLICYCHECK_CACHE_DIR"
 
 
 def data_dir(name: str) -> Path:
@@ -124,19 +130,97 @@ def load_validated(path: Path, schema_name: str, display: str | None = None) -> 
     return doc
 
 
+def cache_dir() -> Path | None:
+    """Where policycheck remembers what it need not redo: CACHE_VARIABLE when set (empty:
+    nowhere), else ``$XDG_CACHE_HOME/policycheck`` or ``~/.cache/policycheck``."""
+    chosen = os.environ.get(CACHE_VARIABLE)
+    if chosen is not None:
+        return Path(chosen) if chosen.strip() else None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "policycheck"
+
+
+def _bundled_files() -> list[tuple[Path, str]]:
+    """Every bundled data file with the name of the schema it must satisfy, in order."""
+    root = data_dir("licenses")
+    return [
+        (path, schema_name)
+        for pattern, schema_name in BUNDLED
+        for path in sorted(root.glob(pattern))
+    ]
+
+
+@cache
+def _schemas_digest() -> bytes:
+    """sha256 over the package version and every schema (name and bytes): what any
+    validation depends on besides the document."""
+    from policycheck import __version__
+
+    digest = hashlib.sha256(__version__.encode("utf-8") + b"\0")
+    for path in sorted(SCHEMA_DIR.glob("*.schema.json")):
+        digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
+    return digest.digest()
+
+
+def bundled_digest(files: list[tuple[Path, str]]) -> str:
+    """sha256 over the schemas and every bundled data file (name, schema and bytes):
+    what a validation of the bundled data depends on."""
+    digest = hashlib.sha256(_schemas_digest())
+    for path, schema_name in files:
+        digest.update(f"{path.name}\0{schema_name}\0".encode())
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _marker(kind: str, digest: str) -> Path | None:
+    folder = cache_dir()
+    return folder / f"{kind}-{digest}.valid" if folder is not None else None
+
+
+def schema_errors_once(doc: Located, schema_name: str, content: bytes) -> list[InputError]:
+    """``schema_errors``, skipped for content already found valid against the same
+    schemas (a policy checked on every run of a CI job); remembered by content digest
+    in the cache folder. Errors are never cached: they are reported every time."""
+    digest = hashlib.sha256(_schemas_digest() + schema_name.encode("utf-8") + b"\0" + content)
+    marker = _marker("document", digest.hexdigest())
+    if marker is not None and marker.is_file():
+        return []
+    errors = schema_errors(doc, schema_name)
+    if not errors and marker is not None:
+        _remember(marker)
+    return errors
+
+
 @cache
 def check_bundled() -> None:
-    """Validate every bundled license and engine file against its schema, once.
+    """Validate every bundled license and engine file against its schema, once per
+    content of the bundled data.
 
     The loaders read these files without a schema walk, so that the catalog is ready
     before the scanning workers fork; ``check`` calls this while they work, and the
     test suite calls it too. A violation is a defect of the package: DataError, with
-    file and line.
+    file and line. A passed validation is remembered in the cache folder under the
+    digest of what it read (``bundled_digest``): an edited data file or schema, or
+    another version, is validated again. Without a usable cache folder every run
+    validates.
     """
-    root = data_dir("licenses")
-    for pattern, schema_name in BUNDLED:
-        for path in sorted(root.glob(pattern)):
-            errors = schema_errors(load_file(path), schema_name)
-            if errors:
-                first = errors[0]
-                raise DataError(first.message, first.path, first.line, "reinstall policycheck")
+    files = _bundled_files()
+    marker = _marker("bundled", bundled_digest(files))
+    if marker is not None and marker.is_file():
+        return
+    for path, schema_name in files:
+        errors = schema_errors(load_file(path), schema_name)
+        if errors:
+            first = errors[0]
+            raise DataError(first.message, first.path, first.line, "reinstall policycheck")
+    if marker is not None:
+        _remember(marker)
+
+
+def _remember(marker: Path) -> None:
+    """Create ``marker`` (empty), quietly doing without when the folder is not writable."""
+    try:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.touch()
+    except OSError:
+        pass

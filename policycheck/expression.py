@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from license_expression import (
     AND,
@@ -86,6 +86,14 @@ def _alias_pattern() -> re.Pattern[str] | None:
 
 def parse(text: str) -> Node:
     """Parse an SPDX expression, normalising known aliases to their record ids."""
+    return _parse(text)
+
+
+@lru_cache(maxsize=4096)
+def _parse(text: str) -> Node:
+    """``parse``, remembered: a scan meets the same few expressions hundreds of times
+    (every release of a catalogued engine, every finding), and the nodes are frozen.
+    Errors are raised again each time, never remembered."""
     kb = knowledge()
     pattern = _alias_pattern()
     source = text

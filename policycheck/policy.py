@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from policycheck.catalog import catalog
-from policycheck.data import data_dir, schema_errors
+from policycheck.data import data_dir, schema_errors, schema_errors_once
 from policycheck.errors import InputError
 from policycheck.knowledge import Use, knowledge
 from policycheck.registries import TAG_READINGS, DeclaredImage, Mirror, Registries
@@ -206,7 +206,7 @@ def check_policy(name_or_path: str) -> Policy | list[InputError]:
         return [
             InputError("a policy must be a YAML mapping", display, 1, "see policies/default.yaml")
         ]
-    errors = schema_errors(doc, "policy")
+    errors = schema_errors_once(doc, "policy", text.encode("utf-8"))
     if errors:
         return errors
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -14,12 +14,9 @@ import fnmatch
 import gc
 import hashlib
 import itertools
-import multiprocessing
 import os
 import signal
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -59,8 +56,11 @@ HEAD_BYTES = 4096
 MAX_HEAD_BYTES = 1 << 20
 #: Fewer candidate files than this are scanned in this process: workers cost more.
 PARALLEL_MIN_FILES = 1000
-#: Files handed to a worker at a time: large enough to amortise the hand-over.
-CHUNK_FILES = 200
+#: Files handed to a worker at a time: large enough to amortise the hand-over (about a
+#: millisecond), small enough that the last chunks, taken while the other worker is
+#: idle, are short: a chunk of a chart collection's templates or an operator's CRDs
+#: can take seconds at 200 files.
+CHUNK_FILES = 64
 MAX_PROCESSES = 8
 #: Files larger than this are not parsed (``--max-file-size``): every parser is linear,
 #: but a file of this size is more likely generated data than infrastructure. Large
@@ -474,6 +474,8 @@ def _candidates(targets: Iterable[str], options: ScanOptions, walked: ScanResult
 def _processes(jobs: int | None) -> int:
     if jobs is not None:
         return max(1, jobs)
+    import multiprocessing  # here, not at the top: a small check never starts a worker
+
     if "fork" not in multiprocessing.get_all_start_methods():
         return 1
     try:
@@ -490,8 +492,26 @@ def _scan_chunk(chunk: list[Work], max_bytes: int = MAX_FILE_BYTES) -> ScanResul
 
 
 def _chunks(work: Iterator[Work]) -> Iterator[list[Work]]:
-    while chunk := list(itertools.islice(work, CHUNK_FILES)):
+    """``work`` in chunks of CHUNK_FILES files, each stretched (up to four times) to the
+    end of the chart it is in: a chart's templates read its values.yaml, which each
+    worker that meets the chart parses once."""
+    chunk: list[Work] = []
+    last = ""
+    for item in work:
+        group = _chart_of(item[1])
+        if len(chunk) >= CHUNK_FILES and (group != last or len(chunk) >= 4 * CHUNK_FILES):
+            yield chunk
+            chunk = []
+        chunk.append(item)
+        last = group
+    if chunk:
         yield chunk
+
+
+def _chart_of(display: str) -> str:
+    """The folder a file's chart would be: above ``templates/``, else its own folder."""
+    marker = display.find("/templates/")
+    return display[:marker] if marker >= 0 else display.rpartition("/")[0]
 
 
 def _scan_all(work: Iterator[Work], processes: int, max_bytes: int) -> Iterator[ScanResult]:
@@ -506,6 +526,10 @@ def _scan_all(work: Iterator[Work], processes: int, max_bytes: int) -> Iterator[
     if processes <= 1:
         yield _scan_chunk(list(work), max_bytes)
         return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     context = multiprocessing.get_context("fork")
     gc.freeze()  # see _worker_setup
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,18 @@ from policycheck.cli import main
 from policycheck.errors import DataError
 
 
-def test_every_bundled_file_satisfies_its_schema() -> None:
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A fresh validation cache folder for the test."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv(data.CACHE_VARIABLE, str(folder))
+    data.check_bundled.cache_clear()
+    yield folder
+    data.check_bundled.cache_clear()
+
+
+def test_every_bundled_file_satisfies_its_schema(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(data.CACHE_VARIABLE, "")  # no cache: validate every file now
     data.check_bundled.cache_clear()
     data.check_bundled()  # raises DataError otherwise
     root = data.data_dir("licenses")
@@ -23,7 +35,7 @@ def test_every_bundled_file_satisfies_its_schema() -> None:
 
 
 def test_a_schema_violation_in_bundled_data_is_a_data_error_with_its_line(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cache: Path
 ) -> None:
     copy = tmp_path / "licenses"
     shutil.copytree(data.data_dir("licenses"), copy)
@@ -39,6 +51,86 @@ def test_a_schema_violation_in_bundled_data_is_a_data_error_with_its_line(
     assert info.value.path is not None and info.value.path.endswith("valkey.yaml")
     assert info.value.line == len(engine.read_text().splitlines())
     assert "unexpected_key" in info.value.message
+
+
+def _count_validations(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    seen: list[str] = []
+    real = data.schema_errors
+
+    def counting(doc: object, schema_name: str) -> list[object]:
+        seen.append(schema_name)
+        return real(doc, schema_name)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(data, "schema_errors", counting)
+    return seen
+
+
+def test_bundled_data_is_validated_once_per_content_then_remembered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cache: Path
+) -> None:
+    copy = tmp_path / "licenses"
+    shutil.copytree(data.data_dir("licenses"), copy)
+    monkeypatch.setattr(data, "data_dir", lambda name: tmp_path / name)
+    seen = _count_validations(monkeypatch)
+    data.check_bundled()
+    validated = len(seen)
+    assert validated == len(list(copy.rglob("*.yaml"))) - 1  # judgements.yaml has no schema
+    data.check_bundled.cache_clear()
+    data.check_bundled()  # a second run: the same content, nothing validated
+    assert len(seen) == validated
+    assert [p.name.split("-")[0] for p in cache.iterdir()] == ["bundled"]
+    # An edit, even one that keeps the file valid, is validated again ...
+    engine = copy / "engines" / "valkey.yaml"
+    engine.write_text(engine.read_text() + "# reviewed\n")
+    data.check_bundled.cache_clear()
+    data.check_bundled()
+    assert len(seen) == 2 * validated
+    # ... and an edit that breaks it is a DataError on every run, never remembered.
+    engine.write_text(engine.read_text() + "unexpected_key: 1\n")
+    for _ in range(2):
+        data.check_bundled.cache_clear()
+        with pytest.raises(DataError):
+            data.check_bundled()
+
+
+def test_without_a_writable_cache_folder_every_run_validates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    monkeypatch.setenv(data.CACHE_VARIABLE, str(blocker / "cache"))  # under a file: unwritable
+    seen = _count_validations(monkeypatch)
+    for _ in range(2):
+        data.check_bundled.cache_clear()
+        data.check_bundled()
+    data.check_bundled.cache_clear()
+    assert len(seen) == 2 * len(data._bundled_files())
+
+
+def test_cache_folder_follows_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(data.CACHE_VARIABLE, "")
+    assert data.cache_dir() is None
+    monkeypatch.delenv(data.CACHE_VARIABLE)
+    monkeypatch.setenv("XDG_CACHE_HOME", "/somewhere")
+    assert data.cache_dir() == Path("/somewhere/policycheck")
+
+
+def test_a_policy_is_schema_checked_once_per_content_and_errors_every_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cache: Path
+) -> None:
+    from policycheck.policy import check_policy
+
+    seen = _count_validations(monkeypatch)
+    policy = tmp_path / "mine.yaml"
+    policy.write_text((data.data_dir("policies") / "default.yaml").read_text())
+    assert not isinstance(check_policy(str(policy)), list)
+    assert not isinstance(check_policy(str(policy)), list)
+    assert seen == ["policy"]
+    policy.write_text("schema_version: 1\nname: bad\nuses: [internal]\nrules: 7\n")
+    for _ in range(2):
+        errors = check_policy(str(policy))
+        assert isinstance(errors, list) and errors[0].line == 4
+    assert seen == ["policy"] * 3
 
 
 def test_catalog_and_knowledge_load_without_importing_jsonschema() -> None:

@@ -191,16 +191,17 @@ def test_large_tree_streams_to_workers_with_the_same_result(
 
 
 def test_jobs_option_gives_the_same_report_bytes(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from policycheck.cli import main
 
     args = ["check", str(FIXTURES), "--format", "json", "--as-of", "2026-11-27"]
     outputs = []
-    for jobs in ("1", "2"):
+    for jobs, chunk in (("1", 64), ("2", 64), ("2", 1), ("3", 5)):
+        monkeypatch.setattr(walk, "CHUNK_FILES", chunk)
         code = main([*args, "--jobs", jobs])
         outputs.append((code, capsys.readouterr().out))
-    assert outputs[0] == outputs[1]
+    assert all(output == outputs[0] for output in outputs)
     assert '"findings"' in outputs[0][1]
     assert main([*args, "--jobs", "0"]) == 2
     assert "--jobs" in capsys.readouterr().err
@@ -229,3 +230,29 @@ def test_a_worker_that_dies_does_not_hang_or_lose_files(
     result = walk.scan_paths([str(tmp_path)], jobs=2)
     assert [c.version for c in result.components] == ["7.2.4"] * 5 + ["7.4.0"] + ["7.2.4"] * 6
     assert result.errors == []
+
+
+def test_chunks_keep_a_chart_together_up_to_four_times_their_size(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A worker that meets a chart's templates parses its values.yaml: a chart split
+    across two chunks may be parsed by both workers."""
+    monkeypatch.setattr(walk, "CHUNK_FILES", 3)
+    names = [
+        "a/Chart.yaml",
+        "a/values.yaml",
+        "a/templates/one.yaml",
+        "a/templates/two.yaml",
+        "a/templates/sub/three.yaml",
+        "b/values.yaml",
+        "b/templates/one.yaml",
+        *(f"c/templates/t{i:02d}.yaml" for i in range(14)),
+        "d/x.yaml",
+    ]
+    work = [(name, name, False, ".") for name in names]
+    chunks = [[display for _, display, *_ in chunk] for chunk in walk._chunks(iter(work))]
+    assert [name for chunk in chunks for name in chunk] == names  # nothing lost, in order
+    assert chunks[0] == names[:5]  # chart a whole, past CHUNK_FILES
+    assert chunks[1][:2] == ["b/values.yaml", "b/templates/one.yaml"]
+    assert max(len(chunk) for chunk in chunks) == 12  # a long chart is cut at 4x
+    assert chunks[-1][-1] == "d/x.yaml"

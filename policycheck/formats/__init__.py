@@ -11,6 +11,28 @@ from functools import cache
 
 from policycheck.formats.interface import Formatter
 
+#: Each format's ``--format`` name and the module that defines it, so that the CLI can
+#: offer the names and load the one asked for without importing every formatter (the
+#: HTML and XML libraries) on every run; a test checks this against ``all_formats``.
+FORMAT_MODULES: dict[str, str] = {
+    "github": "github",
+    "html": "html",
+    "json": "json",
+    "junit": "junit",
+    "markdown": "markdown",
+    "sarif": "sarif",
+    "spdx": "spdx_tv",
+    "spdx-json": "spdx_json",
+    "text": "text",
+}
+
+
+def load_format(name: str) -> Formatter:
+    """The formatter of ``--format`` name ``name``, importing only its module."""
+    module = importlib.import_module(f"{__name__}.{FORMAT_MODULES[name]}")
+    fmt: Formatter = module.FORMAT
+    return fmt
+
 
 @cache
 def all_formats() -> dict[str, Formatter]:
