@@ -26,11 +26,14 @@ _ENGINE_TARGET = re.compile(r"^(?P<engine>[A-Za-z0-9][A-Za-z0-9_.-]*)@(?P<versio
 
 
 def parse_engine_target(text: str) -> Component | None:
-    """``redis@7.4.0`` as a Component, or None when ``text`` is not of that form."""
+    """``redis@7.4.0`` as a Component, or None when ``text`` is not of that form; an image
+    variant (``redis@7.4.0-alpine``) reads as the image tag would (see ``targets``)."""
+    from policycheck.targets import engine_target
+
     m = _ENGINE_TARGET.match(text.strip())
     if not m:
         return None
-    return Component(m["engine"].lower(), m["version"], None, origin="target")
+    return engine_target(m["engine"].lower(), m["version"])
 
 
 def collect(targets: Sequence[str], options: ScanOptions | None = None) -> ScanResult:

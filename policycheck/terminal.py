@@ -1,0 +1,85 @@
+"""What the terminal allows: colour, width, and whether a person is watching.
+
+Plain ANSI escapes, no rendering library: a CI gate starts on every pull request, and
+the few styles a verdict needs are not worth a dependency's import time. Everything
+here is decided once per run by the CLI; formatters only receive the answers.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import textwrap
+from typing import TextIO
+
+COLOR_MODES = ("auto", "always", "never")
+
+_STYLES = {
+    "allow": "\x1b[1;32m",
+    "review": "\x1b[1;33m",
+    "deny": "\x1b[1;31m",
+    "error": "\x1b[1;31m",
+    "bold": "\x1b[1m",
+    "dim": "\x1b[2m",
+}
+_RESET = "\x1b[0m"
+
+
+def is_terminal(stream: TextIO | None) -> bool:
+    """Whether ``stream`` is an interactive terminal (never raises on closed streams)."""
+    try:
+        return bool(stream is not None and stream.isatty())
+    except (ValueError, OSError, AttributeError):
+        return False
+
+
+def stdout_is_terminal() -> bool:
+    """Whether standard output is a terminal; the one place tests replace."""
+    return is_terminal(sys.stdout)
+
+
+def stderr_is_terminal() -> bool:
+    """Whether standard error is a terminal; the one place tests replace."""
+    return is_terminal(sys.stderr)
+
+
+def use_color(mode: str, to_terminal: bool) -> bool:
+    """``--color``: ``always`` and ``never`` say it; ``auto`` colours a terminal unless
+    NO_COLOR is set to anything non-empty (https://no-color.org)."""
+    if mode == "always":
+        return True
+    if mode == "never":
+        return False
+    return to_terminal and not os.environ.get("NO_COLOR")
+
+
+def width(to_terminal: bool) -> int | None:
+    """The terminal's width (COLUMNS wins, as everywhere), or None off a terminal: a
+    file or a CI log keeps each logical line whole, so grep finds it."""
+    if not to_terminal:
+        return None
+    return max(40, shutil.get_terminal_size((100, 24)).columns)
+
+
+def paint(text: str, style: str, on: bool) -> str:
+    """``text`` in ``style`` when colour is on."""
+    return f"{_STYLES[style]}{text}{_RESET}" if on and style in _STYLES else text
+
+
+def wrap(text: str, indent: str, columns: int | None, first: str = "") -> list[str]:
+    """``first + text`` as lines of at most ``columns``, continuation lines indented.
+
+    Words are never split: an SPDX id, an image reference or a URL longer than the line
+    stays whole on a line of its own, so it can be copied and searched for.
+    """
+    if columns is None:
+        return [indent + first + text]
+    return textwrap.wrap(
+        text,
+        width=columns,
+        initial_indent=indent + first,
+        subsequent_indent=indent + " " * len(first),
+        break_long_words=False,
+        break_on_hyphens=False,
+    ) or [indent + first]
