@@ -78,11 +78,13 @@ def _format(fmt: str | None, output: str | None, offered: list[str], default: st
         raise click.UsageError(str(exc)) from None
 
 
-def _emit(text: str, output: str | None) -> None:
+def _emit(text: str, output: str | None, color: bool = False) -> None:
+    """``text`` to FILE, or to stdout (keeping its colour codes when ``color``: click
+    would strip them from what it takes for a pipe)."""
     if output:
         write_atomic(Path(output), text)
     else:
-        click.echo(text, nl=False)
+        click.echo(text, nl=False, color=color or None)
 
 
 def _policy(policy_name: str, uses: tuple[str, ...]) -> Policy:
@@ -283,19 +285,16 @@ def check(
     )
     formatter = all_formats()[fmt]
     to_terminal = output is None and terminal.stdout_is_terminal()
+    colored = fmt == "text" and output is None and terminal.use_color(color, to_terminal)
     if fmt == "text":
         from policycheck.formats.text import TextFormat
 
-        formatter = TextFormat(
-            explain,
-            terminal.use_color(color, to_terminal) and output is None,
-            terminal.width(to_terminal),
-        )
+        formatter = TextFormat(explain, colored, terminal.width(to_terminal))
     if fmt == "sarif" and sarif_include_allow:
         from policycheck.formats.sarif import with_allow
 
         formatter = with_allow()
-    _emit(formatter.render(report), output)
+    _emit(formatter.render(report), output, colored)
     for warning in report.scan.warnings if report.scan else ():
         click.echo(f"warning: {warning}", err=True)
     for w in report.waivers:

@@ -394,6 +394,7 @@ def test_json_is_deterministic_and_ordered(tmp_path: Path, default_policy: Polic
         "policy",
         "as_of",
         "fail_on",
+        "fail_on_change",
         "base",
         "head",
         "changes",

@@ -23,7 +23,9 @@ from policycheck.targets import requested_as
 #: Width of --explain text when it does not go to a terminal (files, pipes).
 EXPLAIN_WIDTH = 100
 INDENT = " " * 8
-SHORT_DISCLAIMER = "Not legal advice: counsel confirms the listed statements (see --explain)."
+SHORT_DISCLAIMER = (
+    "Not legal advice: have counsel confirm before relying on a verdict (--explain says what)."
+)
 
 _RULE_LINE = re.compile(r"^Rule (?P<id>\S+) \((?P<verdict>allow|review|deny)\): (?P<why>.*)$")
 _DEFAULT_LINE = re.compile(r"^No rule of policy .* matched; its default applies \((?P<v>\w+)\)")
@@ -101,7 +103,7 @@ class TextFormat(Formatter):
 
     def render(self, report: Report) -> str:
         """The report for a terminal."""
-        out = [self._header(report), ""]
+        out = [*terminal.wrap(self._header(report), "", self.columns), ""]
         for f in report.findings:
             out.extend(self._explained(f) if self.explain else self._concise(f))
             out.append("")
@@ -112,23 +114,32 @@ class TextFormat(Formatter):
         if report.errors:
             out.append("")
         for w in report.waivers:
-            out.append(
-                f"WAIVER  {w['id']}: {w['status']}, expires {w['expires']}, "
-                f"approved by {w['approved_by']}, matched {w['matched']} finding(s)"
+            out.extend(
+                terminal.wrap(
+                    f"{w['id']}: {w['status']}, expires {w['expires']}, "
+                    f"approved by {w['approved_by']}, matched {w['matched']} finding(s)",
+                    "",
+                    self.columns,
+                    "WAIVER  ",
+                )
             )
         if report.waivers:
             out.append("")
         if report.scan is not None and report.scan.files:
-            out.append(scan_line(report))
+            out.extend(terminal.wrap(scan_line(report), "", self.columns))
         s = report.summary
-        out.append(
+        summary = (
             f"{len(report.findings)} finding(s): {s['allow']} allow, {s['review']} review, "
             f"{s['deny']} deny; {len(report.errors)} input error(s); fail-on {report.fail_on}"
         )
+        out.extend(terminal.wrap(summary, "", self.columns))
         if self.explain:
-            out.extend(terminal.wrap(report.to_json()["disclaimer"], "", self._width()))
+            out.extend(terminal.wrap(DISCLAIMER, "", self._width()))
         else:
-            out.append(self._paint(SHORT_DISCLAIMER, "dim"))
+            out.extend(
+                self._paint(line, "dim")
+                for line in terminal.wrap(SHORT_DISCLAIMER, "", self.columns)
+            )
         return "\n".join(out) + "\n"
 
     def _width(self) -> int | None:
