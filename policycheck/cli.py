@@ -275,14 +275,20 @@ def check(
         return _policy(policy_name, uses)
 
     # Loaded while scanning workers start, unless its registries must be known first.
-    report = run_check(
-        targets,
-        load() if declares_registries(policy_name) else load,
-        as_of,
-        Verdict.parse(fail_on),
-        ScanOptions(exclude, jobs, default_excludes, max_file_size << 20),
-        warn_expiring,
-    )
+    progress = terminal.Progress(sys.stderr) if terminal.stderr_is_terminal() else None
+    try:
+        report = run_check(
+            targets,
+            load() if declares_registries(policy_name) else load,
+            as_of,
+            Verdict.parse(fail_on),
+            ScanOptions(exclude, jobs, default_excludes, max_file_size << 20),
+            warn_expiring,
+            progress=progress,
+        )
+    finally:
+        if progress is not None:
+            progress.close()
     formatter = all_formats()[fmt]
     to_terminal = output is None and terminal.stdout_is_terminal()
     colored = fmt == "text" and output is None and terminal.use_color(color, to_terminal)

@@ -11,7 +11,11 @@ import os
 import shutil
 import sys
 import textwrap
-from typing import TextIO
+import time
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from policycheck.walk import ScanResult
 
 COLOR_MODES = ("auto", "always", "never")
 
@@ -83,3 +87,42 @@ def wrap(text: str, indent: str, columns: int | None, first: str = "") -> list[s
         break_long_words=False,
         break_on_hyphens=False,
     ) or [indent + first]
+
+
+class Progress:
+    """One line on stderr while a long scan runs: files parsed so far and the folder
+    being read, redrawn in place and erased when the scan ends. The walk streams, so
+    the total is not known until it is over; the count is what is known.
+
+    Nothing is drawn for the first ``delay`` seconds, so a quick scan never flickers.
+    """
+
+    delay = 0.5
+    interval = 0.1
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.parsed = 0
+        self.started = time.monotonic()
+        self.drawn = 0.0
+        self.shown = False
+
+    def __call__(self, part: ScanResult) -> None:
+        """Count ``part``'s parsed files and redraw, at most every ``interval`` seconds."""
+        self.parsed += len(part.files)
+        now = time.monotonic()
+        if not part.files or now - self.started < self.delay or now - self.drawn < self.interval:
+            return
+        self.drawn = now
+        where = os.path.dirname(next(reversed(part.files))) or "."
+        line = f"policycheck: parsed {self.parsed} file(s), now in {where}"
+        columns = shutil.get_terminal_size((100, 24)).columns
+        self.stream.write("\r\x1b[K" + line[: max(10, columns - 1)])
+        self.stream.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        """Erase the line, so the report and messages start on a clean one."""
+        if self.shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()

@@ -298,3 +298,34 @@ def test_through_a_real_pseudo_terminal() -> None:
 def test_location_is_shown_where_found(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     f = _finding(location=Location("deploy/app.yaml", 12), rationale=["x (fail closed)."])
     assert "REVIEW  redis@7.4.0  at deploy/app.yaml:12" in TextFormat().render(_report([f]))
+
+
+def _tree(tmp_path: Path) -> Path:
+    for i in range(3):
+        folder = tmp_path / f"svc{i}"
+        folder.mkdir()
+        (folder / "compose.yaml").write_text(f"services:\n  a:\n    image: redis:7.2.{i + 4}\n")
+    return tmp_path
+
+
+def test_progress_on_a_terminal_stderr_only(
+    on_terminal: None,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(terminal.Progress, "delay", 0.0)
+    monkeypatch.setattr(terminal.Progress, "interval", 0.0)
+    code, out, err = run(["check", str(_tree(tmp_path)), *AS_OF, "-j", "1"], capsys)
+    assert code == 0 and "policycheck: parsed" not in out
+    assert "\r\x1b[Kpolicycheck: parsed 3 file(s), now in " in err
+    assert err.endswith("\r\x1b[K")  # erased before the report is read
+
+
+def test_no_progress_when_stderr_is_not_a_terminal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(terminal.Progress, "delay", 0.0)
+    monkeypatch.setattr(terminal, "stdout_is_terminal", lambda: True)
+    code, _, err = run(["check", str(_tree(tmp_path)), *AS_OF], capsys)
+    assert code == 0 and err == ""
