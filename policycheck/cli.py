@@ -390,7 +390,7 @@ def diff(
     "--matrix",
     metavar="FILE",
     help="Decision matrix YAML: drivers, weights, scores (default: the bundled "
-    "policies/adr/in-memory-stores.yaml).",
+    "in-memory stores matrix; 'policycheck schema matrix' lists its keys).",
 )
 @as_of_option
 @format_option(["html", "json", "markdown"], "markdown")

@@ -549,9 +549,13 @@ def render_text(diff: DiffReport) -> str:
     else:
         found = " in what could be read" if diff.errors else ""
         lines.append(f"no license drift{found}{errors}")
-    if diff.changed_facts:
-        facts = " and ".join(diff.changed_facts)
-        lines.append(f"FAILED: the change changes the {facts} of a component (--fail-on-change)")
+    for fact in diff.changed_facts:
+        added = sum(c.kind == "added" for c in diff.changes)
+        changed = sum(c.kind == "changed" and fact in c.changed for c in diff.changes)
+        lines.append(
+            f"FAILED (--fail-on-change {fact}): {fact} of {changed} component(s) changed, "
+            f"{added} component(s) added"
+        )
     if diff.raised_to_fail_on:
         lines.append(f"FAILED: the change adds or raises a verdict to {diff.fail_on} or worse")
     return "\n".join(lines) + "\n"

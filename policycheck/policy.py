@@ -287,7 +287,10 @@ class _Builder:
         try:
             parse_day(text)
         except ValueError as exc:
-            self.error(path, f"not a real date: {exc}", "write an existing day as YYYY-MM-DD")
+            why = str(exc).removeprefix(f"{text}: ")
+            self.error(
+                path, f"{text!r} is not a real date ({why})", "write an existing day as YYYY-MM-DD"
+            )
         return text
 
     def lint(self, path: Path) -> None:

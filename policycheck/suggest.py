@@ -6,12 +6,13 @@ a policy is an error); saying what was probably meant turns the stop into a quic
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 
 def closest(word: str, known: Iterable[str], cutoff: float = 0.6) -> str | None:
     """The known name most like ``word`` (case-insensitive), or None when none is close."""
+    import difflib  # only a mistake pays for it
+
     names = {k.lower(): k for k in known}
     match = difflib.get_close_matches(word.lower(), list(names), n=1, cutoff=cutoff)
     return names[match[0]] if match else None
