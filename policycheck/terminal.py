@@ -79,14 +79,22 @@ def wrap(text: str, indent: str, columns: int | None, first: str = "") -> list[s
     """
     if columns is None:
         return [indent + first + text]
-    return textwrap.wrap(
-        text,
-        width=columns,
-        initial_indent=indent + first,
-        subsequent_indent=indent + " " * len(first),
-        break_long_words=False,
-        break_on_hyphens=False,
-    ) or [indent + first]
+    lines: list[str] = []
+    for k, part in enumerate(text.split("\n")):  # an error's hint keeps its own line
+        lead = indent + (first if k == 0 else " " * len(first))
+        lines.extend(
+            textwrap.wrap(
+                part,
+                width=columns,
+                initial_indent=lead,
+                subsequent_indent=indent + " " * len(first),
+                break_long_words=False,
+                break_on_hyphens=False,
+                drop_whitespace=True,
+            )
+            or [lead]
+        )
+    return lines
 
 
 class Progress:
@@ -97,7 +105,7 @@ class Progress:
     Nothing is drawn for the first ``delay`` seconds, so a quick scan never flickers.
     """
 
-    delay = 0.5
+    delay = 1.0
     interval = 0.1
 
     def __init__(self, stream: TextIO) -> None:

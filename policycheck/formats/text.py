@@ -108,9 +108,10 @@ class TextFormat(Formatter):
             out.extend(self._explained(f) if self.explain else self._concise(f))
             out.append("")
         for e in report.errors:
-            out.extend(
-                terminal.wrap(str(e), "", self.columns, self._paint("ERROR", "error") + "   ")
-            )
+            wrapped = terminal.wrap(str(e), "", self.columns, "ERROR   ")
+            out.append(self._paint("ERROR", "error") + wrapped[0].removeprefix("ERROR"))
+            out.extend(wrapped[1:])
+
         if report.errors:
             out.append("")
         for w in report.waivers:
@@ -169,6 +170,8 @@ class TextFormat(Formatter):
                 lic += f" (elected {f.elected})"
             if f.effective_license and f.effective_license != f.license:
                 lic += f" (in force now: {f.effective_license})"
+            elif f.converts:
+                lic += f" (converts to {f.converts['to']} on {f.converts['date']})"
             if f.confirm:
                 lic += f"; confirm: {len(f.confirm)} statement(s), see --explain"
             out.extend(terminal.wrap(lic, INDENT, self.columns))
