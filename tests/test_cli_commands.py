@@ -234,6 +234,20 @@ def test_readme_points_editors_at_a_loadable_schema() -> None:
         assert not m.group(1).startswith("http"), m.group(0)
 
 
+def test_readme_init_excerpt_is_what_init_writes() -> None:
+    from policycheck.init import starter
+
+    readme = (ROOT / "README.md").read_text()
+    excerpt = readme.split("```sh\npolicycheck init\n```\n```yaml\n")[1].split("```")[0]
+    written = starter("default", "policy.yaml").splitlines()
+    pos = 0
+    for want in excerpt.splitlines():
+        if want == "...":
+            continue
+        pos = written.index(want, pos) + 1  # each line, in order
+    assert written[0] == excerpt.splitlines()[0]
+
+
 def test_readme_json_contract_lists_every_required_field() -> None:
     readme = (ROOT / "README.md").read_text()
     section = readme.split("## JSON output (a contract)")[1].split("\n## ")[0]
