@@ -153,17 +153,18 @@ class TextFormat(Formatter):
         uses = ", ".join(u.value for u in report.policy.uses)
         return f"policy {report.policy.name} | uses: {uses} | as of {report.as_of}"
 
-    def _title(self, f: Finding) -> str:
+    def _title(self, f: Finding) -> list[str]:
+        """Verdict, engine@version and where, wrapped like any line; only the verdict word
+        and the name are styled, so the wrapping counts what shows."""
         verdict = str(f.verdict)
-        return (
-            self._paint(f"{verdict.upper():7}", verdict)
-            + " "
-            + self._paint(finding_title(f), "bold")
-        )
+        head = f"{verdict.upper():7} "
+        lines = terminal.wrap(finding_title(f), "", self.columns, head)
+        first = self._paint(head[:-1], verdict) + " " + self._paint(lines[0][len(head) :], "bold")
+        return [first, *(self._paint(line, "bold") for line in lines[1:])]
 
     def _concise(self, f: Finding) -> list[str]:
         """At most four logical lines (wrapped only on a terminal)."""
-        out = [self._title(f)]
+        out = self._title(f)
         if f.license:
             lic = f"license {f.license}"
             if f.elected:
@@ -188,7 +189,7 @@ class TextFormat(Formatter):
     def _explained(self, f: Finding) -> list[str]:
         """Everything the finding holds, as today's reviewers read it."""
         width = self._width()
-        out = [self._title(f)]
+        out = self._title(f)
         if f.license:
             lic = f"license: {f.license}"
             if f.effective_license and f.effective_license != f.license:
