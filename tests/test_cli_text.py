@@ -165,6 +165,10 @@ def test_statements_to_confirm_are_counted_then_listed() -> None:
     short = TextFormat().render(_report([f]))
     assert "license SSPL-1.0; confirm: 2 statement(s), see --explain" in short
     assert len(blocks(short)[0]) <= 4
+    unknown = _finding(engine="rediss", rationale=["unknown (fail closed)."], confirm=["x"])
+    assert "why: unknown (fail closed). (confirm: 1 statement(s), see --explain)" in (
+        TextFormat().render(_report([unknown]))
+    )
     full = TextFormat(explain=True).render(_report([f]))
     assert "legal to confirm:\n" in full
     assert "  [ ] RSALv2 lets you run it behind a SaaS product.\n" in full

@@ -165,6 +165,7 @@ class TextFormat(Formatter):
     def _concise(self, f: Finding) -> list[str]:
         """At most four logical lines (wrapped only on a terminal)."""
         out = self._title(f)
+        confirm = f"confirm: {len(f.confirm)} statement(s), see --explain" if f.confirm else ""
         if f.license:
             lic = f"license {f.license}"
             if f.elected:
@@ -173,10 +174,11 @@ class TextFormat(Formatter):
                 lic += f" (in force now: {f.effective_license})"
             elif f.converts:
                 lic += f" (converts to {f.converts['to']} on {f.converts['date']})"
-            if f.confirm:
-                lic += f"; confirm: {len(f.confirm)} statement(s), see --explain"
+            if confirm:
+                lic, confirm = f"{lic}; {confirm}", ""
             out.extend(terminal.wrap(lic, INDENT, self.columns))
-        out.extend(terminal.wrap(deciding_reason(f), INDENT, self.columns, "why: "))
+        why = deciding_reason(f) + (f" ({confirm})" if confirm else "")
+        out.extend(terminal.wrap(why, INDENT, self.columns, "why: "))
         if f.suggestions and f.verdict > f.verdict.ALLOW:
             best = f.suggestions[0]
             more = len(f.suggestions) - 1
