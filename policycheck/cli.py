@@ -15,14 +15,13 @@ from typing import TypeVar
 
 import click
 
-from policycheck import __version__
-from policycheck.catalog import catalog
+from policycheck import __version__, terminal
 from policycheck.core import check as run_check
 from policycheck.data import check_bundled
 from policycheck.errors import InputError
 from policycheck.formats import FORMAT_MODULES, load_format
-from policycheck.knowledge import Use, knowledge
-from policycheck.output import write_atomic
+from policycheck.knowledge import Use
+from policycheck.output import infer_format, write_atomic
 from policycheck.policy import (
     Policy,
     Verdict,
@@ -37,20 +36,55 @@ EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
 F = TypeVar("F", bound=Callable[..., object])
 
 
+class Choice(click.Choice):
+    """A click Choice whose error says which choice was probably meant."""
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> object:
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter as exc:
+            from policycheck.suggest import did_you_mean
+
+            maybe = did_you_mean(str(value), [str(c) for c in self.choices])
+            if not maybe:
+                raise
+            raise click.BadParameter(
+                exc.message.rstrip(".") + maybe, ctx=exc.ctx, param=exc.param
+            ) from None
+
+
 def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt.date:
+    from policycheck.dates import parse_day
+
     if value is None:
         return dt.date.today()
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date; write YYYY-MM-DD") from None
+        return parse_day(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
-def _emit(text: str, output: str | None) -> None:
+def _format(fmt: str | None, output: str | None, offered: list[str], default: str) -> str:
+    """``--format`` as given, else what ``-o FILE``'s extension names, else ``default``."""
+    if fmt is not None:
+        return fmt
+    if output is None:
+        return default
+    try:
+        return infer_format(output, offered, default)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+def _emit(text: str, output: str | None, color: bool = False) -> None:
+    """``text`` to FILE, or to stdout (keeping its colour codes when ``color``: click
+    would strip them from what it takes for a pipe)."""
     if output:
         write_atomic(Path(output), text)
     else:
-        click.echo(text, nl=False)
+        click.echo(text, nl=False, color=color or None)
 
 
 def _policy(policy_name: str, uses: tuple[str, ...]) -> Policy:
@@ -78,7 +112,7 @@ use_option = click.option(
     "--use",
     "uses",
     multiple=True,
-    type=click.Choice([u.value for u in Use]),
+    type=Choice([u.value for u in Use]),
     help="Declared use; repeat for several. Replaces the policy's uses.",
 )
 as_of_option = click.option(
@@ -88,11 +122,15 @@ as_of_option = click.option(
     help="Date the licenses are judged at (default: today); decides BUSL conversions.",
 )
 output_option = click.option(
-    "--output", "-o", metavar="FILE", help="Write to FILE atomically instead of stdout."
+    "--output",
+    "-o",
+    metavar="FILE",
+    help="Write to FILE atomically instead of stdout; without --format, FILE's extension "
+    "picks the format (.json .sarif .html .md .xml .spdx.json .spdx .txt).",
 )
 fail_on_option = click.option(
     "--fail-on",
-    type=click.Choice(["review", "deny"]),
+    type=Choice(["review", "deny"]),
     default="deny",
     show_default=True,
     help="Exit 1 when a finding (for diff: an added or raised one) is at or above this verdict.",
@@ -124,25 +162,30 @@ skip_unparsable_option = click.option(
 )
 
 
-def _finish(errors: Sequence[object], skip_unparsable: bool, failed: bool) -> int:
+def _finish(
+    errors: Sequence[object], skip_unparsable: bool, failed: bool, shown: bool = False
+) -> int:
     """Print input errors (as warnings under --skip-unparsable) and choose the exit code:
-    2 for input errors unless skipped, else 1 when something reached --fail-on."""
-    for err in errors:
-        click.echo(f"{'warning' if skip_unparsable else 'error'}: {err}", err=True)
+    2 for input errors unless skipped, else 1 when something reached --fail-on.
+
+    ``shown``: the report already printed them on a terminal that is also stderr's, so a
+    person watching would read each twice."""
+    if not (shown and terminal.stderr_is_terminal()):
+        for err in errors:
+            click.echo(f"{'warning' if skip_unparsable else 'error'}: {err}", err=True)
     if errors and not skip_unparsable:
         return EXIT_INPUT
     return EXIT_FINDINGS if failed else EXIT_OK
 
 
 def format_option(choices: list[str], default: str) -> Callable[[F], F]:
-    """``--format`` with the formats a command offers."""
+    """``--format`` with the formats a command offers; unset, ``-o FILE`` decides."""
     return click.option(
         "--format",
         "fmt",
-        default=default,
-        show_default=True,
-        type=click.Choice(choices),
-        help="Output format.",
+        default=None,
+        type=Choice(choices),
+        help=f"Output format [default: {default}, or what --output's extension names].",
     )
 
 
@@ -179,6 +222,23 @@ def cli() -> None:
 @max_file_size_option
 @skip_unparsable_option
 @click.option(
+    "--explain",
+    "-v",
+    "--verbose",
+    "explain",
+    is_flag=True,
+    help="Text: the whole reasoning per finding (every rule, each use's effect with its "
+    "clause, judgement calls, election, evidence, notes, all alternatives, what legal must "
+    "confirm) instead of one glance per finding.",
+)
+@click.option(
+    "--color",
+    type=Choice(terminal.COLOR_MODES),
+    default="auto",
+    show_default=True,
+    help="Colour verdicts: auto colours a terminal unless NO_COLOR is set; files never.",
+)
+@click.option(
     "--jobs",
     "-j",
     type=click.IntRange(min=1),
@@ -200,29 +260,47 @@ def check(
     skip_unparsable: bool,
     warn_expiring: int,
     sarif_include_allow: bool,
+    explain: bool,
+    color: str,
     jobs: int | None,
 ) -> int:
-    """Check TARGETs: ENGINE@VERSION (redis@7.4.0, valkey@8.1, dragonfly@v1.25.0),
-    manifest files or directories."""
+    """Check TARGETs: ENGINE@VERSION (redis@7.4.0, valkey@8.1, redis@7.4.0-alpine),
+    manifest files or directories.
+
+    Findings come in a fixed order: ENGINE@VERSION targets as given, then files by path
+    and line. Text shows one glance per finding; --explain shows why in full."""
+    fmt = _format(fmt, output, sorted(FORMAT_MODULES), "text")
 
     def load() -> Policy:
         return _policy(policy_name, uses)
 
     # Loaded while scanning workers start, unless its registries must be known first.
-    report = run_check(
-        targets,
-        load() if declares_registries(policy_name) else load,
-        as_of,
-        Verdict.parse(fail_on),
-        ScanOptions(exclude, jobs, default_excludes, max_file_size << 20),
-        warn_expiring,
-    )
+    progress = terminal.Progress(sys.stderr) if terminal.stderr_is_terminal() else None
+    try:
+        report = run_check(
+            targets,
+            load() if declares_registries(policy_name) else load,
+            as_of,
+            Verdict.parse(fail_on),
+            ScanOptions(exclude, jobs, default_excludes, max_file_size << 20),
+            warn_expiring,
+            progress=progress,
+        )
+    finally:
+        if progress is not None:
+            progress.close()
     formatter = load_format(fmt)
+    to_terminal = output is None and terminal.stdout_is_terminal()
+    colored = fmt == "text" and output is None and terminal.use_color(color, to_terminal)
+    if fmt == "text":
+        from policycheck.formats.text import TextFormat
+
+        formatter = TextFormat(explain, colored, terminal.width(to_terminal))
     if fmt == "sarif" and sarif_include_allow:
         from policycheck.formats.sarif import with_allow
 
         formatter = with_allow()
-    _emit(formatter.render(report), output)
+    _emit(formatter.render(report), output, colored)
     for warning in report.scan.warnings if report.scan else ():
         click.echo(f"warning: {warning}", err=True)
     for w in report.waivers:
@@ -230,7 +308,8 @@ def check(
             click.echo(
                 f"warning: waiver {w['id']} is {w['status']} (expires {w['expires']})", err=True
             )
-    return _finish(report.errors, skip_unparsable, report.failed)
+    shown = to_terminal and fmt == "text"
+    return _finish(report.errors, skip_unparsable, report.failed, shown)
 
 
 @cli.command()
@@ -250,6 +329,13 @@ def check(
     "current directory). A subdirectory of a checkout compares only that subdirectory. "
     "BASE or HEAD given as a path stays relative to the current directory.",
 )
+@click.option(
+    "--fail-on-change",
+    multiple=True,
+    type=Choice(["license", "verdict"]),
+    help="Also exit 1 when an added or changed component's license (or verdict) differs, "
+    "whatever the verdict; repeat for both. Removed components never fail.",
+)
 @skip_unparsable_option
 def diff(
     base: str,
@@ -262,6 +348,7 @@ def diff(
     fail_on: str,
     exclude: tuple[str, ...],
     repo: str | None,
+    fail_on_change: tuple[str, ...],
     skip_unparsable: bool,
 ) -> int:
     """License drift between BASE and HEAD (git revisions of --repo, or paths): every
@@ -274,6 +361,7 @@ def diff(
     from policycheck import images
     from policycheck.diff import diff_revisions, render_text, to_json
 
+    fmt = _format(fmt, output, ["text", "json"], "text")
     policy = _policy(policy_name, uses)
     with images.using(policy.registries):
         result = diff_revisions(
@@ -284,6 +372,7 @@ def diff(
             Verdict.parse(fail_on),
             exclude,
             Path(repo) if repo is not None else None,
+            fail_on_change,
         )
     text = (
         render_text(result)
@@ -302,7 +391,7 @@ def diff(
     "--matrix",
     metavar="FILE",
     help="Decision matrix YAML: drivers, weights, scores, claims (default: the bundled "
-    "policies/adr/in-memory-stores.yaml).",
+    "in-memory stores matrix; 'policycheck schema matrix' lists its keys).",
 )
 @click.option(
     "--what-if",
@@ -340,6 +429,7 @@ def adr(
     from policycheck.adr import build_adr
     from policycheck.adr.render import RENDERERS
 
+    fmt = _format(fmt, output, ["html", "json", "markdown"], "markdown")
     result = build_adr(
         list(candidates),
         _policy(policy_name, uses),
@@ -373,6 +463,7 @@ def identify(
 
     from policycheck.identify import identify_all, render_text, to_json
 
+    fmt = _format(fmt, output, ["text", "json"], "text")
     policy = _policy(policy_name, uses)
     results = identify_all(list(paths), policy, as_of)
     text = (
@@ -386,9 +477,9 @@ def identify(
 
 #: What ``validate`` falls back to when an error carries no hint of its own.
 VALIDATE_HINTS = {
-    "policy": "see policycheck/schemas/policy.schema.json and policies/default.yaml",
-    "matrix": "see policycheck/schemas/matrix.schema.json and policies/adr/in-memory-stores.yaml",
-    "auto": "see policycheck/schemas/policy.schema.json or matrix.schema.json",
+    "policy": "run 'policycheck schema policy' for every key, 'policycheck init' for a starter",
+    "matrix": "run 'policycheck schema matrix' for every key",
+    "auto": "run 'policycheck schema policy' or 'policycheck schema matrix' for every key",
 }
 
 
@@ -485,21 +576,26 @@ def validate(files: tuple[str, ...], kind: str) -> int:
     return EXIT_INPUT if failed else EXIT_OK
 
 
+def _print_json(doc: object) -> None:
+    import json
+
+    click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+
+
 @cli.command(name="licenses")
 @click.argument("license_id", required=False, metavar="[ID]")
-def licenses_cmd(license_id: str | None) -> int:
+@format_option(["text", "json"], "text")
+def licenses_cmd(license_id: str | None, fmt: str | None) -> int:
     """List known licenses, or show what one license does under each use."""
-    kb = knowledge()
-    if license_id is None:
-        for record in sorted(kb.licenses.values(), key=lambda x: x.id):
-            osi = "OSI" if record.osi_approved else "not OSI"
-            click.echo(f"{record.id:50} {record.category:17} {osi}")
+    from policycheck import listing
+
+    lic = listing.find_license(license_id) if license_id is not None else None
+    if fmt == "json":
+        _print_json(listing.licenses_json(lic))
         return EXIT_OK
-    lic = kb.get(license_id)
     if lic is None:
-        raise InputError(
-            f"unknown license {license_id!r}", hint="run 'policycheck licenses' for the list"
-        )
+        click.echo("\n".join(listing.licenses_table()))
+        return EXIT_OK
     click.echo(f"{lic.id}: {lic.name}")
     click.echo(
         f"category {lic.category}; OSI-approved: {'yes' if lic.osi_approved else 'no'}; FSF libre: {'yes' if lic.fsf_libre else 'no'}"
@@ -514,17 +610,18 @@ def licenses_cmd(license_id: str | None) -> int:
 
 @cli.command()
 @click.argument("name", required=False)
-def engines(name: str | None) -> int:
+@format_option(["text", "json"], "text")
+def engines(name: str | None, fmt: str | None) -> int:
     """List catalogued engines, or show one engine's version table and governance."""
-    cat = catalog()
-    if name is None:
-        for e in sorted(cat.engines.values(), key=lambda x: x.id):
-            eras = "; ".join(f"{r.versions}: {r.license}" for r in e.ranges)
-            click.echo(f"{e.id:12} {e.governance.model:14} newest {str(e.newest_known):10} {eras}")
+    from policycheck import listing
+
+    engine = listing.find_engine(name) if name is not None else None
+    if fmt == "json":
+        _print_json(listing.engines_json(engine))
         return EXIT_OK
-    engine = cat.get(name)
     if engine is None:
-        raise InputError(f"unknown engine {name!r}", hint="run 'policycheck engines' for the list")
+        click.echo("\n".join(listing.engines_table()))
+        return EXIT_OK
     g = engine.governance
     newest = (
         "newest verified release"
@@ -553,6 +650,43 @@ def engines(name: str | None) -> int:
             click.echo(f"      evidence: {ev.cite()}")
     for note in engine.release_notes:
         click.echo(f"  note ({note.versions}): {note.note}")
+    return EXIT_OK
+
+
+SCHEMAS = ("policy", "report", "diff", "matrix", "waivers", "engine-list", "license-list")
+
+
+@cli.command()
+@click.argument("name", type=Choice(list(SCHEMAS)), metavar="NAME")
+def schema(name: str) -> int:
+    """Print the JSON Schema NAME (policy, waivers, matrix: files you write; report, diff,
+    engine-list, license-list: the JSON that check, diff, engines and licenses print)."""
+    from policycheck.data import schema as load_schema
+
+    _print_json(load_schema(name))
+    return EXIT_OK
+
+
+@cli.command()
+@click.argument("path", required=False, default="policy.yaml", metavar="[PATH]")
+@click.option(
+    "--policy",
+    "policy_name",
+    default="default",
+    show_default=True,
+    type=Choice(bundled_names()),
+    help="Bundled policy to start from.",
+)
+@click.option("--force", is_flag=True, help="Replace PATH (and its schema file) if they exist.")
+def init(path: str, policy_name: str, force: bool) -> int:
+    """Write a starter policy to PATH (default policy.yaml; a folder gets policy.yaml):
+    a bundled policy with a comment on each rule, and policy.schema.json beside it for
+    editors. Refuses to replace an existing file without --force."""
+    from policycheck.init import init as write_starter
+
+    written = write_starter(Path(path), policy_name, force)
+    click.echo(f"wrote {written[0]} (from the bundled {policy_name} policy) and {written[1]}")
+    click.echo(f"next: edit it, then run 'policycheck validate {written[0]}'")
     return EXIT_OK
 
 

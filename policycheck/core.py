@@ -26,11 +26,14 @@ _ENGINE_TARGET = re.compile(r"^(?P<engine>[A-Za-z0-9][A-Za-z0-9_.-]*)@(?P<versio
 
 
 def parse_engine_target(text: str) -> Component | None:
-    """``redis@7.4.0`` as a Component, or None when ``text`` is not of that form."""
+    """``redis@7.4.0`` as a Component, or None when ``text`` is not of that form; an image
+    variant (``redis@7.4.0-alpine``) reads as the image tag would (see ``targets``)."""
+    from policycheck.targets import engine_target
+
     m = _ENGINE_TARGET.match(text.strip())
     if not m:
         return None
-    return Component(m["engine"].lower(), m["version"], None, origin="target")
+    return engine_target(m["engine"].lower(), m["version"])
 
 
 def collect(targets: Sequence[str], options: ScanOptions | None = None) -> ScanResult:
@@ -118,6 +121,7 @@ def check(
     options: ScanOptions | None = None,
     warn_expiring: int = 30,
     registries: Registries | None = None,
+    progress: Callable[[ScanResult], None] | None = None,
 ) -> Report:
     """Evaluate every target under ``policy`` as of ``as_of``, then apply waivers.
 
@@ -132,11 +136,14 @@ def check(
     in-house images), so they must be known before it starts: those of a loaded Policy,
     or ``registries`` when ``policy`` is a loader. A loaded policy that declares other
     registries than the scan used is an input error, never a silent difference.
+
+    ``progress`` is called with each part of the scan as it arrives (the CLI draws a
+    progress line on a terminal from it).
     """
     if registries is None:
         registries = policy.registries if isinstance(policy, Policy) else Registries()
     with images.using(registries):
-        return _check(targets, policy, as_of, fail_on, options, warn_expiring, registries)
+        return _check(targets, policy, as_of, fail_on, options, warn_expiring, registries, progress)
 
 
 def _check(
@@ -147,6 +154,7 @@ def _check(
     options: ScanOptions | None,
     warn_expiring: int,
     registries: Registries,
+    progress: Callable[[ScanResult], None] | None = None,
 ) -> Report:
     pending: list[Component] = []
     evaluated: list[tuple[Component, Finding]] = []
@@ -159,6 +167,8 @@ def _check(
         files.update(part.files)
         stats.extend(part.stats)
         pending.extend(part.components)
+        if progress is not None:
+            progress(part)
         if index == 0:
             continue  # the ENGINE@VERSION targets: any scan starts after them
         judge = judge or _Judge(policy, as_of, warn_expiring)

@@ -104,8 +104,11 @@ def schema_errors(doc: Located, schema_name: str) -> list[InputError]:
 
 def _describe(err: jsonschema.ValidationError) -> str:
     if err.validator == "enum":
+        from policycheck.suggest import did_you_mean
+
         allowed = ", ".join(str(v) for v in err.validator_value)
-        return f"{err.instance!r} is not one of: {allowed}"
+        maybe = did_you_mean(str(err.instance), [str(v) for v in err.validator_value])
+        return f"{err.instance!r} is not one of: {allowed}{maybe}"
     if err.validator == "additionalProperties":
         return str(err.message).replace("Additional properties are not allowed", "unknown key")
     return str(err.message)
@@ -118,6 +121,28 @@ def _hint(err: jsonschema.ValidationError) -> str | None:
         return "add the missing key"
     if err.validator == "enum":
         return "use one of the listed values"
+    if err.validator == "type" and "string" in _as_list(err.validator_value):
+        return _quote_hint(err.instance)
+    return None
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _quote_hint(value: Any) -> str | None:
+    """Why YAML turned text into another type, and how to keep it text."""
+    if isinstance(value, bool):
+        return (
+            f"YAML reads an unquoted yes, no, on, off, true or false as {str(value).lower()}; "
+            "quote the text, e.g. rationale: 'no'"
+        )
+    if isinstance(value, int | float):
+        return f"YAML reads {value} as a number; quote it, e.g. '{value}'"
+    if value is None:
+        return "the value is empty (null); write the text, quoted if it has a colon"
+    if isinstance(value, dict | list):
+        return "a ': ' or leading '- ' or '[' made this a mapping or list; quote the text"
     return None
 
 

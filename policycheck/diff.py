@@ -39,7 +39,7 @@ from policycheck.policy import Policy, Verdict
 from policycheck.walk import ScanOptions
 
 # 1.1: changes carry ``errors_on``.
-DIFF_SCHEMA_VERSION = "1.1"
+DIFF_SCHEMA_VERSION = "1.2"
 GIT_HINT = "give an existing file or directory, or a commit, branch or tag of the repository"
 REVISION_HINT = (
     "check the spelling, or pass --repo DIR for another repository; in CI, fetch the "
@@ -176,6 +176,9 @@ class DiffReport:
     changes: list[Change]
     fail_on: Verdict = Verdict.DENY
     errors: list[tuple[str, InputError]] = field(default_factory=list)
+    fail_on_change: tuple[str, ...] = ()
+    """Facts (``license``, ``verdict``) whose change fails the diff whatever the verdict:
+    a CI job may stop on any license change even when the verdict stays review."""
 
     def __post_init__(self) -> None:
         self.changes.sort(key=Change.sort_key)
@@ -183,17 +186,33 @@ class DiffReport:
 
     @property
     def failed(self) -> bool:
-        """True when the change adds or raises a component to ``fail_on`` or worse.
+        """True when the change adds or raises a component to ``fail_on`` or worse, or
+        changes a fact named in ``fail_on_change``.
 
         Findings already at that verdict on the base side do not fail a diff: they are
         the existing state, which ``policycheck check`` reports.
         """
+        return self.raised_to_fail_on or bool(self.changed_facts)
+
+    @property
+    def raised_to_fail_on(self) -> bool:
+        """True when a change adds or raises a component to ``fail_on`` or worse."""
         return any(
             c.head is not None
             and c.head.verdict >= self.fail_on
             and (c.kind == "added" or c.raised)
             for c in self.changes
         )
+
+    @property
+    def changed_facts(self) -> list[str]:
+        """The ``fail_on_change`` facts that an added or changed entry changes (a removed
+        entry takes nothing new into the deployment, so it never fails a diff)."""
+        return [
+            fact
+            for fact in self.fail_on_change
+            if any(c.head is not None and fact in c.changed for c in self.changes)
+        ]
 
     def spec(self, side: str) -> str:
         """What the user gave for ``side`` ("base" or "head"), to name it in messages."""
@@ -437,6 +456,7 @@ def diff_revisions(
     fail_on: Verdict,
     exclude: tuple[str, ...] = (),
     repo: Path | None = None,
+    fail_on_change: tuple[str, ...] = (),
 ) -> DiffReport:
     """Compare ``base`` and ``head`` (paths or git revisions of ``repo``) under ``policy``.
 
@@ -464,7 +484,14 @@ def diff_revisions(
         new = scan_side(head_root, "head", evaluator, exclude, label_head)
     changes = compare(old.groups, new.groups, {"base": old.broken, "head": new.broken})
     return DiffReport(
-        policy, as_of, base_info, head_info, changes, fail_on, old.errors + new.errors
+        policy,
+        as_of,
+        base_info,
+        head_info,
+        changes,
+        fail_on,
+        old.errors + new.errors,
+        tuple(dict.fromkeys(fail_on_change)),
     )
 
 
@@ -522,7 +549,14 @@ def render_text(diff: DiffReport) -> str:
     else:
         found = " in what could be read" if diff.errors else ""
         lines.append(f"no license drift{found}{errors}")
-    if diff.failed:
+    for fact in diff.changed_facts:
+        added = sum(c.kind == "added" for c in diff.changes)
+        changed = sum(c.kind == "changed" and fact in c.changed for c in diff.changes)
+        lines.append(
+            f"FAILED (--fail-on-change {fact}): {fact} of {changed} component(s) changed, "
+            f"{added} component(s) added"
+        )
+    if diff.raised_to_fail_on:
         lines.append(f"FAILED: the change adds or raises a verdict to {diff.fail_on} or worse")
     return "\n".join(lines) + "\n"
 
@@ -535,6 +569,7 @@ def to_json(diff: DiffReport) -> dict[str, Any]:
         "policy": {"name": diff.policy.name, "sha256": diff.policy.sha256},
         "as_of": diff.as_of.isoformat(),
         "fail_on": str(diff.fail_on),
+        "fail_on_change": list(diff.fail_on_change),
         "base": diff.base.to_json(),
         "head": diff.head.to_json(),
         "changes": [c.to_json() for c in diff.changes],

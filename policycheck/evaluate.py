@@ -103,8 +103,14 @@ class Evaluator:
         requested = component.version
         engine = catalog().get(component.engine)
         if engine is None:
+            from policycheck.suggest import did_you_mean
+
+            maybe = did_you_mean(component.engine, catalog().engines)
             rationale = [
-                f"{component.engine!r} is not an engine in policycheck's catalog, so its "
+                f"{component.engine!r} is not an engine in policycheck's catalog{maybe} Its "
+                "license is unknown; a person must review it (fail closed)."
+                if maybe
+                else f"{component.engine!r} is not an engine in policycheck's catalog, so its "
                 "license is unknown; a person must review it (fail closed)."
             ]
             if component.unresolved:  # the source could not tell which engine runs

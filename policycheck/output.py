@@ -58,3 +58,40 @@ def _mode_for(path: Path) -> int:
         umask = os.umask(0)
         os.umask(umask)
         return 0o666 & ~umask
+
+
+#: Output file name endings and the format each means, longest first so that
+#: ``.spdx.json`` wins over ``.json``.
+EXTENSIONS: dict[str, str] = {
+    ".spdx.json": "spdx-json",
+    ".json": "json",
+    ".sarif": "sarif",
+    ".html": "html",
+    ".htm": "html",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".xml": "junit",
+    ".spdx": "spdx",
+    ".txt": "text",
+}
+
+
+def infer_format(output: str, offered: list[str], default: str) -> str:
+    """The format ``-o FILE`` asks for by its name, among those a command ``offered``.
+
+    A name without an extension (``report``, ``/dev/stdout``) says nothing, so the
+    command's default applies; an extension that names no offered format is a usage
+    error listing the ones that do, never a file in a format nobody asked for.
+    """
+    name = Path(output).name.lower()
+    suffix = Path(name).suffix
+    if not suffix:
+        return default
+    for ending, fmt in EXTENSIONS.items():
+        if name.endswith(ending) and fmt in offered:
+            return fmt
+    known = ", ".join(f"{e} ({f})" for e, f in EXTENSIONS.items() if f in offered)
+    raise ValueError(
+        f"cannot tell the format of {output!r} from its extension {suffix!r}; "
+        f"known: {known}; or pass --format"
+    )

@@ -7,6 +7,7 @@ exist, so a typo never turns into a rule that silently matches nothing.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from dataclasses import dataclass, field
 from enum import IntEnum
@@ -18,6 +19,7 @@ from policycheck.data import data_dir, schema_errors, schema_errors_once
 from policycheck.errors import InputError
 from policycheck.knowledge import Use, knowledge
 from policycheck.registries import TAG_READINGS, DeclaredImage, Mirror, Registries
+from policycheck.suggest import did_you_mean
 from policycheck.versions import VersionRange
 from policycheck.yamlload import Located, load_text, read_text
 
@@ -165,8 +167,10 @@ def resolve_policy_path(name_or_path: str) -> Path:
         return candidate
     bundled = data_dir("policies") / f"{name_or_path}.yaml"
     if not bundled.is_file():
+        from policycheck.suggest import did_you_mean
+
         raise InputError(
-            f"unknown policy {name_or_path!r}",
+            f"unknown policy {name_or_path!r}{did_you_mean(name_or_path, bundled_names())}",
             hint=BUNDLED_HINT.format(names=", ".join(bundled_names())),
         )
     return bundled
@@ -204,15 +208,38 @@ def check_policy(name_or_path: str) -> Policy | list[InputError]:
         return [exc]
     if not isinstance(doc.value, dict):
         return [
-            InputError("a policy must be a YAML mapping", display, 1, "see policies/default.yaml")
+            InputError(
+                "a policy must be a YAML mapping",
+                display,
+                1,
+                "run 'policycheck init' for a starter policy",
+            )
         ]
     errors = schema_errors_once(doc, "policy", text.encode("utf-8"))
-    if errors:
-        return errors
-    sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
     builder = _Builder(doc)
+    if errors:
+        # Schema errors must not hide the independent ones: unknown ids, bad dates,
+        # duplicates, elections of licenses not offered, in every part still readable.
+        builder.lint(path)
+        return _unique(errors + builder.errors)
+    sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
     policy = builder.build(sha, path)
     return builder.errors or policy
+
+
+def _unique(errors: list[InputError]) -> list[InputError]:
+    """Each error once (a check the schema and the builder both make), in line order."""
+    seen: set[tuple[int | None, str]] = set()
+    out = []
+    for e in sorted(errors, key=lambda e: e.line or 0):
+        if (e.line, e.message) not in seen:
+            seen.add((e.line, e.message))
+            out.append(e)
+    return out
+
+
+#: What a lenient pass skips: a part of the wrong shape, which the schema reported.
+_SHAPE_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError, AssertionError)
 
 
 class _Builder:
@@ -231,11 +258,11 @@ class _Builder:
             listed = knowledge().listed(key)  # an SPDX id without an effects record
             if listed is not None:
                 return listed.id
-            known = ", ".join(sorted(knowledge().licenses))
+            maybe = did_you_mean(key, knowledge().licenses)
             self.error(
                 path,
-                f"unknown license id {key!r}",
-                f"use an SPDX License List id; licenses with effects records: {known}",
+                f"unknown license id {key!r}{maybe}",
+                "use an SPDX License List id; run 'policycheck licenses' for those with effects records",
             )
             return key
         return cid
@@ -244,7 +271,8 @@ class _Builder:
         engine = catalog().get(key)
         if engine is None:
             known = ", ".join(sorted(catalog().engines))
-            self.error(path, f"unknown engine {key!r}", f"known engines: {known}")
+            maybe = did_you_mean(key, catalog().engines)
+            self.error(path, f"unknown engine {key!r}{maybe}", f"known engines: {known}")
             return key
         return engine.id
 
@@ -258,13 +286,51 @@ class _Builder:
             return None
 
     def date(self, path: tuple[str | int, ...], text: str) -> str:
-        import datetime as dt
+        from policycheck.dates import parse_day
 
         try:
-            dt.date.fromisoformat(text)
-        except ValueError:
-            self.error(path, f"{text!r} is not a real date", "write YYYY-MM-DD")
+            parse_day(text)
+        except ValueError as exc:
+            why = str(exc).removeprefix(f"{text}: ")
+            self.error(
+                path, f"{text!r} is not a real date ({why})", "write an existing day as YYYY-MM-DD"
+            )
         return text
+
+    def lint(self, path: Path) -> None:
+        """The checks of ``build`` on a document that broke the schema: each rule,
+        election, waiver and registry entry on its own, skipping those of the wrong shape."""
+        d = self.doc.value
+        if not isinstance(d, dict):
+            return
+        rules = d.get("rules")
+        seen: set[str] = set()
+        for i, r in enumerate(rules if isinstance(rules, list) else []):
+            with contextlib.suppress(*_SHAPE_ERRORS):
+                self.rule_id(i, r["id"], seen)
+            with contextlib.suppress(*_SHAPE_ERRORS):
+                self.condition(("rules", i, "when"), r["when"])
+        elections = d.get("elections")
+        for i, e in enumerate(elections if isinstance(elections, list) else []):
+            with contextlib.suppress(*_SHAPE_ERRORS):
+                self.elections([{}] * i + [e])
+        waivers = d.get("waivers")
+        seen_waivers: set[str] = set()
+        for i, w in enumerate(waivers if isinstance(waivers, list) else []):
+            with contextlib.suppress(*_SHAPE_ERRORS):
+                self.waiver(i, w, seen_waivers)
+        with contextlib.suppress(*_SHAPE_ERRORS):
+            self.waivers_file(d, path)
+        with contextlib.suppress(*_SHAPE_ERRORS):
+            self.registries(d.get("registries"))
+
+    def rule_id(self, i: int, rule_id: str, seen: set[str]) -> None:
+        """A duplicate rule id is an error: waivers and reports name rules by id."""
+        if rule_id in seen:
+            self.error(
+                ("rules", i, "id"), f"duplicate rule id {rule_id!r}", "rule ids must be unique"
+            )
+        seen.add(rule_id)
 
     def condition(self, base: tuple[str | int, ...], w: dict[str, Any]) -> Condition:
         def strs(key: str) -> list[str]:
@@ -313,11 +379,7 @@ class _Builder:
         rules: list[Rule] = []
         seen: set[str] = set()
         for i, r in enumerate(d["rules"]):
-            if r["id"] in seen:
-                self.error(
-                    ("rules", i, "id"), f"duplicate rule id {r['id']!r}", "rule ids must be unique"
-                )
-            seen.add(r["id"])
+            self.rule_id(i, r["id"], seen)
             rules.append(
                 Rule(
                     r["id"],
@@ -432,6 +494,8 @@ class _Builder:
     def elections(self, items: list[dict[str, Any]]) -> list[Election]:
         out = []
         for i, e in enumerate(items):
+            if not e:
+                continue  # a placeholder from lint, which checks one election at a time
             base = ("elections", i)
             self.check_election_offered(base, e)
             out.append(
@@ -483,22 +547,45 @@ class _Builder:
             )
 
     def waivers(self, items: list[dict[str, Any]], path: Path) -> list[Waiver]:
-        out = []
-        for i, w in enumerate(items):
-            base = ("waivers", i)
-            out.append(
-                Waiver(
-                    id=w["id"],
-                    engine=self.engine_id((*base, "engine"), w["engine"]),
-                    versions=self.version_range((*base, "versions"), w.get("versions")),
-                    path=w.get("path"),
-                    rule=w.get("rule"),
-                    verdict=Verdict.parse(w["verdict"]),
-                    reason=w["reason"],
-                    approved_by=w["approved_by"],
-                    approved_on=self.date((*base, "approved_on"), w["approved_on"]),
-                    expires=self.date((*base, "expires"), w["expires"]),
-                    line=self.doc.line_of(base),
-                )
+        seen: set[str] = set()
+        return [self.waiver(i, w, seen) for i, w in enumerate(items)]
+
+    def waiver(self, i: int, w: dict[str, Any], seen: set[str]) -> Waiver:
+        """One waiver: unique id, known engine, real dates, expiring after approval."""
+        base = ("waivers", i)
+        if w.get("id") in seen:
+            self.error(
+                (*base, "id"), f"duplicate waiver id {w['id']!r}", "waiver ids must be unique"
             )
-        return out
+        seen.add(str(w.get("id")))
+        approved = self.date((*base, "approved_on"), w["approved_on"])
+        expires = self.date((*base, "expires"), w["expires"])
+        if _ordered_days(expires, approved):
+            self.error(
+                (*base, "expires"),
+                f"waiver {w['id']!r} expires on {expires}, before it was approved on {approved}",
+                "check both dates; a waiver runs from approved_on to expires",
+            )
+        return Waiver(
+            id=w["id"],
+            engine=self.engine_id((*base, "engine"), w["engine"]),
+            versions=self.version_range((*base, "versions"), w.get("versions")),
+            path=w.get("path"),
+            rule=w.get("rule"),
+            verdict=Verdict.parse(w["verdict"]),
+            reason=w["reason"],
+            approved_by=w["approved_by"],
+            approved_on=approved,
+            expires=expires,
+            line=self.doc.line_of(base),
+        )
+
+
+def _ordered_days(earlier: str, later: str) -> bool:
+    """True when both are real dates and ``earlier`` is strictly before ``later``."""
+    from policycheck.dates import parse_day
+
+    try:
+        return parse_day(earlier) < parse_day(later)
+    except ValueError:
+        return False

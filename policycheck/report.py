@@ -22,6 +22,14 @@ if TYPE_CHECKING:
 SCHEMA_VERSION = "1.2"
 
 
+def _ordered(findings: list[Finding]) -> list[Finding]:
+    """The documented order: ``ENGINE@VERSION`` targets first, in command-line order (as
+    evaluated), then findings in files by path, line, engine and version."""
+    named = [f for f in findings if f.location is None]
+    found = sorted((f for f in findings if f.location is not None), key=Finding.sort_key)
+    return named + found
+
+
 @dataclass
 class Report:
     """The result of a check run."""
@@ -36,7 +44,7 @@ class Report:
     scan: ScanStats | None = None
 
     def __post_init__(self) -> None:
-        self.findings.sort(key=Finding.sort_key)
+        self.findings[:] = _ordered(self.findings)
         self.errors.sort(key=lambda e: (e.path or "", e.line or 0, e.message))
 
     @property

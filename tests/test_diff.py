@@ -394,6 +394,7 @@ def test_json_is_deterministic_and_ordered(tmp_path: Path, default_policy: Polic
         "policy",
         "as_of",
         "fail_on",
+        "fail_on_change",
         "base",
         "head",
         "changes",
@@ -601,7 +602,7 @@ def test_cli_input_errors_exit_2_unless_skip_unparsable(
     assert [(e["side"], e["path"], e["line"]) for e in doc["errors"]] == [
         ("head", "b/compose.yaml", 5)
     ]
-    assert doc["schema_version"] == "1.1"
+    assert doc["schema_version"] == "1.2"
     assert not list(validator("diff").iter_errors(doc))
 
 
@@ -639,7 +640,7 @@ def test_errors_on_both_sides_name_each_side_and_file(
 
 def test_schema_version_matches_the_bundled_schema() -> None:
     assert schema("diff")["properties"]["schema_version"] == {"const": DIFF_SCHEMA_VERSION}
-    assert DIFF_SCHEMA_VERSION == "1.1"
+    assert DIFF_SCHEMA_VERSION == "1.2"
 
 
 def test_schema_rejects_what_the_diff_must_not_emit(tmp_path: Path, default_policy: Policy) -> None:

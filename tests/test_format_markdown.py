@@ -384,7 +384,7 @@ def test_suggestion_text_is_escaped(default_policy: Policy) -> None:
 
 def test_applied_waiver_says_who_when_why_and_until_when(tmp_path: Path) -> None:
     text = FORMAT.render(check(TARGETS, waiver_policy(tmp_path), AS_OF))
-    component = section(text, "3\\. Redis 7.2.14 (requested as 7.2)")
+    component = section(text, "5\\. Redis 7.2.14 (requested as 7.2)")
     assert "- **Verdict:** allow: " in component
     assert "(set by waiver W-REDIS-72; without it: review)" in component
     assert (
@@ -403,7 +403,7 @@ def test_expiring_waiver_warns_in_the_summary_and_the_component(tmp_path: Path) 
     text = FORMAT.render(check(TARGETS, waiver_policy(tmp_path), AS_OF))
     cell = "(set by waiver W-DRAGONFLY; without it: review; the waiver expires soon, on 2026-12-10)"
     assert cell in section(text, "Summary")
-    component = section(text, "1\\. Dragonfly 1.25.0")
+    component = section(text, "3\\. Dragonfly 1.25.0")
     assert "It applies until 2026-12-10 (13 days after the report date)." in component
     assert "renew it before then, or the verdict returns to review." in component
     assert "- **Status:** expiring: in force, but expires within the warning period\n" in component
@@ -411,12 +411,12 @@ def test_expiring_waiver_warns_in_the_summary_and_the_component(tmp_path: Path) 
 
 def test_expired_waiver_is_shown_as_no_longer_applying(tmp_path: Path) -> None:
     text = FORMAT.render(check(TARGETS, waiver_policy(tmp_path), AS_OF))
-    row = next(line for line in section(text, "Summary").splitlines() if "| 5 |" in line)
+    row = next(line for line in section(text, "Summary").splitlines() if "| 4 |" in line)
     assert row.endswith(
         "| review: the policy cannot decide alone; a lawyer must decide and sign (waiver "
         "W-REDIS-8 expired on 2026-10-31 and no longer applies) |"
     )
-    component = section(text, "5\\. Redis 8.2.1")
+    component = section(text, "4\\. Redis 8.2.1")
     assert "set by waiver W-REDIS-8" not in component
     assert (
         "### Waiver (expired: no longer applies)\n\nWaiver W-REDIS-8 expired on 2026-10-31 "
@@ -438,7 +438,7 @@ def test_waivers_section_lists_the_ledger_and_flags_stale_decisions(tmp_path: Pa
     assert headings[2:5] == [
         "## How to read this report",
         "## Waivers",
-        "## 1\\. Dragonfly 1.25.0",
+        "## 1\\. Redis 7.4.0",
     ]
     assert "- **Waivers:** 4 in the policy (1 active, 1 expiring, 1 expired, 1 unused)" in text
     waivers = section(text, "Waivers")
@@ -449,11 +449,11 @@ def test_waivers_section_lists_the_ledger_and_flags_stale_decisions(tmp_path: Pa
     assert rows["W-REDIS-72"] == (
         "| W-REDIS-72 | active: in force | Redis, versions \\<7.4; sets the verdict to allow | "
         "by Dana Legal (General Counsel) on 2026-06-01 | 2027-05-31 (185 days after the report "
-        "date) | 3\\. Redis 7.2.14 (requested as 7.2) | Redis 7.2 is BSD-3-Clause; the release "
+        "date) | 5\\. Redis 7.2.14 (requested as 7.2) | Redis 7.2 is BSD-3-Clause; the release "
         "pipeline pins the floating tag. |"
     )
     assert "| expired: it no longer applies |" in rows["W-REDIS-8"]
-    assert "| 5\\. Redis 8.2.1 |" in rows["W-REDIS-8"]
+    assert "| 4\\. Redis 8.2.1 |" in rows["W-REDIS-8"]
     assert "| unused: it matches no component in this report | KeyDB;" in rows["W-KEYDB"]
     assert "| none | KeyDB evaluation. |" in rows["W-KEYDB"]
     attention = waivers.split("### Waivers that need a decision\n")[1]
@@ -497,7 +497,7 @@ def test_policy_without_waivers_says_every_verdict_is_its_own(default_policy: Po
 
 def test_rule_that_decided_is_the_one_the_waiver_overrode(tmp_path: Path) -> None:
     text = FORMAT.render(check(TARGETS, waiver_policy(tmp_path), AS_OF))
-    component = section(text, "3\\. Redis 7.2.14 (requested as 7.2)")
+    component = section(text, "5\\. Redis 7.2.14 (requested as 7.2)")
     rules = component.split("### Policy rule that decided\n\n")[1].split("\n\n")[0].splitlines()
     assert rules[0].startswith("- review-unpinned (review): ")
     assert rules[1].startswith("- Also matched: allow-permissive (allow): ")

@@ -87,9 +87,10 @@ def test_text_prints_one_scan_line(tmp_path: Path, capsys: pytest.CaptureFixture
     _tree(tmp_path)
     _, out, _ = run(["check", str(tmp_path), "--as-of", "2026-11-27"], capsys)
     lines = out.splitlines()
-    assert lines[-2].startswith("scanned 2 file(s), parsed 1; skipped: ")
-    assert "3 folder(s) (Python virtual environment)" in lines[-2]
-    assert lines[-1].startswith("1 finding(s)")
+    assert lines[-3].startswith("scanned 2 file(s), parsed 1; skipped: ")
+    assert "3 folder(s) (Python virtual environment)" in lines[-3]
+    assert lines[-2].startswith("1 finding(s)")
+    assert lines[-1].startswith("Not legal advice")
 
 
 def test_engine_targets_alone_print_no_scan_line(capsys: pytest.CaptureFixture[str]) -> None:

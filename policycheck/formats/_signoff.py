@@ -881,6 +881,8 @@ def _contributor_terms(cla: object) -> str:
     """The contributor terms as recorded: a name, what it grants, and where it was read."""
     if not isinstance(cla, Mapping):
         return str(cla)
+    if cla.get("summary"):
+        return " ".join(str(cla[k]) for k in ("summary", "note") if cla.get(k))
     parts = [str(cla[k]) for k in ("name", "kind", "summary", "note") if cla.get(k)]
     evidence = cla.get("evidence")
     if isinstance(evidence, Mapping):
