@@ -64,6 +64,7 @@ def _mode_for(path: Path) -> int:
 #: ``.spdx.json`` wins over ``.json``.
 EXTENSIONS: dict[str, str] = {
     ".spdx.json": "spdx-json",
+    ".cdx.json": "cyclonedx-json",
     ".json": "json",
     ".sarif": "sarif",
     ".html": "html",

@@ -78,9 +78,10 @@ def test_diff_and_adr_infer_among_their_own_formats() -> None:
     assert infer_format("adr.html", ["html", "json", "markdown"], "markdown") == "html"
     with pytest.raises(ValueError, match=r"known: .*\.json \(json\)"):
         infer_format("d.sarif", ["text", "json"], "text")
-    assert set(EXTENSIONS.values()) <= {
-        "text", "json", "sarif", "html", "markdown", "junit", "spdx", "spdx-json"
-    }  # fmt: skip
+    from policycheck.formats import FORMAT_MODULES
+
+    assert set(EXTENSIONS.values()) <= set(FORMAT_MODULES)
+    assert infer_format("bom.cdx.json", sorted(FORMAT_MODULES), "text") == "cyclonedx-json"
 
 
 @pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])

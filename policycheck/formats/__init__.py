@@ -15,6 +15,7 @@ from policycheck.formats.interface import Formatter
 #: offer the names and load the one asked for without importing every formatter (the
 #: HTML and XML libraries) on every run; a test checks this against ``all_formats``.
 FORMAT_MODULES: dict[str, str] = {
+    "cyclonedx-json": "cyclonedx_json",
     "github": "github",
     "html": "html",
     "json": "json",

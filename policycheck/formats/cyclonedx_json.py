@@ -21,6 +21,7 @@ from policycheck import __version__
 from policycheck.formats.interface import Formatter
 from policycheck.formats.spdx_json import generic_purl, midnight
 from policycheck.model import Finding
+from policycheck.notice import DISCLAIMER, catalog_identity
 from policycheck.report import Report
 
 _REF_UNSAFE = re.compile(r"[^A-Za-z0-9.-]+")
@@ -47,10 +48,17 @@ def build_bom(report: Report) -> dict[str, Any]:
             "properties": [
                 {"name": "policycheck:policy", "value": report.policy.name},
                 {"name": "policycheck:as-of", "value": report.as_of.isoformat()},
+                {"name": "policycheck:catalog", "value": _catalog()},
+                {"name": "policycheck:disclaimer", "value": DISCLAIMER},
             ],
         },
         "components": [_component(f, i) for i, f in enumerate(report.findings, 1)],
     }
+
+
+def _catalog() -> str:
+    ident = catalog_identity()
+    return f"{ident['version']} sha256 {ident['sha256']}"
 
 
 def _component(finding: Finding, index: int) -> dict[str, Any]:
