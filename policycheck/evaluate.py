@@ -571,7 +571,8 @@ class Evaluator:
         out = Outcome(verdict=win.verdict, chosen=win.chosen, osi=win.osi, defaulted=win.defaulted)
         _merge(out, win)
         tied = [o for o in options if o is not win and o.verdict == win.verdict]
-        if forced is None and tied and not facts.provider:
+        # Electing between options that are all denied changes nothing to confirm.
+        if forced is None and tied and not facts.provider and win.verdict < Verdict.DENY:
             out.confirm.append(self._election_needed(facts, node, win, options))
         out.alternatives = list(win.alternatives)
         if forced is not None and election is not None:

@@ -173,7 +173,7 @@ def test_every_format_has_an_example() -> None:
 
 
 #: Commands whose output depends on the date unless --as-of pins it.
-DATED = ("check", "diff", "adr")
+DATED = ("check", "diff", "adr", "identify")
 
 
 def test_examples_are_reproducible_and_short() -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from policycheck import __version__, expression, failclosed
 from policycheck.catalog import Grant, GrantRestriction, LicenseRange, catalog
@@ -635,12 +635,15 @@ def _active_grant(f: Finding) -> Grant | None:
     return rng.grant
 
 
-def _effect_for(license_id: str, use: Use, grant: Grant | None) -> UseEffect | None:
+def _effect_for(
+    license_id: str, use: Use, grant: Grant | None, version: str | None = None
+) -> UseEffect | None:
     record = knowledge().get(license_id)
     if record is None:
         return None
     if grant is not None and grant.license == record.id:
-        return grant.effects[use]
+        # the grant's text at the judged release's own tag
+        return replace(grant.effects[use], url=grant.url_for(version))
     return record.effects[use]
 
 
@@ -665,7 +668,7 @@ def _license_blocks(f: Finding, policy: Policy) -> list[Block]:
     if grant is not None:
         blocks.append(
             Paragraph(
-                f"This release carries the {grant.title} ({grant.url}), which replaces the "
+                f"This release carries the {grant.title} ({grant.url_for(f.version)}), which replaces the "
                 f"general {license_label(grant.license)} terms for the uses below."
             )
         )
@@ -680,7 +683,7 @@ def _license_blocks(f: Finding, policy: Policy) -> list[Block]:
     judgements: list[str] = []
     for lic in ids:
         for use in policy.uses:
-            effect = _effect_for(lic, use, grant)
+            effect = _effect_for(lic, use, grant, f.version)
             if effect is None:
                 rows.append(
                     (license_label(lic), capitalized(use_phrase(use)), "Unknown", "Not assessed.")
