@@ -653,14 +653,25 @@ def engines(name: str | None, fmt: str | None) -> int:
     return EXIT_OK
 
 
-SCHEMAS = ("policy", "report", "diff", "matrix", "waivers", "engine-list", "license-list")
+SCHEMAS = (
+    "policy",
+    "report",
+    "diff",
+    "matrix",
+    "waivers",
+    "engine-list",
+    "license-list",
+    "adr",
+    "identify",
+)
 
 
 @cli.command()
 @click.argument("name", type=Choice(list(SCHEMAS)), metavar="NAME")
 def schema(name: str) -> int:
     """Print the JSON Schema NAME (policy, waivers, matrix: files you write; report, diff,
-    engine-list, license-list: the JSON that check, diff, engines and licenses print)."""
+    engine-list, license-list, adr, identify: the JSON that check, diff, engines, licenses,
+    adr and identify print)."""
     from policycheck.data import schema as load_schema
 
     _print_json(load_schema(name))
