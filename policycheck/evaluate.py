@@ -877,7 +877,8 @@ def _effect_sentence(e: Effect) -> str:
         j = knowledge().judgements.get(e.judgement)
         judged = f" Judgement call {e.judgement}" + (f" ({j.title})" if j else "") + "."
     if e.condition:
-        kind += " provided it is confirmed that: " + e.condition[0].lower() + e.condition[1:]
+        condition = e.condition.rstrip(".")
+        kind += " provided it is confirmed that: " + condition[0].lower() + condition[1:]
     return f"{e.license}, {use}: {kind}. {e.rationale} [{e.clause}; {e.url}]{judged}"
 
 

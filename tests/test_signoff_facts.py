@@ -191,3 +191,15 @@ def test_the_catalog_identity_is_recorded_and_follows_the_data(tmp_path, monkeyp
         assert len(hashlib.sha256().hexdigest()) == len(changed["sha256"])
     finally:
         notice.catalog_identity.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("target", "words"),
+    [
+        ("terraform@1.6.0", "competitive with any HashiCorp product"),  # first grant wording
+        ("terraform@1.6.5", "significantly overlaps HashiCorp's paid versions"),  # reworded
+    ],
+)
+def test_hashicorp_grants_ask_to_confirm_the_competition_limit(target: str, words: str) -> None:
+    f = run(target, uses=("saas",))
+    assert any(words in c for c in f.confirm), f.confirm
