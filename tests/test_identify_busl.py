@@ -8,7 +8,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from policycheck.identify.busl import anniversary_years, change_license_id, parse_busl, parse_date
+from policycheck.identify.busl import (
+    _BLOCK_END,
+    anniversary_years,
+    change_license_id,
+    parse_busl,
+    parse_date,
+)
 from policycheck.identify.match import fingerprints
 
 LABELS = {
@@ -19,12 +25,14 @@ LABELS = {
     "change_license": "Change License",
 }
 
-#: Words a parameter value is made of: never a label followed by a colon.
+#: Words a parameter value is made of: never a label followed by a colon, and never a word
+#: that alone on a line is a heading ending the block ("Terms", "Notice", a rule of dashes),
+#: which no layout can tell from a wrapped value.
 WORD = st.text(
     alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,()'&-",
     min_size=1,
     max_size=12,
-)
+).filter(lambda w: not _BLOCK_END.match(w))
 VALUE = st.lists(WORD, min_size=1, max_size=20).map(" ".join)
 STYLE = st.sampled_from(["{}", "<u>{}</u>", "**{}**", "__{}__"])
 
