@@ -11,7 +11,7 @@ AND), then fail closed on anything that was assumed rather than known.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 
 from packaging.version import Version
 
@@ -20,7 +20,7 @@ from policycheck.catalog import Engine, LicenseRange, catalog
 from policycheck.expression import AllOf, AnyOf, Lic, Node
 from policycheck.knowledge import Effect as EffectKind
 from policycheck.knowledge import License, Use, UseEffect, knowledge
-from policycheck.model import Alternative, Component, Effect, Finding
+from policycheck.model import Alternative, Component, Effect, Finding, Location
 from policycheck.policy import Election, Policy, Rule, Verdict
 from policycheck.versions import canonical_version, line_interval, parse_version
 
@@ -66,6 +66,17 @@ class Outcome:
     lines: list[str] = field(default_factory=list)
 
 
+def _copy(finding: Finding, location: Location | None) -> Finding:
+    """``finding`` at ``location``, its lists and mappings copied (its items are not
+    changed in place by anyone: effects are frozen, evidence is read only)."""
+    changes: dict[str, object] = {"location": location}
+    for f in fields(finding):
+        value = getattr(finding, f.name)
+        if isinstance(value, list | dict):
+            changes[f.name] = value.copy()
+    return replace(finding, **changes)  # type: ignore[arg-type]
+
+
 def add_years(day: dt.date, years: int) -> dt.date:
     """The same calendar day ``years`` later; 29 February falls back to 28 February."""
     try:
@@ -80,6 +91,7 @@ class Evaluator:
     def __init__(self, policy: Policy, as_of: dt.date) -> None:
         self.policy = policy
         self.as_of = as_of
+        self._memo: dict[Component, Finding] = {}
 
     # -- entry point -------------------------------------------------------------------
 
@@ -89,7 +101,21 @@ class Evaluator:
         How the component was found (its context, whether it runs by default, and the
         source's notes) is carried over as stated: it explains the verdict, it does not
         change it. A policy that treats CI apart says so in a rule.
+
+        Where a component was found plays no part in the reasoning, so the finding is
+        worked out once per component as found anywhere (a monorepo repeats its images,
+        and the alternatives judge each release of an engine) and handed out as a copy
+        at the component's own location: callers may change their copy.
         """
+        key = component
+        if component.location is not None or component.same_as is not None:
+            key = replace(component, location=None, same_as=None)
+        finding = self._memo.get(key)
+        if finding is None:
+            finding = self._memo[key] = self._evaluate_anywhere(key)
+        return _copy(finding, component.location)
+
+    def _evaluate_anywhere(self, component: Component) -> Finding:
         finding = self._evaluate(component)
         if finding.version is not None:
             finding.version = canonical_version(finding.version)
