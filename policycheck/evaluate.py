@@ -11,7 +11,7 @@ AND), then fail closed on anything that was assumed rather than known.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 
 from packaging.version import Version
 
@@ -67,14 +67,17 @@ class Outcome:
 
 
 def _copy(finding: Finding, location: Location | None) -> Finding:
-    """``finding`` at ``location``, its lists and mappings copied (its items are not
+    """``finding`` at ``location``, its lists and mappings copied (their items are not
     changed in place by anyone: effects are frozen, evidence is read only)."""
-    changes: dict[str, object] = {"location": location}
-    for f in fields(finding):
-        value = getattr(finding, f.name)
-        if isinstance(value, list | dict):
-            changes[f.name] = value.copy()
-    return replace(finding, **changes)  # type: ignore[arg-type]
+    copied = object.__new__(Finding)
+    copied.__dict__.update(
+        {
+            name: value.copy() if type(value) in (list, dict) else value
+            for name, value in finding.__dict__.items()
+        }
+    )
+    copied.location = location
+    return copied
 
 
 def add_years(day: dt.date, years: int) -> dt.date:
