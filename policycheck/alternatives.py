@@ -50,6 +50,7 @@ class Advisor:
         self.evaluator = evaluator
         self._cache: dict[tuple[str, str], list[Suggestion]] = {}
         self._passing: dict[str, Finding | None] = {}
+        self._passing_release: dict[str, Finding | None] = {}
 
     def _newest_passing(self, engine: Engine) -> Finding | None:
         """The newest release of ``engine`` that passes, judged only for engines some
@@ -121,6 +122,13 @@ class Advisor:
         ]
 
     def _newest_passing_release(self, engine: Engine) -> Finding | None:
+        """The newest final release of ``engine`` that passes; walked once per engine
+        (an engine none of whose releases passes is walked whole)."""
+        if engine.id not in self._passing_release:
+            self._passing_release[engine.id] = self._walk_releases(engine)
+        return self._passing_release[engine.id]
+
+    def _walk_releases(self, engine: Engine) -> Finding | None:
         for release, _ in reversed(engine.releases):
             if release.version.is_prerelease:
                 continue
