@@ -9,7 +9,6 @@ Results are cached per engine and version, since a monorepo repeats the same ima
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 
 from packaging.version import InvalidVersion, Version
 
@@ -50,22 +49,18 @@ class Advisor:
     def __init__(self, evaluator: Evaluator) -> None:
         self.evaluator = evaluator
         self._cache: dict[tuple[str, str], list[Suggestion]] = {}
+        self._passing: dict[str, Finding | None] = {}
+        self._passing_release: dict[str, Finding | None] = {}
 
-    @cached_property
-    def _newest_passing(self) -> dict[str, Finding]:
-        out: dict[str, Finding] = {}
-        for engine in sorted(catalog().engines.values(), key=lambda e: e.id):
-            if engine.kind not in STANDALONE:
-                continue
+    def _newest_passing(self, engine: Engine) -> Finding | None:
+        """The newest release of ``engine`` that passes, judged only for engines some
+        finding could be offered (those speaking its protocol), once each."""
+        if engine.id not in self._passing:
             f = self.evaluator.evaluate(Component(engine.id, engine.newest_known.text))
-            if f.verdict == Verdict.ALLOW:
-                out[engine.id] = f
-                continue
             # The newest release may not pass where an older one does (its facts unverified).
-            passing = self._newest_passing_release(engine)
-            if passing is not None:
-                out[engine.id] = passing
-        return out
+            passing = f if f.verdict == Verdict.ALLOW else self._newest_passing_release(engine)
+            self._passing[engine.id] = passing
+        return self._passing[engine.id]
 
     def suggest(self, finding: Finding) -> list[Suggestion]:
         """Alternatives for a review or deny finding; empty for allow or unknown engines."""
@@ -83,9 +78,11 @@ class Advisor:
         if engine.kind not in STANDALONE:
             return []  # a server is no replacement for a module or a bundle of modules
         ranked: list[tuple[tuple[int, float, str], Suggestion]] = []
-        for other_id, f in self._newest_passing.items():
-            other = catalog().engines[other_id]
+        for other in catalog().engines.values():
+            other_id = other.id
             if other_id == engine.id or other.protocol != engine.protocol:
+                continue
+            if other.kind not in STANDALONE or (f := self._newest_passing(other)) is None:
                 continue
             compat = other.compatibility
             # Drop-ins first, then forks by how far they follow the engine (Valkey: Redis
@@ -125,6 +122,13 @@ class Advisor:
         ]
 
     def _newest_passing_release(self, engine: Engine) -> Finding | None:
+        """The newest final release of ``engine`` that passes; walked once per engine
+        (an engine none of whose releases passes is walked whole)."""
+        if engine.id not in self._passing_release:
+            self._passing_release[engine.id] = self._walk_releases(engine)
+        return self._passing_release[engine.id]
+
+    def _walk_releases(self, engine: Engine) -> Finding | None:
         for release, _ in reversed(engine.releases):
             if release.version.is_prerelease:
                 continue

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 from packaging.version import Version
@@ -411,7 +411,26 @@ class Engine:
         return next((d for rel, d in self.releases if rel.version == v), None)
 
     def newest_in_line(self, low: Version, high: Version) -> Release | None:
-        """Newest known final release in ``[low, high)``, pre-releases only if nothing else."""
+        """Newest known final release in ``[low, high)``, pre-releases only if nothing else.
+
+        Remembered per interval: judging every release of an engine (the alternatives
+        do) asks for each release's line, which would otherwise scan all releases each time.
+        """
+        key = (low, high)
+        memo = self._newest_by_interval
+        if key not in memo:
+            memo[key] = self._newest_in(low, high)
+        return memo[key]
+
+    @cached_property
+    def _newest_by_interval(self) -> dict[tuple[Version, Version], Release | None]:
+        return {}
+
+    @cached_property
+    def _release_versions(self) -> frozenset[Version]:
+        return frozenset(rel.version for rel, _ in self.releases)
+
+    def _newest_in(self, low: Version, high: Version) -> Release | None:
         inside = [rel for rel, _ in self.releases if low <= rel.version < high]
         final = [r for r in inside if not r.version.is_prerelease]
         pool = final or inside
@@ -427,7 +446,7 @@ class Engine:
         """
         if not self._recorded_span(v) or self.past_its_line(v):
             return False
-        return all(rel.version != v for rel, _ in self.releases)
+        return v not in self._release_versions
 
     def past_its_line(self, v: Version) -> bool:
         """Whether ``v`` is newer than every recorded release of its major.minor line,

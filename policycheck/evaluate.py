@@ -20,7 +20,7 @@ from policycheck.catalog import Engine, LicenseRange, catalog
 from policycheck.expression import AllOf, AnyOf, Lic, Node
 from policycheck.knowledge import Effect as EffectKind
 from policycheck.knowledge import License, Use, UseEffect, knowledge
-from policycheck.model import Alternative, Component, Effect, Finding
+from policycheck.model import Alternative, Component, Effect, Finding, Location
 from policycheck.policy import Election, Policy, Rule, Verdict
 from policycheck.versions import canonical_version, line_interval, parse_version
 
@@ -66,6 +66,20 @@ class Outcome:
     lines: list[str] = field(default_factory=list)
 
 
+def _copy(finding: Finding, location: Location | None) -> Finding:
+    """``finding`` at ``location``, its lists and mappings copied (their items are not
+    changed in place by anyone: effects are frozen, evidence is read only)."""
+    copied = object.__new__(Finding)
+    copied.__dict__.update(
+        {
+            name: value.copy() if type(value) in (list, dict) else value
+            for name, value in finding.__dict__.items()
+        }
+    )
+    copied.location = location
+    return copied
+
+
 def add_years(day: dt.date, years: int) -> dt.date:
     """The same calendar day ``years`` later; 29 February falls back to 28 February."""
     try:
@@ -80,6 +94,7 @@ class Evaluator:
     def __init__(self, policy: Policy, as_of: dt.date) -> None:
         self.policy = policy
         self.as_of = as_of
+        self._memo: dict[Component, Finding] = {}
 
     # -- entry point -------------------------------------------------------------------
 
@@ -89,7 +104,21 @@ class Evaluator:
         How the component was found (its context, whether it runs by default, and the
         source's notes) is carried over as stated: it explains the verdict, it does not
         change it. A policy that treats CI apart says so in a rule.
+
+        Where a component was found plays no part in the reasoning, so the finding is
+        worked out once per component as found anywhere (a monorepo repeats its images,
+        and the alternatives judge each release of an engine) and handed out as a copy
+        at the component's own location: callers may change their copy.
         """
+        key = component
+        if component.location is not None or component.same_as is not None:
+            key = replace(component, location=None, same_as=None)
+        finding = self._memo.get(key)
+        if finding is None:
+            finding = self._memo[key] = self._evaluate_anywhere(key)
+        return _copy(finding, component.location)
+
+    def _evaluate_anywhere(self, component: Component) -> Finding:
         finding = self._evaluate(component)
         if finding.version is not None:
             finding.version = canonical_version(finding.version)

@@ -5,9 +5,13 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from policycheck import images
 from policycheck.model import Component
+
+if TYPE_CHECKING:
+    from ahocorasick_rs import BytesAhoCorasick
 
 #: A file that mentions none of these words (in any case) cannot deploy an engine.
 ENGINE_WORDS: tuple[bytes, ...] = (
@@ -64,16 +68,31 @@ ENGINE_WORDS: tuple[bytes, ...] = (
 def mentions_engine(lowered: bytes) -> bool:
     """Whether lower-cased file content names an engine, or an image the policy declares.
 
-    Plain substring tests on bytes lowered once run at memory speed, about ten times
-    faster than one case-insensitive regular expression over the same bytes.
+    One pass over the bytes for all the words (an Aho-Corasick automaton, in Rust): a
+    substring test per word costs a pass each, about six times as much with the 45 words
+    above, and one regular expression of alternatives tries every position, slower still.
     """
-    for word in ENGINE_WORDS:  # noqa: SIM110 - a loop, not any(): no generator per file
-        if word in lowered:
-            return True
-    for word in images.DECLARED_WORDS:  # noqa: SIM110 - in-house images a policy declares
-        if word in lowered:
-            return True
-    return False
+    declared = images.DECLARED_WORDS
+    if declared is not _matcher_words:
+        _build_matcher(declared)
+    if _matcher is None:  # an empty word is in everything
+        return True
+    return bool(_matcher.find_matches_as_indexes(lowered))
+
+
+#: The automaton for ENGINE_WORDS and the declared words it was built with (the
+#: policy's registries can change them between scans: built again then).
+_matcher: BytesAhoCorasick | None = None
+_matcher_words: tuple[bytes, ...] | None = None
+
+
+def _build_matcher(declared: tuple[bytes, ...]) -> None:
+    from ahocorasick_rs import BytesAhoCorasick  # ~1 ms; only a scan needs it
+
+    global _matcher, _matcher_words
+    words = list(dict.fromkeys(ENGINE_WORDS + declared))
+    _matcher = None if b"" in words else BytesAhoCorasick(words)
+    _matcher_words = declared
 
 
 class Source(ABC):

@@ -452,7 +452,7 @@ class KubernetesSource(Source):
 
         Application manifests often say ``REDIS_HOST``; parsing them finds nothing.
         The two patterns, each searched from its literal, decide most files; the
-        engine words (ten substring searches of the whole file) are looked for after.
+        engine words (one pass over the whole file for all of them) are looked for after.
         """
         for pattern in _WORTH_PARSING:
             if pattern.search(lowered) is not None:
