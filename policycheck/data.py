@@ -15,12 +15,18 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
+import stat
+import sys
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from policycheck.errors import DataError, InputError
 from policycheck.yamlload import Located, PathKey, load_file
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     import jsonschema
@@ -249,3 +255,47 @@ def _remember(marker: Path) -> None:
         marker.touch()
     except OSError:
         pass
+
+
+def remembered(kind: str, sources: list[Path], build: Callable[[], T]) -> T:
+    """``build()``, or what it returned last time for the same ``sources``.
+
+    The result is kept as a pickle in the cache folder, named by a digest of the package
+    version, the Python version, the schemas and the bytes of every source file (data
+    and the modules that define the objects), so any change builds afresh. A cache file
+    is read only when it belongs to the user running policycheck and nobody else may
+    write it: unpickling runs code, and the cache must be as trusted as the package.
+    Without a usable cache folder every run builds.
+    """
+    digest = hashlib.sha256(_schemas_digest() + sys.version.encode("utf-8"))
+    for path in sources:
+        digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
+    folder = cache_dir()
+    target = folder / f"{kind}-{digest.hexdigest()}.pickle" if folder is not None else None
+    if target is not None and _trusted(target):
+        try:
+            with target.open("rb") as fh:
+                value: T = pickle.load(fh)
+            return value
+        except Exception:  # noqa: BLE001 - a damaged cache file is rebuilt, never fatal
+            pass
+    value = build()
+    if target is not None:
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_name(f".{target.name}.{os.getpid()}")
+            tmp.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+            os.replace(tmp, target)
+        except OSError:
+            pass
+    return value
+
+
+def _trusted(path: Path) -> bool:
+    """Whether ``path`` is a regular file of this user that only this user may write."""
+    try:
+        st = path.lstat()
+    except OSError:
+        return False
+    owner_ok = not hasattr(os, "getuid") or st.st_uid == os.getuid()
+    return stat.S_ISREG(st.st_mode) and owner_ok and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)

@@ -186,3 +186,47 @@ def test_no_free_text_in_bundled_data_is_cut_by_a_comment(path: Path) -> None:
             if re.match(r"\s+#", rest):
                 cut.append(f"{path.name}:{end.line + 1}: ...{event.value[-30:]!r} then {rest!r}")
     assert cut == []
+
+
+def test_built_data_is_remembered_by_content_and_only_from_a_trusted_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from policycheck.data import remembered
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("POLICYCHECK_CACHE_DIR", str(cache))
+    source = tmp_path / "facts.yaml"
+    source.write_text("a: 1\n")
+    calls: list[int] = []
+
+    def build() -> dict[str, int]:
+        calls.append(1)
+        return {"built": len(calls)}
+
+    assert remembered("t", [source], build) == {"built": 1}
+    assert remembered("t", [source], build) == {"built": 1}  # from the cache
+    assert len(calls) == 1
+    (stored,) = cache.glob("t-*.pickle")
+    stored.chmod(0o666)  # others may write it: not trusted, rebuilt
+    assert remembered("t", [source], build) == {"built": 2}
+    source.write_text("a: 2\n")  # new content, new digest
+    assert remembered("t", [source], build) == {"built": 3}
+    monkeypatch.setenv("POLICYCHECK_CACHE_DIR", "")  # no cache: every call builds
+    assert remembered("t", [source], build) == {"built": 4}
+
+
+def test_the_remembered_catalog_is_the_catalog_built_afresh(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from policycheck import catalog as catalog_module
+
+    monkeypatch.setenv("POLICYCHECK_CACHE_DIR", str(tmp_path))
+    catalog_module.catalog.cache_clear()
+    try:
+        built = catalog_module.catalog()
+        catalog_module.catalog.cache_clear()
+        again = catalog_module.catalog()  # read back from the pickle
+        assert again is not built and again == built
+        assert list(tmp_path.glob("catalog-*.pickle"))
+    finally:
+        catalog_module.catalog.cache_clear()
