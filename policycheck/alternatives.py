@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from packaging.version import InvalidVersion, Version
 
 from policycheck.catalog import Engine, catalog
+from policycheck.data import remembered_store
 from policycheck.evaluate import Evaluator
 from policycheck.model import Component, Finding
+from policycheck.notice import catalog_identity
 from policycheck.policy import Verdict
 
 #: Kinds that run on their own (a server, or a command-line tool such as Terraform), so
@@ -49,8 +51,31 @@ class Advisor:
     def __init__(self, evaluator: Evaluator) -> None:
         self.evaluator = evaluator
         self._cache: dict[tuple[str, str], list[Suggestion]] = {}
-        self._passing: dict[str, Finding | None] = {}
-        self._passing_release: dict[str, Finding | None] = {}
+        # What each engine's newest passing release is depends only on the catalog, the
+        # policy, the uses and the date: remembered across runs (see ``save``), since
+        # finding it walks up to a hundred releases an engine.
+        self._store = remembered_store(
+            "advice",
+            [
+                catalog_identity()["sha256"],
+                evaluator.policy.sha256,
+                ",".join(u.value for u in evaluator.policy.uses),
+                evaluator.as_of.isoformat(),
+            ],
+        )
+        stored = self._store.load() if self._store is not None else None
+        self._passing: dict[str, Finding | None] = stored[0] if stored else {}
+        self._passing_release: dict[str, Finding | None] = stored[1] if stored else {}
+        self._known = (len(self._passing), len(self._passing_release))
+
+    def save(self) -> None:
+        """Keep what this run worked out for the next run with the same inputs."""
+        if self._store is not None and self._known != (
+            len(self._passing),
+            len(self._passing_release),
+        ):
+            self._store.save((self._passing, self._passing_release))
+            self._known = (len(self._passing), len(self._passing_release))
 
     def _newest_passing(self, engine: Engine) -> Finding | None:
         """The newest release of ``engine`` that passes, judged only for engines some

@@ -190,6 +190,7 @@ def _check(
         judge.policy, as_of, findings, unique_errors(errors), files, fail_on, scan=stats
     )
     report.waivers = judge.ledger.summary()
+    judge.advisor.save()
     return report
 
 

@@ -299,3 +299,53 @@ def _trusted(path: Path) -> bool:
         return False
     owner_ok = not hasattr(os, "getuid") or st.st_uid == os.getuid()
     return stat.S_ISREG(st.st_mode) and owner_ok and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
+@cache
+def _code_digest() -> bytes:
+    """sha256 over every module of the package: results kept across runs are only reused
+    by the very code that made them."""
+    digest = hashlib.sha256()
+    for path in sorted(_PACKAGE.rglob("*.py")):
+        digest.update(path.relative_to(_PACKAGE).as_posix().encode("utf-8") + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.digest()
+
+
+class Store:
+    """One pickle in the cache folder, named by a digest of what its content depends on."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def load(self) -> Any:
+        """The kept value, or None when absent, untrusted or unreadable."""
+        if not _trusted(self.path):
+            return None
+        try:
+            with self.path.open("rb") as fh:
+                return pickle.load(fh)
+        except Exception:  # noqa: BLE001 - a damaged cache file is ignored, never fatal
+            return None
+
+    def save(self, value: Any) -> None:
+        """Keep ``value``, atomically; quietly do without when the folder is not writable."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}")
+            tmp.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+            os.replace(tmp, self.path)
+        except OSError:
+            pass
+
+
+def remembered_store(kind: str, key: list[str]) -> Store | None:
+    """The store for ``kind`` under ``key`` (strings its content depends on, besides the
+    package's code, schemas and Python version), or None without a cache folder."""
+    folder = cache_dir()
+    if folder is None:
+        return None
+    digest = hashlib.sha256(_schemas_digest() + _code_digest() + sys.version.encode("utf-8"))
+    for part in key:
+        digest.update(part.encode("utf-8") + b"\0")
+    return Store(folder / f"{kind}-{digest.hexdigest()}.pickle")

@@ -230,3 +230,24 @@ def test_the_remembered_catalog_is_the_catalog_built_afresh(
         assert list(tmp_path.glob("catalog-*.pickle"))
     finally:
         catalog_module.catalog.cache_clear()
+
+
+def test_advice_kept_across_runs_gives_the_same_report_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Suggestions remembered in the cache folder change nothing in the report; a cache
+    for another date or policy is not reused."""
+    args = ["check", "redis@7.4.0", "dragonfly@v1.25.0", "valkey@9.1.0", "--format", "json"]
+
+    def report(cache: str, as_of: str = "2026-11-27") -> str:
+        monkeypatch.setenv("POLICYCHECK_CACHE_DIR", cache)
+        main([*args, "--as-of", as_of])
+        return capsys.readouterr().out
+
+    fresh = report("")
+    assert report(str(tmp_path)) == fresh  # builds and keeps
+    assert list(tmp_path.glob("advice-*.pickle"))
+    assert report(str(tmp_path)) == fresh  # reads back
+    later = report(str(tmp_path), "2028-12-01")  # Dragonfly converted: other advice
+    assert later == report("", "2028-12-01") and later != fresh
+    assert len(list(tmp_path.glob("advice-*.pickle"))) == 2
