@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from packaging.version import InvalidVersion, Version
 
 from policycheck.catalog import Engine, catalog
-from policycheck.data import remembered_store
+from policycheck.data import current_bundled_digest, remembered_store
 from policycheck.evaluate import Evaluator
 from policycheck.model import Component, Finding
-from policycheck.notice import catalog_identity
 from policycheck.policy import Verdict
 
 #: Kinds that run on their own (a server, or a command-line tool such as Terraform), so
@@ -57,7 +56,7 @@ class Advisor:
         self._store = remembered_store(
             "advice",
             [
-                catalog_identity()["sha256"],
+                current_bundled_digest(),
                 evaluator.policy.sha256,
                 ",".join(u.value for u in evaluator.policy.uses),
                 evaluator.as_of.isoformat(),

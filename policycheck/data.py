@@ -236,7 +236,9 @@ def check_bundled() -> None:
     validates.
     """
     files = _bundled_files()
-    marker = _marker("bundled", bundled_digest(files))
+    digest = bundled_digest(files)
+    _checked_digest[:] = [digest]
+    marker = _marker("bundled", digest)
     if marker is not None and marker.is_file():
         return
     for path, schema_name in files:
@@ -303,13 +305,26 @@ def _trusted(path: Path) -> bool:
 
 @cache
 def _code_digest() -> bytes:
-    """sha256 over every module of the package: results kept across runs are only reused
-    by the very code that made them."""
+    """sha256 over every module of the package (name, size and modification time, which
+    any install or checkout changes): results kept across runs are only reused by the
+    code that made them. Stat, not read: it runs on every start."""
     digest = hashlib.sha256()
     for path in sorted(_PACKAGE.rglob("*.py")):
-        digest.update(path.relative_to(_PACKAGE).as_posix().encode("utf-8") + b"\0")
-        digest.update(path.read_bytes() + b"\0")
+        st = path.stat()
+        digest.update(
+            f"{path.relative_to(_PACKAGE).as_posix()}\0{st.st_size}\0{st.st_mtime_ns}\0".encode()
+        )
     return digest.digest()
+
+
+def current_bundled_digest() -> str:
+    """``bundled_digest`` of the installed data: the one ``check_bundled`` computed in this
+    process, else computed now."""
+    return _checked_digest[-1] if _checked_digest else bundled_digest(_bundled_files())
+
+
+#: The digest ``check_bundled`` last computed, so it is not computed twice per run.
+_checked_digest: list[str] = []
 
 
 class Store:
