@@ -23,27 +23,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from policycheck.catalog import Engine
 from policycheck.errors import InputError
-from policycheck.images import image_version, parse_image, version_from_tag
 from policycheck.model import Component, Location
 from policycheck.sources.interface import Source
 from policycheck.sources.spdx.match import (
-    IMAGE_PURL_TYPES,
-    Match,
-    Purl,
     has_catalog_word,
-    image_name,
     match_names,
+    package_version,
 )
 from policycheck.sources.spdx.read import refuse_entities, utf8_xml
-from policycheck.sources.spdx.source import upstream_version
 
 _SUFFIXES = (".cdx.json", ".cdx.xml", ".cyclonedx.json", ".cyclonedx.xml")
 _JSON_HEAD = re.compile(r'"bomFormat"\s*:\s*"CycloneDX"')
 _XML_NAMESPACE = re.compile(r"cyclonedx\.org/schema/bom/\d")
-_DIGEST = re.compile(r"^sha\d+:[0-9a-f]+$", re.IGNORECASE)
-_DISTRO_REVISION_TYPES = frozenset({"deb", "rpm", "apk", "alpm", "bitnami"})
 #: Trivy records the tags of the scanned image as properties of the BOM's subject.
 _TAG_PROPERTIES = frozenset({"aquasecurity:trivy:RepoTag", "syft:image:tag"})
 
@@ -108,7 +100,9 @@ def component_for(bc: BomComponent, display: str, lines: _Lines) -> Component | 
     match = match_names(bc.name, [bc.purl] if bc.purl else [])
     if match is None:
         return None
-    version, floating, unresolved = _version(bc, match)
+    version, floating, unresolved = package_version(
+        bc.name, bc.version, match.purl, match.engine, tuple(bc.tags)
+    )
     described = f"{bc.name} {bc.version}" if bc.version else bc.name
     if bc.purl:
         described += f" ({bc.purl})"
@@ -121,54 +115,6 @@ def component_for(bc: BomComponent, display: str, lines: _Lines) -> Component | 
         declared_license=" AND ".join(bc.licenses) if bc.licenses else None,
         origin="sbom",
     )
-
-
-def _version(bc: BomComponent, match: Match) -> tuple[str | None, bool, str | None]:
-    """(version, floating, unresolved reason): an image's tag, else the version or purl's."""
-    purl, engine = match.purl, match.engine
-    if (purl is not None and purl.type in IMAGE_PURL_TYPES) or (
-        purl is None and parse_image(bc.name) is not None and ("/" in bc.name or ":" in bc.name)
-    ):
-        return _image_version(bc, purl, engine)
-    text = bc.version or (purl.version if purl else None)
-    if not text:
-        return None, False, f"the BOM gives no version for component {bc.name!r}"
-    if purl is not None and purl.type in _DISTRO_REVISION_TYPES:
-        text = upstream_version(text)
-    return text, False, None
-
-
-def _image_version(
-    bc: BomComponent, purl: Purl | None, engine: Engine
-) -> tuple[str | None, bool, str | None]:
-    """An image's version is its tag (read as the engine tags them); a digest is not."""
-    own = parse_image(bc.name)
-    candidates = [bc.version, *bc.tags]
-    if purl is not None:
-        candidates += [purl.version, purl.qualifiers.get("tag")]
-    if own is not None and own.tag:
-        candidates.append(own.tag)
-    tags = [t for t in map(_tag_of, candidates) if t]
-    name = image_name(purl) if purl is not None else (own.repository if own else bc.name)
-    ref = parse_image(f"{name}:{tags[0]}") if tags else None
-    if ref is not None:
-        return image_version(ref, engine)
-    if tags:
-        return version_from_tag(tags[0], engine.build_suffix)
-    if any(candidates):
-        why = f"image {bc.name!r} is pinned by digest only; the digest does not say which release it is"
-        return None, False, why
-    return None, False, f"the BOM gives no tag or version for image {bc.name!r}"
-
-
-def _tag_of(text: str | None) -> str | None:
-    """The tag a version, tag or ``image:tag`` text names; None for a digest."""
-    if not text or _DIGEST.match(text) or re.fullmatch(r"[0-9a-f]{64}", text):
-        return None
-    if "/" in text or ":" in text:
-        ref = parse_image(text)
-        return ref.tag if ref is not None else None
-    return text
 
 
 # -- JSON ------------------------------------------------------------------------------

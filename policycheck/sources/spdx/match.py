@@ -14,7 +14,13 @@ from functools import cache
 from urllib.parse import unquote
 
 from policycheck.catalog import Engine, catalog
-from policycheck.images import engine_for_image, engine_running, parse_image
+from policycheck.images import (
+    engine_for_image,
+    engine_running,
+    image_version,
+    parse_image,
+    version_from_tag,
+)
 
 #: purl types whose packages are container images: the name is an image repository.
 IMAGE_PURL_TYPES = frozenset({"docker", "oci"})
@@ -169,3 +175,83 @@ def catalog_words() -> tuple[str, ...]:
             words.add((ref.name if ref else image).rsplit("/", 1)[-1].lower())
     words.discard("")
     return tuple(sorted(w for w in words if not any(o != w and o in w for o in words)))
+
+
+# -- versions of SBOM packages (SPDX and CycloneDX alike) --------------------------------
+
+#: Package types whose version carries a distribution revision (``7.0.15-1~deb12u1``).
+DISTRO_REVISION_TYPES = frozenset({"deb", "rpm", "apk", "alpm", "bitnami"})
+_DIGEST = re.compile(r"^sha\d+:[0-9a-f]+$", re.IGNORECASE)
+
+
+def package_version(
+    name: str,
+    version: str | None,
+    purl: Purl | None,
+    engine: Engine,
+    tags: tuple[str, ...] = (),
+    field: str = "version",
+) -> tuple[str | None, bool, str | None]:
+    """(version, floating, unresolved reason) of an SBOM package: an image's tag (read as
+    the engine tags its images), else the package's ``field`` or the purl's version.
+
+    ``tags`` are further tags the document records for an image (Trivy's properties).
+    """
+    if (purl is not None and purl.type in IMAGE_PURL_TYPES) or (
+        purl is None and parse_image(name) is not None and ("/" in name or ":" in name)
+    ):
+        return _image_version(name, version, purl, engine, tags, field)
+    text = version or (purl.version if purl else None)
+    if not text:
+        return None, False, f"the SBOM gives no {field} for package {name!r}"
+    if purl is not None and purl.type in DISTRO_REVISION_TYPES:
+        text = upstream_version(text)
+    return text, False, None
+
+
+def _image_version(
+    name: str,
+    version: str | None,
+    purl: Purl | None,
+    engine: Engine,
+    tags: tuple[str, ...],
+    field: str,
+) -> tuple[str | None, bool, str | None]:
+    """An image's version is its tag; a digest names no release."""
+    own = parse_image(name)
+    candidates = [version, *tags]
+    if purl is not None:
+        candidates += [purl.version, purl.qualifiers.get("tag")]
+    if own is not None and own.tag:
+        candidates.append(own.tag)
+    found = [t for t in map(_tag_of, candidates) if t]
+    repository = image_name(purl) if purl is not None else (own.repository if own else name)
+    ref = parse_image(f"{repository}:{found[0]}") if found else None
+    if ref is not None:
+        return image_version(ref, engine)
+    if found:
+        return version_from_tag(found[0], engine.build_suffix)
+    if any(candidates):
+        why = (
+            f"image {name!r} is pinned by digest only; the digest does not say which release it is"
+        )
+        return None, False, why
+    return None, False, f"the SBOM gives no tag or {field} for image {name!r}"
+
+
+def _tag_of(text: str | None) -> str | None:
+    """The tag a version, tag or ``image:tag`` text names; None for a digest."""
+    if not text or _DIGEST.match(text) or re.fullmatch(r"[0-9a-f]{64}", text):
+        return None
+    if "/" in text or ":" in text:
+        ref = parse_image(text)
+        return ref.tag if ref is not None else None
+    return text
+
+
+def upstream_version(text: str) -> str:
+    """``5:7.0.15-1~deb12u1`` -> ``7.0.15``; ``7.2.5-r0`` -> ``7.2.5``; ``8.0~rc1-1`` -> ``8.0-rc1``."""
+    version = re.sub(r"^\d+:", "", text.strip())
+    if "-" in version:
+        version = version.rsplit("-", 1)[0]
+    return version.replace("~", "-")

@@ -20,22 +20,20 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from policycheck.catalog import Engine
-
 # The comparison of a declared license with the catalog's lives in the core (the evaluator
 # makes it); it stays importable from here, where the declared license is read.
 from policycheck.expression import license_disagreement as license_disagreement
-from policycheck.images import image_version, parse_image, version_from_tag
 from policycheck.model import Component, Location
 from policycheck.sources.interface import Source
 from policycheck.sources.spdx.lines import SpdxIdLines as SpdxIdLines
 from policycheck.sources.spdx.lines import line_of_spdx_id as line_of_spdx_id
-from policycheck.sources.spdx.match import IMAGE_PURL_TYPES, Match, image_name, match_names
+from policycheck.sources.spdx.match import Match, match_names, package_version
 from policycheck.sources.spdx.match import Purl as Purl
 from policycheck.sources.spdx.match import could_be_engine as could_be_engine
 from policycheck.sources.spdx.match import engine_for_name as engine_for_name
 from policycheck.sources.spdx.match import engine_for_purl as engine_for_purl
 from policycheck.sources.spdx.match import parse_purl as parse_purl
+from policycheck.sources.spdx.match import upstream_version as upstream_version
 from policycheck.sources.spdx.read import parse_document as parse_document
 
 if TYPE_CHECKING:
@@ -52,9 +50,7 @@ _SUFFIXES = (
 )
 
 #: Distribution versions carry an epoch (``5:``) and a packaging revision (``-1~deb12u1``).
-_DISTRO_REVISION_TYPES = frozenset({"deb", "rpm", "apk", "alpm", "bitnami"})
 
-_DIGEST = re.compile(r"^sha\d+:[0-9a-f]+$", re.IGNORECASE)
 
 _DOCUMENT_ID = re.compile(r'"SPDXID"\s*:\s*"SPDXRef-DOCUMENT"')
 
@@ -122,7 +118,9 @@ def component_for_package(package: Package, display: str, line: int | None) -> C
     match = match_package(package)
     if match is None:
         return None
-    version, floating, unresolved = _version(package, match.purl, match.engine)
+    version, floating, unresolved = package_version(
+        package.name, package.version, match.purl, match.engine, field="versionInfo"
+    )
     return Component(
         match.engine.id,
         version,
@@ -143,50 +141,6 @@ def _purl_locators(package: Package) -> list[str]:
     return [
         ref.locator for ref in package.external_references if ref.reference_type.lower() == "purl"
     ]
-
-
-def _version(
-    package: Package, purl: Purl | None, engine: Engine
-) -> tuple[str | None, bool, str | None]:
-    """(version, floating, unresolved reason) from versionInfo, else the purl."""
-    if purl is not None and purl.type in IMAGE_PURL_TYPES:
-        return _image_version(package, purl, engine)
-    if purl is None and package.name and parse_image(package.name) and "/" in package.name:
-        return _image_version(package, None, engine)
-    text = package.version or (purl.version if purl else None)
-    if not text:
-        return None, False, f"the SBOM gives no versionInfo for package {package.name!r}"
-    if purl is not None and purl.type in _DISTRO_REVISION_TYPES:
-        text = upstream_version(text)
-    return text, False, None
-
-
-def _image_version(
-    package: Package, purl: Purl | None, engine: Engine
-) -> tuple[str | None, bool, str | None]:
-    """An image's version is its tag (builds read as the engine tags them); a digest is not."""
-    candidates = [package.version]
-    if purl is not None:
-        candidates += [purl.version, purl.qualifiers.get("tag")]
-    tags = [c for c in candidates if c and not _DIGEST.match(c)]
-    name = image_name(purl) if purl is not None else package.name
-    ref = parse_image(f"{name}:{tags[0]}") if tags else None
-    if ref is not None:
-        return image_version(ref, engine)
-    if tags:
-        return version_from_tag(tags[0], engine.build_suffix)
-    if any(candidates):
-        why = f"image {package.name!r} is pinned by digest only; the digest does not say which release it is"
-        return None, False, why
-    return None, False, f"the SBOM gives no tag or versionInfo for image {package.name!r}"
-
-
-def upstream_version(text: str) -> str:
-    """``5:7.0.15-1~deb12u1`` -> ``7.0.15``; ``7.2.5-r0`` -> ``7.2.5``; ``8.0~rc1-1`` -> ``8.0-rc1``."""
-    version = re.sub(r"^\d+:", "", text.strip())
-    if "-" in version:
-        version = version.rsplit("-", 1)[0]
-    return version.replace("~", "-")
 
 
 def license_as_written(package: Package) -> str | None:
