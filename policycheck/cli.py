@@ -21,7 +21,7 @@ from policycheck.data import check_bundled
 from policycheck.errors import InputError
 from policycheck.formats import FORMAT_MODULES, load_format
 from policycheck.knowledge import Use
-from policycheck.output import infer_format, write_atomic
+from policycheck.output import EXTENSIONS, infer_format, write_atomic
 from policycheck.policy import (
     Policy,
     Verdict,
@@ -126,7 +126,7 @@ output_option = click.option(
     "-o",
     metavar="FILE",
     help="Write to FILE atomically instead of stdout; without --format, FILE's extension "
-    "picks the format (.json .sarif .html .md .xml .spdx.json .spdx .txt).",
+    "picks the format (see --format).",
 )
 fail_on_option = click.option(
     "--fail-on",
@@ -180,12 +180,14 @@ def _finish(
 
 def format_option(choices: list[str], default: str) -> Callable[[F], F]:
     """``--format`` with the formats a command offers; unset, ``-o FILE`` decides."""
+    endings = " ".join(f"{e}={f}" for e, f in EXTENSIONS.items() if f in choices)
     return click.option(
         "--format",
         "fmt",
         default=None,
         type=Choice(choices),
-        help=f"Output format [default: {default}, or what --output's extension names].",
+        help=f"Output format [default: {default}, or what --output's extension names: "
+        f"{endings}].",
     )
 
 
