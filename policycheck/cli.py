@@ -186,8 +186,7 @@ def format_option(choices: list[str], default: str) -> Callable[[F], F]:
         "fmt",
         default=None,
         type=Choice(choices),
-        help=f"Output format [default: {default}, or what --output's extension names: "
-        f"{endings}].",
+        help=f"Output format [default: {default}, or what --output's extension names: {endings}].",
     )
 
 

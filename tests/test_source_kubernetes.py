@@ -557,3 +557,30 @@ def test_walker_skips_an_operator_test_suite_of_assertions(tmp_path: Path) -> No
     assert [(Path(c.location.path).name, c.version) for c in result.components if c.location] == [
         ("cluster.yaml", "7.0.15")
     ]
+
+
+def test_operator_resources_that_name_only_a_version_are_read() -> None:
+    """ECK and the MongoDB Community Operator take a version, not an image: such a file
+    names no engine on an ``image:`` line and was once skipped as naming none."""
+    path = Path(__file__).parent / "fixtures" / "source_kubernetes" / "operators-wave.yaml"
+    lowered = path.read_bytes().lower()
+    assert SOURCE.worth_parsing(lowered)
+    found = [
+        (c.engine, c.version, c.location.line if c.location else None, c.unresolved)
+        for c in SOURCE.collect(path, path.read_text(), str(path))
+    ]
+    assert found == [
+        ("elasticsearch", "8.15.0", 6, None),
+        ("kibana", "8.15.0", 16, None),
+        ("mongodb", "8.0.5", 28, None),
+    ]
+
+
+def test_an_operator_resource_without_version_or_image_is_reviewed(tmp_path: Path) -> None:
+    (c,) = collect(
+        tmp_path,
+        "apiVersion: elasticsearch.k8s.elastic.co/v1\nkind: Elasticsearch\n"
+        "metadata:\n  name: es\nspec:\n  nodeSets: []\n",
+    )
+    assert (c.engine, c.version) == ("elasticsearch", None)
+    assert c.unresolved

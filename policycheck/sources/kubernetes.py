@@ -49,15 +49,6 @@ from policycheck.yamlload import Located, PathKey, iter_documents
 #: Matched on lower-cased bytes, as two patterns: each starts with a literal, which
 #: Python's regular expressions find at memory speed; one pattern of the two
 #: alternatives tries every position, 30 times slower on a chart collection's templates.
-_WORTH_PARSING = (
-    re.compile(
-        rb"""image["']?[ \t]*:[ \t]*(?:$|[*&!|>]|[^\n]*(?:"""
-        + b"|".join(re.escape(word) for word in ENGINE_WORDS)
-        + rb"""|\{\{))""",
-        re.MULTILINE,
-    ),
-    re.compile(rb"""kind["']?[ \t]*:[^\n]*(?:redis|valkey|dragonfly|keydb)"""),
-)
 _HEAD_API_VERSION = re.compile(rb"""(?m)^[ \t-]*["']?apiVersion["']?[ \t]*:""")
 _HEAD_KIND = re.compile(rb"""(?m)^[ \t-]*["']?kind["']?[ \t]*:""")
 #: Patterns for the start of a line are written after a newline and tried at the start
@@ -98,13 +89,15 @@ class OperatorKind:
     and a server are two). When the CRD requires the image (``image_required``), a
     resource without one is a patch or a test assertion of a resource declared
     elsewhere, and deploys nothing itself. ``default`` says what the operator runs
-    when the image is not set, with where that was read.
+    when the image is not set, with where that was read. ``version`` is where a resource
+    names the release itself (ECK's ``spec.version``), read when no image is set.
     """
 
     engine: str
     images: tuple[PathKey, ...]
     image_required: bool = False
     default: str | None = None
+    version: PathKey | None = None
 
 
 _OPSTREE = OperatorKind("redis", (("spec", "kubernetesConfig", "image"),), image_required=True)
@@ -128,9 +121,36 @@ OPERATOR_KINDS: dict[tuple[str, str], OperatorKind] = {
     ("hyperspike.io", "Valkey"): OperatorKind("valkey", (("spec", "image"),)),
     ("valkey.io", "ValkeyCluster"): OperatorKind("valkey", (("spec", "image"),)),
     ("keydb.io", "KeyDBCluster"): OperatorKind("keydb", (("spec", "image"),)),
+    # ECK: the CRD's required spec.version is the Elastic Stack version it deploys
+    # (elastic/cloud-on-k8s, config/crds: printer column "Elasticsearch version").
+    ("elasticsearch.k8s.elastic.co", "Elasticsearch"): OperatorKind(
+        "elasticsearch", (("spec", "image"),), version=("spec", "version")
+    ),
+    ("kibana.k8s.elastic.co", "Kibana"): OperatorKind(
+        "kibana", (("spec", "image"),), version=("spec", "version")
+    ),
+    # MongoDB Community Operator: spec.version is the MongoDB server version
+    # (mongodb/mongodb-kubernetes-operator, config/samples).
+    ("mongodbcommunity.mongodb.com", "MongoDBCommunity"): OperatorKind(
+        "mongodb", (), version=("spec", "version")
+    ),
 }
 #: Kinds whose objects ``_object_components`` reads; every other kind yields nothing.
 READ_KINDS = frozenset({*POD_SPEC_PATHS, "List", *(kind for _, kind in OPERATOR_KINDS)})
+_WORTH_PARSING = (
+    re.compile(
+        rb"""image["']?[ \t]*:[ \t]*(?:$|[*&!|>]|[^\n]*(?:"""
+        + b"|".join(re.escape(word) for word in ENGINE_WORDS)
+        + rb"""|\{\{))""",
+        re.MULTILINE,
+    ),
+    # any operator kind of the table below, so a resource naming only a version is read
+    re.compile(
+        rb"""kind["']?[ \t]*:[^\n]*(?:"""
+        + b"|".join(sorted({re.escape(k.lower().encode()) for _, k in OPERATOR_KINDS}))
+        + rb""")"""
+    ),
+)
 
 _IMAGE_LINE = re.compile(r"^\s*(?:-\s+)?image\s*:\s*(?P<value>\S.*?)\s*$")
 _KIND_LINE = re.compile(r"^kind\s*:\s*[\"']?(?P<kind>[A-Za-z]+)")
@@ -289,6 +309,19 @@ def _operator_components(
     if operator.image_required and not any(_is_text(image) for _, image in images):
         return
     kind = str(obj.get("kind"))
+    version = _get(obj, operator.version) if operator.version else None
+    if operator.version and not any(_is_text(image) for _, image in images):
+        if isinstance(version, (str, int, float)) and str(version).strip():
+            line = doc.line_of((*obj_path, *operator.version))
+            field = ".".join(map(str, operator.version))
+            yield Component(
+                operator.engine,
+                str(version).strip(),
+                Location(display, line, f"{kind} {field}: {version}"),
+                origin="operator",
+            )
+            return
+        images = images or [(operator.version, None)]
     for image_path, image in images:
         if _is_text(image):
             line = doc.line_of((*obj_path, *image_path))
