@@ -21,7 +21,7 @@ DISCLAIMER = (
 
 #: The same in one line, for formats read in a terminal or a CI log.
 SHORT_DISCLAIMER = (
-    "not legal advice: verdicts apply the policy to recorded license facts for the declared uses"
+    "Not legal advice: verdicts apply the policy to recorded license facts for the declared uses."
 )
 
 

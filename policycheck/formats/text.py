@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from policycheck import terminal
+from policycheck import notice, terminal
 from policycheck.formats.interface import Formatter
 from policycheck.model import Finding
 from policycheck.notice import DISCLAIMER
@@ -23,9 +23,8 @@ from policycheck.targets import requested_as
 #: Width of --explain text when it does not go to a terminal (files, pipes).
 EXPLAIN_WIDTH = 100
 INDENT = " " * 8
-SHORT_DISCLAIMER = (
-    "Not legal advice: have counsel confirm before relying on a verdict (--explain says what)."
-)
+#: The notice every format carries, and where the full one and the statements are.
+SHORT_DISCLAIMER = f"{notice.SHORT_DISCLAIMER} --explain lists what counsel must confirm."
 
 _RULE_LINE = re.compile(r"^Rule (?P<id>\S+) \((?P<verdict>allow|review|deny)\): (?P<why>.*)$")
 _DEFAULT_LINE = re.compile(r"^No rule of policy .* matched; its default applies \((?P<v>\w+)\)")
