@@ -262,34 +262,23 @@ def _remember(marker: Path) -> None:
 def remembered(kind: str, sources: list[Path], build: Callable[[], T]) -> T:
     """``build()``, or what it returned last time for the same ``sources``.
 
-    The result is kept as a pickle in the cache folder, named by a digest of the package
-    version, the Python version, the schemas and the bytes of every source file (data
-    and the modules that define the objects), so any change builds afresh. A cache file
-    is read only when it belongs to the user running policycheck and nobody else may
-    write it: unpickling runs code, and the cache must be as trusted as the package.
-    Without a usable cache folder every run builds.
+    Kept in the cache folder (see ``Store``) under a digest of the package version, the
+    Python version, the schemas and the bytes of every source file (data and the modules
+    that define the objects), so any change builds afresh. Without a usable cache
+    folder every run builds.
     """
     digest = hashlib.sha256(_schemas_digest() + sys.version.encode("utf-8"))
     for path in sources:
         digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
     folder = cache_dir()
-    target = folder / f"{kind}-{digest.hexdigest()}.pickle" if folder is not None else None
-    if target is not None and _trusted(target):
-        try:
-            with target.open("rb") as fh:
-                value: T = pickle.load(fh)
-            return value
-        except Exception:  # noqa: BLE001 - a damaged cache file is rebuilt, never fatal
-            pass
+    store = Store(folder / f"{kind}-{digest.hexdigest()}.pickle") if folder is not None else None
+    kept = store.load() if store is not None else None
+    if kept is not None:
+        value: T = kept
+        return value
     value = build()
-    if target is not None:
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(f".{target.name}.{os.getpid()}")
-            tmp.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-            os.replace(tmp, target)
-        except OSError:
-            pass
+    if store is not None:
+        store.save(value)
     return value
 
 
@@ -328,7 +317,11 @@ _checked_digest: list[str] = []
 
 
 class Store:
-    """One pickle in the cache folder, named by a digest of what its content depends on."""
+    """One pickle in the cache folder, named by a digest of what its content depends on.
+
+    It is read only when it belongs to the user running policycheck and nobody else may
+    write it: unpickling runs code, and the cache must be as trusted as the package.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
