@@ -305,12 +305,15 @@ _URL_END = r"(?=$|[\s\"'?#)])"
 class Download:
     """An address the project publishes sources or releases at (see ``source_builds``).
 
-    ``pattern`` finds the address inside a command word, scheme optional; its group
-    ``version`` is the release the address names (absent for a repository to clone).
+    ``pattern`` is the regular expression (case-insensitive) that finds the address inside
+    a command word, scheme optional; its group ``version`` is the release the address
+    names (absent for a repository to clone). It is kept as text: the scanner joins every
+    engine's patterns into one alternation, so compiling each one again whenever the
+    remembered catalog is loaded would be wasted start-up time.
     """
 
     template: str
-    pattern: re.Pattern[str]
+    pattern: str
     clone: bool
     evidence: Evidence
 
@@ -333,8 +336,9 @@ class Packages:
     evidence: tuple[Evidence, ...]
 
 
-def download_pattern(template: str, clone: bool) -> re.Pattern[str]:
-    """The regular expression for a download template (see the engine schema).
+def download_pattern(template: str, clone: bool) -> str:
+    """The regular expression (case-insensitive) for a download template (see the engine
+    schema), as text.
 
     ``download.redis.io/releases/redis-{version}.tar.gz`` matches that address in any
     word; a clone template also takes an optional ``.git`` and trailing slash.
@@ -351,7 +355,7 @@ def download_pattern(template: str, clone: bool) -> re.Pattern[str]:
     if clone:
         body += r"(?:\.git)?/?"
     end = "" if template.endswith("/") else _URL_END
-    return re.compile(r"(?<![\w.-])" + body + end, re.IGNORECASE)
+    return r"(?<![\w.-])" + body + end
 
 
 @dataclass(frozen=True)

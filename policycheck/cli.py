@@ -357,10 +357,10 @@ def diff(
 
     Input errors on either side are reported with the side they were met on, and exit 2
     (unless --skip-unparsable) after the changes found in the other files are printed."""
-    import json
 
     from policycheck import images
     from policycheck.diff import diff_revisions, render_text, to_json
+    from policycheck.jsontext import pretty
 
     fmt = _format(fmt, output, ["text", "json"], "text")
     policy = _policy(policy_name, uses)
@@ -375,11 +375,7 @@ def diff(
             Path(repo) if repo is not None else None,
             fail_on_change,
         )
-    text = (
-        render_text(result)
-        if fmt == "text"
-        else json.dumps(to_json(result), indent=2, ensure_ascii=False) + "\n"
-    )
+    text = render_text(result) if fmt == "text" else pretty(to_json(result))
     _emit(text, output)
     return _finish(result.error_lines(), skip_unparsable, result.failed)
 
@@ -460,18 +456,13 @@ def identify(
 ) -> int:
     """Which license each license file is (a folder: its LICENSE, COPYING... files), with a
     confidence, the parameters of a Business Source License, and the policy's verdict."""
-    import json
-
     from policycheck.identify import identify_all, render_text, to_json
+    from policycheck.jsontext import pretty
 
     fmt = _format(fmt, output, ["text", "json"], "text")
     policy = _policy(policy_name, uses)
     results = identify_all(list(paths), policy, as_of)
-    text = (
-        render_text(results)
-        if fmt == "text"
-        else json.dumps(to_json(results, policy, as_of), indent=2, ensure_ascii=False) + "\n"
-    )
+    text = render_text(results) if fmt == "text" else pretty(to_json(results, policy, as_of))
     _emit(text, output)
     return EXIT_OK
 
@@ -578,9 +569,9 @@ def validate(files: tuple[str, ...], kind: str) -> int:
 
 
 def _print_json(doc: object) -> None:
-    import json
+    from policycheck.jsontext import pretty
 
-    click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+    click.echo(pretty(doc), nl=False)
 
 
 @cli.command(name="licenses")

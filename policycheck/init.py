@@ -7,12 +7,12 @@ policy, so the line is a relative path that resolves on any machine, with no net
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from policycheck.data import data_dir, schema
 from policycheck.errors import InputError
+from policycheck.jsontext import pretty
 from policycheck.output import write_atomic
 from policycheck.policy import resolve_policy_path
 from policycheck.yamlload import load_text, read_text
@@ -103,7 +103,7 @@ def init(target: Path, policy: str, force: bool) -> list[Path]:
         target = target / "policy.yaml"
     text = starter(policy, target.name)
     schema_path = target.parent / SCHEMA_FILE
-    schema_text = json.dumps(schema("policy"), indent=2, ensure_ascii=False) + "\n"
+    schema_text = pretty(schema("policy"))
     for path, new in ((target, text), (schema_path, schema_text)):
         if path.exists() and not force and path.read_text("utf-8", errors="replace") != new:
             raise InputError(

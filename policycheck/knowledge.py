@@ -8,9 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from policycheck.data import data_dir
+from policycheck.data import data_dir, remembered
 from policycheck.errors import DataError
 from policycheck.yamlload import load_file
 
@@ -145,11 +146,23 @@ def effects_from_data(data: dict[str, Any], url: str) -> dict[Use, UseEffect]:
 
 @cache
 def knowledge() -> Knowledge:
-    """The bundled license knowledge, loaded on first use (schema: ``data.check_bundled``)."""
+    """The bundled license knowledge, loaded on first use (schema: ``data.check_bundled``).
+
+    Building it reads every license record (a hundredth of a second, the most of a
+    one-engine check after the catalog); the built knowledge is remembered in the cache
+    folder by the digest of those files and of this module, like the catalog.
+    """
     root = data_dir("licenses")
+    files = sorted((root / "licenses").glob("*.yaml"))
+    judgements = [p for p in [root / "judgements.yaml"] if p.exists()]
+    sources = [*files, *judgements, Path(__file__)]
+    return remembered("knowledge", sources, lambda: _build_knowledge(root, files))
+
+
+def _build_knowledge(root: Path, files: list[Path]) -> Knowledge:
     licenses: dict[str, License] = {}
     aliases: dict[str, str] = {}
-    for path in sorted((root / "licenses").glob("*.yaml")):
+    for path in files:
         doc = load_file(path)
         d = doc.value
         if path.stem != d["id"]:

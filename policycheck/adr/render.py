@@ -8,7 +8,6 @@ in tables always with two decimals (JSON keeps four).
 from __future__ import annotations
 
 import html
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +16,7 @@ from policycheck.adr import sections as parts
 from policycheck.adr.matrix import LICENSING_DRIVER
 from policycheck.adr.record import AdrResult, OptionResult, Timeline
 from policycheck.adr.scoring import GOOD_SCORE, MAX_SCORE, RANKING_RULE, Sensitivity
+from policycheck.jsontext import pretty
 
 SCHEMA_VERSION = "1.1"
 """1.1 added path, claims, what_if, audit and each option's matrix_label and scope_note."""
@@ -573,7 +573,7 @@ def adr_json(r: AdrResult) -> dict[str, Any]:
 
 def render_json(r: AdrResult) -> str:
     """The ADR as pretty-printed JSON with a fixed key order."""
-    return json.dumps(adr_json(r), indent=2, ensure_ascii=False) + "\n"
+    return pretty(adr_json(r))
 
 
 RENDERERS: dict[str, Callable[[AdrResult], str]] = {

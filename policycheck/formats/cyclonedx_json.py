@@ -20,6 +20,7 @@ from typing import Any
 from policycheck import __version__
 from policycheck.formats.interface import Formatter
 from policycheck.formats.spdx_json import generic_purl, midnight
+from policycheck.jsontext import pretty
 from policycheck.model import Finding
 from policycheck.notice import DISCLAIMER, catalog_identity
 from policycheck.report import Report
@@ -110,7 +111,7 @@ class CycloneDxJsonFormat(Formatter):
 
     def render(self, report: Report) -> str:
         """The BOM, keys in a fixed order, ending with a newline."""
-        return json.dumps(build_bom(report), indent=2, ensure_ascii=False) + "\n"
+        return pretty(build_bom(report))
 
 
 FORMAT = CycloneDxJsonFormat()

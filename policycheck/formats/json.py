@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
-
 from policycheck.formats.interface import Formatter
+from policycheck.jsontext import pretty
 from policycheck.report import Report
 
 
@@ -16,7 +15,7 @@ class JsonFormat(Formatter):
 
     def render(self, report: Report) -> str:
         """The report as JSON."""
-        return json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n"
+        return pretty(report.to_json())
 
 
 FORMAT = JsonFormat()

@@ -30,7 +30,6 @@ Output is deterministic: fixed key order, findings in report order, no timestamp
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections import Counter
 from typing import Any
@@ -39,6 +38,7 @@ from urllib.parse import quote
 from policycheck import __version__, failclosed
 from policycheck.errors import InputError
 from policycheck.formats.interface import Formatter
+from policycheck.jsontext import pretty
 from policycheck.model import Finding
 from policycheck.notice import DISCLAIMER, catalog_identity
 from policycheck.policy import Policy, Rule, Verdict
@@ -386,7 +386,7 @@ class SarifFormat(Formatter):
 
     def render(self, report: Report) -> str:
         """The log as pretty-printed JSON."""
-        return json.dumps(self.log(report), indent=2, ensure_ascii=False) + "\n"
+        return pretty(self.log(report))
 
 
 def with_allow() -> SarifFormat:

@@ -79,7 +79,7 @@ def rules() -> _Rules:
             for download in builds.downloads:
                 key = f"d{len(groups)}"
                 groups[key] = (engine.id, download)
-                body = download.pattern.pattern.replace("(?P<version>", f"(?P<v{key}>")
+                body = download.pattern.replace("(?P<version>", f"(?P<v{key}>")
                 (clones if download.clone else archives).append(f"(?P<{key}>{body})")
             for name in builds.variables:
                 variables[name.lower()] = engine.id

@@ -173,7 +173,11 @@ class Directory:
         if name not in self._variables:
             found: Variable | None = None
             pattern = re.compile(_VARIABLE.format(name=re.escape(name)))
-            for _, _, doc in self.select(lambda block: pattern.search(block) is not None):
+
+            def declares(block: str) -> bool:
+                return block.startswith("variable") and pattern.match(block) is not None
+
+            for _, _, doc in self.select(declares):
                 for entry in _as_list(doc.get("variable")):
                     body = dict(_items(entry)).get(name)
                     if isinstance(body, dict):

@@ -85,6 +85,7 @@ class HclFile:
     _converted: dict[int, dict[str, Any]] = field(default_factory=dict, repr=False)
     _whole: dict[str, Any] | None = field(default=None, repr=False)
     _laid_out: bool = field(default=False, repr=False)
+    _block_list: list[tuple[int, Node, str]] | None = field(default=None, repr=False)
     _masked: _Masked | None = field(default=None, repr=False)
     _positions: dict[tuple[str, ...], tuple[int, dict[str, int]]] = field(
         default_factory=dict, repr=False
@@ -152,12 +153,9 @@ class HclFile:
         return InputError("HCL nests too deeply to parse", self.display, hint=_SYNTAX_HINT)
 
     def _select(self, wanted: Callable[[str], bool]) -> dict[str, Any]:
-        body = self._body()
         doc: dict[str, Any] = {}
-        if body is None:
-            return doc
-        for index, node in enumerate(_named(body)):
-            if node.type != "block" or not wanted(_text(node)):
+        for index, node, text in self._blocks():
+            if not wanted(text):
                 continue
             if index not in self._converted:
                 converter = self._converter()
@@ -166,6 +164,20 @@ class HclFile:
             for key, value in self._converted[index].items():
                 doc.setdefault(key, []).extend(value)
         return doc
+
+    def _blocks(self) -> list[tuple[int, Node, str]]:
+        """The top-level blocks with their index among the body's items and their text,
+        listed once: a folder's variables are looked up one by one, each lookup going
+        through every block of every file."""
+        if self._block_list is None:
+            body = self._body()
+            items = _named(body) if body is not None else []
+            self._block_list = [
+                (index, node, _text(node))
+                for index, node in enumerate(items)
+                if node.type == "block"
+            ]
+        return self._block_list
 
     def _body(self) -> Node | None:
         """The top-level ``body`` node (None for an empty file), or the syntax error."""

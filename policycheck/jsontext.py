@@ -1,0 +1,48 @@
+"""Pretty-printed JSON for the machine-readable reports, written fast and always the same.
+
+The standard library writes indented JSON with its pure-Python encoder (its C encoder
+only writes compact JSON): for the report of a large repository that is a tenth of a
+second, a twentieth of the whole check. orjson writes the same text in a hundredth of
+that. The bytes are those of ``json.dumps(doc, indent=2, ensure_ascii=False)`` either
+way, so reports stay byte-identical whichever writes them: where the two would differ
+(a float with an exponent such as ``1e-05``, an integer beyond 64 bits, a string
+holding a lone surrogate, a type orjson does not take), the standard library writes it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import orjson
+
+
+def pretty(doc: Any) -> str:
+    """``doc`` as JSON indented by two spaces, UTF-8 kept, with a final newline."""
+    if not _has_fraction(doc):
+        try:
+            return orjson.dumps(doc, option=_OPTIONS).decode("utf-8")
+        except TypeError:  # a big integer, a lone surrogate, a type orjson does not take
+            pass
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+_OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
+
+
+def _has_fraction(doc: Any) -> bool:
+    """Whether ``doc`` holds a float that is not a whole number below 1e16 (orjson and
+    ``repr`` write some of those differently). Only lists and dicts are looked into,
+    and only those whose values are not all strings, so a report costs a few
+    milliseconds."""
+    stack = [doc]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, float):
+            if not (item.is_integer() and abs(item) < 1e16):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(v for v in item.values() if not isinstance(v, str))
+        elif isinstance(item, (list, tuple)):
+            stack.extend(v for v in item if not isinstance(v, str))
+    return False
