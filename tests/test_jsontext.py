@@ -25,9 +25,11 @@ SCALARS = (
 )
 DOCS = st.recursive(
     SCALARS,
-    lambda inner: st.lists(inner, max_size=4)
-    | st.tuples(inner, inner)
-    | st.dictionaries(TEXT | st.integers(), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.tuples(inner, inner)
+        | st.dictionaries(TEXT | st.integers(), inner, max_size=4)
+    ),
     max_leaves=25,
 )
 
