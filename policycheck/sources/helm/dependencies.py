@@ -106,12 +106,13 @@ class HelmChartSource(Source):
         """One component per engine dependency (or per engine image of a vendored
         archive)."""
         own = chart_from_text(text, display, path.parent)
+        engines = [(d, e) for d in own.dependencies if (e := engine_for_chart(d.name)) is not None]
+        if not engines:
+            return  # the chart's values are read for engine dependencies only
         chart = load_chart(path.parent, sibling_display(display, "Chart.yaml")) or own
         values = load_values(path.parent, sibling_display(display, "values.yaml"))
-        for dependency in own.dependencies:
-            engine = engine_for_chart(dependency.name)
-            if engine is not None:
-                yield from _dependency(chart, dependency, engine, values, display)
+        for dependency, engine in engines:
+            yield from _dependency(chart, dependency, engine, values, display)
 
 
 def _dependency(

@@ -91,6 +91,20 @@ class HclFile:
         default_factory=dict, repr=False
     )
 
+    def shown_as(self, display: str) -> HclFile:
+        """This file under another name, sharing the parse when it went well: the
+        scanner reads a file as itself (errors name it as the user sees it) and again as
+        a sibling of the files beside it; one parse serves both."""
+        twin = HclFile(self.text, display)
+        try:
+            self._body()
+        except InputError:
+            return twin  # parsed again, so that the error names ``display``
+        twin._source, twin._tree, twin._masked = self._source, self._tree, self._masked
+        twin._laid_out, twin._block_list = self._laid_out, self._block_list
+        twin._converted, twin._positions = self._converted, self._positions
+        return twin
+
     def whole(self) -> dict[str, Any]:
         """The whole file's values; raises InputError when it is not valid HCL2."""
         if self._whole is None:

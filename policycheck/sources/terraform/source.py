@@ -74,7 +74,7 @@ from policycheck.sources.terraform.facts import (
     parse_constraint,
     parse_version,
 )
-from policycheck.sources.terraform.hcl import HclFile, warm_up
+from policycheck.sources.terraform.hcl import HclFile, hcl_file, warm_up
 from policycheck.sources.terraform.json_syntax import TfJsonFile
 from policycheck.sources.terraform.report import (
     ENGINES,
@@ -173,8 +173,12 @@ class TerraformSource(Source):
 
 
 def _parse(path: Path, text: str, display: str) -> ConfigFile:
+    """The scanned file, parsed once for itself and for the folder it is a sibling in."""
     if path.name.lower().endswith(".json"):
         return TfJsonFile(text, display, tfvars=path.name.lower().endswith(".tfvars.json"))
+    sibling = hcl_file(path)
+    if sibling is not None and sibling.text == text:
+        return sibling.shown_as(display)
     return HclFile(text, display)
 
 
