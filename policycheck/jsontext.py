@@ -17,9 +17,13 @@ from typing import Any
 import orjson
 
 
-def pretty(doc: Any) -> str:
-    """``doc`` as JSON indented by two spaces, UTF-8 kept, with a final newline."""
-    if not _has_fraction(doc):
+def pretty(doc: Any, integers_only: bool = False) -> str:
+    """``doc`` as JSON indented by two spaces, UTF-8 kept, with a final newline.
+
+    ``integers_only``: the caller vouches that ``doc`` holds no float (its schema has
+    integers only, as the report's), which spares looking through it for one.
+    """
+    if integers_only or not _has_fraction(doc):
         try:
             return orjson.dumps(doc, option=_OPTIONS).decode("utf-8")
         except TypeError:  # a big integer, a lone surrogate, a type orjson does not take

@@ -172,6 +172,21 @@ def test_python_dash_m(tmp_path: Path) -> None:
     assert proc.returncode == 0 and "policycheck" in proc.stdout
 
 
+def test_the_entry_point_flushes_everything_before_it_ends(tmp_path: Path) -> None:
+    """``run`` ends the process without the interpreter's teardown: what it printed,
+    here more than a pipe holds, must all have reached the reader first."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "policycheck", "engines", "--format", "json"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert len(proc.stdout) > 1 << 16
+    assert {e["id"] for e in json.loads(proc.stdout)["engines"]} >= {"redis", "valkey"}
+
+
 def test_adr_command_reproduces_the_seed_matrix(capsys: pytest.CaptureFixture[str]) -> None:
     matrix = str(Path(__file__).resolve().parents[1] / "policies" / "adr" / "in-memory-stores.yaml")
     code, out, _ = run(

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from policycheck import jsontext
+from policycheck.data import schema
 from policycheck.knowledge import Use
 from policycheck.policy import Verdict
 
@@ -62,3 +63,11 @@ def test_a_document_without_fractions_is_not_written_by_the_standard_library(
     expected = stdlib(doc)
     monkeypatch.setattr(jsontext.json, "dumps", refuse)
     assert jsontext.pretty(doc) == expected
+
+
+def test_the_report_schema_admits_no_float() -> None:
+    """The JSON report skips looking for floats (``integers_only``): its schema must
+    keep saying why that is safe."""
+    text = json.dumps(schema("report"))
+    assert '"number"' not in text
+    assert '"integer"' in text

@@ -15,7 +15,7 @@ class JsonFormat(Formatter):
 
     def render(self, report: Report) -> str:
         """The report as JSON."""
-        return pretty(report.to_json())
+        return pretty(report.to_json(), integers_only=True)  # report.schema.json
 
 
 FORMAT = JsonFormat()

@@ -21,6 +21,7 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable, Iterator
+from functools import lru_cache
 from pathlib import Path
 
 from packaging.version import Version
@@ -109,8 +110,11 @@ def constraint_bounds(text: str) -> list[tuple[str, Version]] | None:
     return bounds
 
 
+@lru_cache(maxsize=256)
 def admitted_licenses(engine_id: str, text: str) -> str:
-    """What the catalog says of the releases a constraint admits, for the reason."""
+    """What the catalog says of the releases a constraint admits, for the reason
+    (remembered: a module collection repeats the same ``required_version`` in every
+    module)."""
     from policycheck.catalog import catalog
 
     engine = catalog().get(engine_id)
