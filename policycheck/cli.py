@@ -742,9 +742,12 @@ def run() -> None:
     freeing a large scan's objects one by one and running the worker pool's exit hooks
     take a twentieth of a second and change nothing (mypy ends the same way). By then
     every report file is written and closed, the workers are joined and the caches
-    saved. When stdout cannot take the last bytes, the ordinary exit reports it.
+    saved. When stdout cannot take the last bytes, the ordinary exit reports it; under
+    a profiler or a coverage tracer, which write their results at exit, so does it.
     """
     code = main()
+    if sys.getprofile() is not None or sys.gettrace() is not None:
+        sys.exit(code)
     try:
         sys.stdout.flush()
         sys.stderr.flush()

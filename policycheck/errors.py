@@ -19,7 +19,7 @@ def printable(text: str) -> str:
     sequence printed as is could forge a line of a report (an SPDX tag-value
     ``PackageName:``, a GitHub workflow command, a CSV row) or a terminal's colours.
     """
-    if _CONTROL.search(text) is None:
+    if text.isprintable() or _CONTROL.search(text) is None:  # the first is one C loop
         return text
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 

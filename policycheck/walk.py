@@ -14,6 +14,7 @@ import fnmatch
 import gc
 import hashlib
 import itertools
+import operator
 import os
 import signal
 from collections.abc import Iterable, Iterator
@@ -139,6 +140,24 @@ def iter_files(
     not per file. A folder that cannot be listed is an error (in ``errors``), not a
     silent gap in the scan. What is left out is counted in ``stats``.
     """
+    for path, _name, shown in _walk(root, display_root, exclude, errors, stats, default_excludes):
+        yield path, printable(shown)
+
+
+_BY_NAME = operator.attrgetter("name")
+
+
+def _walk(
+    root: Path,
+    display_root: str,
+    exclude: tuple[str, ...],
+    errors: list[InputError] | None,
+    stats: ScanStats | None,
+    default_excludes: bool,
+) -> Iterator[tuple[str, str, str]]:
+    """``iter_files`` with each file's own name, and its display path not yet made
+    printable: the scanner names most files only to count them (the walk of a large
+    monorepo is the one part of a scan that cannot run in the workers)."""
     stats = stats if stats is not None else ScanStats()
     real_root = Path(os.path.realpath(root))
     prefix = "" if display_root == "." else display_root.rstrip("/") + "/"
@@ -147,7 +166,7 @@ def iter_files(
         directory, rel_dir = pending.pop()
         try:
             with os.scandir(directory) as listing:
-                entries = sorted(listing, key=lambda e: e.name)
+                entries = sorted(listing, key=_BY_NAME)
         except OSError as exc:
             if errors is not None:
                 where = f"{prefix}{rel_dir}".rstrip("/") or display_root
@@ -157,22 +176,23 @@ def iter_files(
             stats.skip("folder: Python virtual environment")
             continue
         subdirs: list[tuple[str, str]] = []
+        shown_dir = prefix + rel_dir
         for entry in entries:
-            rel = rel_dir + entry.name
-            if exclude and _excluded(rel, entry.name, exclude):
+            name = entry.name
+            if exclude and _excluded(rel_dir + name, name, exclude):
                 stats.skip(SKIP_EXCLUDED)
                 continue
             if entry.is_dir(follow_symlinks=False):
-                reason = DEFAULT_EXCLUDES.get(entry.name) if default_excludes else None
+                reason = DEFAULT_EXCLUDES.get(name) if default_excludes else None
                 if reason is None:
-                    subdirs.append((entry.path, rel + "/"))
+                    subdirs.append((entry.path, rel_dir + name + "/"))
                 else:
                     stats.skip(f"folder: {reason}")
             elif entry.is_file(follow_symlinks=False):
-                yield entry.path, printable(prefix + rel)
+                yield entry.path, name, shown_dir + name
             elif entry.is_symlink():
                 if _inside(entry.path, real_root):
-                    yield entry.path, printable(prefix + rel)
+                    yield entry.path, name, shown_dir + name
                 else:
                     stats.skip(SKIP_SYMLINK)
         pending.extend(reversed(subdirs))
@@ -448,14 +468,14 @@ def _candidates(targets: Iterable[str], options: ScanOptions, walked: ScanResult
             continue
         if is_dir:
             found = 0
-            for file, display in iter_files(
+            for file, name, shown in _walk(
                 path, target, options.exclude, walked.errors, stats, options.default_excludes
             ):
-                name = os.path.basename(file).lower()
+                lowered = name.lower()
                 for may_claim in name_tests:  # a loop, not any(): no generator per file
-                    if may_claim(name):
+                    if may_claim(lowered):
                         found += 1
-                        yield file, display, False, target
+                        yield file, printable(shown), False, target
                         break
                 else:
                     stats.files += 1
