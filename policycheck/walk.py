@@ -19,6 +19,7 @@ import os
 import signal
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
 
@@ -231,14 +232,13 @@ def scan_file(
     """
     stats = result.stats
     stats.files += 1
-    name = os.path.basename(file).lower()
-    candidates = [s for s in all_sources() if s.may_claim(name)]
+    candidates = _may_claim(all_sources(), os.path.basename(file).lower())
     if not candidates:
         _skipped(result, SKIP_NAME, display, named)
         return  # not a kind of file any scanner reads (README, code, ...): nothing deployed
     path = Path(file)
     try:
-        with path.open("rb") as handle:
+        with open(file, "rb") as handle:
             size = os.fstat(handle.fileno()).st_size
             raw = handle.read() if named and size <= max_bytes else _read_head(handle)
             wide = _wide_encoding(raw)
@@ -307,6 +307,13 @@ def scan_file(
                 hint="please report this with the file, or --exclude it meanwhile",
             )
         )
+
+
+@lru_cache(maxsize=4096)
+def _may_claim(sources: tuple[Source, ...], name: str) -> tuple[Source, ...]:
+    """Those of ``sources`` that may claim a file of this (lower-cased) name, in order,
+    remembered: a tree repeats names (``values.yaml``, ``main.tf``) thousands of times."""
+    return tuple(s for s in sources if s.may_claim(name))
 
 
 def _read_head(handle: BinaryIO) -> bytes:

@@ -100,13 +100,12 @@ def test_files_no_source_reads_are_never_opened(
     (tmp_path / "client.py").write_text('REDIS = "redis:7.4.0"\n')
     (tmp_path / "cache.yaml").write_text(DEPLOYMENT)
     opened: list[str] = []
-    real_open = Path.open
 
-    def spy(self: Path, *args: object, **kwargs: object) -> object:
-        opened.append(self.name)
-        return real_open(self, *args, **kwargs)  # type: ignore[call-overload]
+    def spy(file: str, *args: object, **kwargs: object) -> object:
+        opened.append(Path(file).name)
+        return open(file, *args, **kwargs)  # type: ignore[call-overload]
 
-    monkeypatch.setattr(Path, "open", spy)
+    monkeypatch.setattr(walk, "open", spy, raising=False)  # the walker's own opens
     result = walk.scan_paths([str(tmp_path)])
     assert opened == ["cache.yaml"]
     assert len(result.components) == 1
