@@ -18,6 +18,7 @@ import os
 import pickle
 import stat
 import sys
+import time
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -46,6 +47,9 @@ _PACKAGE = Path(__file__).resolve().parent
 SCHEMA_DIR = _PACKAGE / "schemas"
 #: Environment variable naming the cache folder; empty turns the cache off.
 CACHE_VARIABLE = "POLICYCHECK_CACHE_DIR"
+#: Files of one kind the cache folder keeps (the newest): every upgrade, edited policy,
+#: date or set of uses makes new ones, and nothing else ever removes the old.
+CACHE_KEEP_PER_KIND = 32
 
 
 def data_dir(name: str) -> Path:
@@ -256,6 +260,41 @@ def _remember(marker: Path) -> None:
         marker.parent.mkdir(parents=True, exist_ok=True)
         marker.touch()
     except OSError:
+        return
+    prune(marker)
+
+
+def prune(kept: Path) -> None:
+    """Remove all but the newest CACHE_KEEP_PER_KIND files of ``kept``'s kind (the name
+    before its first ``-``) from its folder, and temporary files of that kind left by an
+    interrupted write. Called after each new cache file, so the folder stays bounded
+    without a pass of its own; the file just written is never removed."""
+    kind = kept.name.split("-", 1)[0]
+    files: list[tuple[int, str]] = []
+    try:
+        with os.scandir(kept.parent) as listing:
+            for entry in listing:
+                name = entry.name
+                if name.startswith(f".{kind}-") and name != kept.name:
+                    _unlink(entry.path, entry, stale_after=3600)
+                elif name.startswith(f"{kind}-") and entry.is_file(follow_symlinks=False):
+                    files.append((entry.stat(follow_symlinks=False).st_mtime_ns, name))
+    except OSError:
+        return
+    files.sort(reverse=True)
+    for _, name in files[CACHE_KEEP_PER_KIND:]:
+        if name != kept.name:
+            _unlink(str(kept.parent / name))
+
+
+def _unlink(path: str, entry: os.DirEntry[str] | None = None, stale_after: int = 0) -> None:
+    """Remove ``path`` (when ``entry`` is given: only if unchanged for ``stale_after``
+    seconds, as a write in progress in another process is not), quietly."""
+    try:
+        if entry is not None and time.time() - entry.stat().st_mtime < stale_after:
+            return
+        os.unlink(path)
+    except OSError:
         pass
 
 
@@ -344,7 +383,8 @@ class Store:
             tmp.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
             os.replace(tmp, self.path)
         except OSError:
-            pass
+            return
+        prune(self.path)
 
 
 def remembered_store(kind: str, key: list[str]) -> Store | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -13,6 +14,7 @@ import pytest
 from policycheck import data
 from policycheck.cli import main
 from policycheck.errors import DataError
+from policycheck.yamlload import load_text
 
 
 @pytest.fixture
@@ -251,3 +253,43 @@ def test_advice_kept_across_runs_gives_the_same_report_bytes(
     later = report(str(tmp_path), "2028-12-01")  # Dragonfly converted: other advice
     assert later == report("", "2028-12-01") and later != fresh
     assert len(list(tmp_path.glob("advice-*.pickle"))) == 2
+
+
+def test_the_cache_folder_keeps_the_newest_files_of_each_kind(tmp_path: Path) -> None:
+    """Every upgrade, policy edit or date makes new cache files: each new one prunes the
+    oldest of its kind beyond the limit, and leaves the other kinds alone."""
+    keep = data.CACHE_KEEP_PER_KIND
+    for i in range(keep + 5):
+        old = tmp_path / f"advice-{i:03d}.pickle"
+        old.write_bytes(b"x")
+        os.utime(old, ns=(10**18 + i, 10**18 + i))  # older names, older files
+    other = tmp_path / "document-abc.valid"
+    other.touch()
+    os.utime(other, ns=(1, 1))  # the oldest file of all, of another kind
+    stale = tmp_path / ".advice-dead.pickle.123"  # an interrupted write, long ago
+    stale.write_bytes(b"half")
+    os.utime(stale, ns=(1, 1))
+    fresh = tmp_path / ".advice-live.pickle.456"  # a write in progress elsewhere
+    fresh.write_bytes(b"half")
+
+    data.Store(tmp_path / "advice-new.pickle").save({"kept": True})
+
+    advice = sorted(p.name for p in tmp_path.glob("advice-*"))
+    assert len(advice) == keep
+    assert "advice-new.pickle" in advice
+    assert "advice-000.pickle" not in advice and "advice-036.pickle" in advice
+    assert other.exists() and fresh.exists() and not stale.exists()
+    assert data.Store(tmp_path / "advice-new.pickle").load() == {"kept": True}
+
+
+def test_markers_prune_their_kind_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(data.CACHE_VARIABLE, str(tmp_path))
+    for i in range(data.CACHE_KEEP_PER_KIND + 3):
+        marker = tmp_path / f"document-{i:03d}.valid"
+        marker.touch()
+        os.utime(marker, ns=(10**18 + i, 10**18 + i))
+    text = "waivers: []\n"
+    assert data.schema_errors_once(load_text(text, "w.yaml"), "waivers", text.encode()) == []
+    markers = list(tmp_path.glob("document-*"))
+    assert len(markers) == data.CACHE_KEEP_PER_KIND
+    assert not (tmp_path / "document-000.valid").exists()
