@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_scan import Run, compile_installed, run_once  # noqa: E402 - the sibling's helpers
+from bench_scan import Run, compile_installed, machine, run_once  # noqa: E402 - the sibling's helpers
 
 TARGET_RATIO = 1.5
 FLOOR = [sys.executable, "-c", "import click, yaml, jsonschema"]
@@ -90,8 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"check / import floor: {ratio:.2f}x (target <= {TARGET_RATIO}x): "
         f"{'pass' if ok else 'FAIL'}; {args.runs} alternating runs each, medians; load "
-        f"average {load_before[0]:.2f} before, {load_after[0]:.2f} after, "
-        f"{os.cpu_count()} CPUs"
+        f"average {load_before[0]:.2f} before, {load_after[0]:.2f} after. Machine: {machine()}"
     )
     if args.importtime:
         print("\nslowest imports (cumulative):\n" + slowest_imports())
