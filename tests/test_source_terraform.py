@@ -306,9 +306,9 @@ def test_block_selection_gives_the_same_answer_as_converting_whole_files(
     selected = _outcome(directory / "main.tf", text)
     with pytest.MonkeyPatch.context() as mp:
         _whole_file(mp)
-        tf_hcl._cached.cache_clear()
+        tf_hcl.forget_files()
         whole = _outcome(directory / "main.tf", text)
-    tf_hcl._cached.cache_clear()
+    tf_hcl.forget_files()
     assert selected == whole
 
 
@@ -865,3 +865,28 @@ def test_a_default_without_evidence_is_a_schema_error() -> None:
     del broken["resources"]["azurerm_redis_cache"]["version"]["evidence"]
     (error,) = validator("terraform").iter_errors(broken)
     assert "evidence" in error.message
+
+
+def test_files_kept_for_reuse_stay_within_their_byte_budget(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A parsed file keeps its syntax tree (about 70 bytes per byte of source): the
+    files kept for sibling and module lookups are bounded by their source size, the
+    most recently read kept, so a module collection cannot exhaust memory."""
+    monkeypatch.setattr(tf_hcl, "CACHE_SOURCE_BYTES", 10_000)
+    tf_hcl.forget_files()
+    body = 'variable "x" { default = "y" }\n' * 100  # 3,200 bytes
+    paths = []
+    for i in range(8):
+        path = tmp_path / f"f{i}.tf"
+        path.write_text(body)
+        paths.append(path)
+        assert tf_hcl.hcl_file(path) is not None
+    assert tf_hcl.kept_source_bytes() <= 10_000
+    newest = tf_hcl.hcl_file(paths[-1])
+    assert tf_hcl.hcl_file(paths[-1]) is newest  # still kept: read once
+    assert tf_hcl.hcl_file(paths[0]) is not tf_hcl.hcl_file(paths[-1])
+    big = tmp_path / "big.tf"
+    big.write_text(body * 5)  # larger than the budget alone: kept until the next file
+    assert tf_hcl.hcl_file(big) is tf_hcl.hcl_file(big)
+    tf_hcl.forget_files()

@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cache
 
+from ahocorasick_rs import AhoCorasick
+
 from policycheck.catalog import Download, catalog
 from policycheck.model import Component, Location
 from policycheck.sources.builds.shellwords import (
@@ -61,6 +63,21 @@ class _Rules:
     variables: dict[str, str]
     packages: dict[str, dict[str, str]]
     binaries: dict[str, str]
+    #: The longest literal of each download template, case-folded: a word holding none
+    #: of them cannot match, and the alternations, tried at every position of every
+    #: word, are what a long script (an autoconf ``configure``) costs.
+    anchors: AhoCorasick | None
+
+    def may_download(self, text: str) -> bool:
+        """Whether ``text`` holds some template's longest literal (in any case)."""
+        return self.anchors is not None and bool(
+            self.anchors.find_matches_as_indexes(text.casefold())
+        )
+
+
+def _anchor(template: str) -> str:
+    """A template's longest literal piece, which every address it matches contains."""
+    return max(re.split(r"\{version\}|\{any\}", template), key=len).casefold()
 
 
 @cache
@@ -93,7 +110,16 @@ def rules() -> _Rules:
     def alternation(parts: list[str]) -> re.Pattern[str] | None:
         return re.compile("|".join(parts), re.IGNORECASE) if parts else None
 
-    return _Rules(alternation(archives), alternation(clones), groups, variables, packages, binaries)
+    anchors = sorted({_anchor(download.template) for _, download in groups.values()})
+    return _Rules(
+        alternation(archives),
+        alternation(clones),
+        groups,
+        variables,
+        packages,
+        binaries,
+        AhoCorasick(anchors) if anchors else None,
+    )
 
 
 def server_binaries() -> dict[str, str]:
@@ -161,6 +187,8 @@ class Scanner:
         if "/" not in text or "." not in text:
             return
         r = rules()
+        if not r.may_download(text):
+            return
         if r.archives is not None:
             for m in r.archives.finditer(text):
                 key = m.lastgroup or ""

@@ -33,6 +33,7 @@ COMMAND_OUTPUT = "$(...)"
 _OPERATORS = frozenset(";&|()\n")
 _PLAIN = re.compile(r"""[^\s;&|()<>'"\\$`]+""")
 _PLAIN_IN_WORD = re.compile(r"""[^'"\\$`]+""")
+_BLANKS = re.compile(r"[^\S\n]+")
 _PLAIN_IN_DOUBLE = re.compile(r'[^"\\$`]+')
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SPECIAL = re.compile(r"[0-9]+|[@*#?$!-]")
@@ -82,8 +83,8 @@ def split_commands(text: str) -> Iterator[list[tuple[int, int]]]:
             i = n if end < 0 else end
         elif c == "\\" and text.startswith("\n", i + 1):
             i += 2
-        elif c.isspace():
-            i += 1
+        elif c.isspace():  # not a newline, an operator above: skip the whole run
+            i = _BLANKS.match(text, i).end()  # type: ignore[union-attr]
         else:
             end = max(_word_end(text, i), i + 1)
             words.append((i, end))
@@ -214,6 +215,8 @@ class Scope:
 
 def expand(raw: str, scope: Scope) -> tuple[str, tuple[str, ...]]:
     """A word with quotes removed and expansions done: (text, names whose value is unknown)."""
+    if _PLAIN_IN_WORD.fullmatch(raw) is not None:
+        return raw, ()  # most words of a long script: nothing to remove or expand
     missing: list[str] = []
     text = _Expander(scope, missing, 0).word(raw)
     return text, tuple(dict.fromkeys(missing))
