@@ -33,7 +33,6 @@ COMMAND_OUTPUT = "$(...)"
 _OPERATORS = frozenset(";&|()\n")
 _PLAIN = re.compile(r"""[^\s;&|()<>'"\\$`]+""")
 _PLAIN_IN_WORD = re.compile(r"""[^'"\\$`]+""")
-_BLANKS = re.compile(r"[^\S\n]+")
 _PLAIN_IN_DOUBLE = re.compile(r'[^"\\$`]+')
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SPECIAL = re.compile(r"[0-9]+|[@*#?$!-]")
@@ -83,8 +82,8 @@ def split_commands(text: str) -> Iterator[list[tuple[int, int]]]:
             i = n if end < 0 else end
         elif c == "\\" and text.startswith("\n", i + 1):
             i += 2
-        elif c.isspace():  # not a newline, an operator above: skip the whole run
-            i = _BLANKS.match(text, i).end()  # type: ignore[union-attr]
+        elif c.isspace():
+            i += 1
         else:
             end = max(_word_end(text, i), i + 1)
             words.append((i, end))
