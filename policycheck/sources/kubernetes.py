@@ -33,7 +33,7 @@ from policycheck.errors import InputError
 from policycheck.images import component_for_image
 from policycheck.model import Component, Location
 from policycheck.sources.compose import MISSING, component_for_template
-from policycheck.sources.helm.template import ChartContext, Rendered, chart_context, render_image
+from policycheck.sources.helm.template import ChartContext, Rendered, chart_context
 from policycheck.sources.helm.values import (
     component_for_spot,
     dotted,
@@ -199,7 +199,7 @@ def templated_component(
     context = chart_context(path, display)
     why = "render the chart or scan its values.yaml"
     if context is not None and context.may_deploy_engine(value):
-        rendered = render_image(value, context)
+        rendered = context.render(value)
         decided, component = _rendered_component(rendered, context, value, location, origin)
         if decided:
             return component

@@ -68,6 +68,15 @@ class ChartContext:
     def __init__(self, root: Path, display_root: str) -> None:
         self.root = root
         self.display_root = display_root
+        self._rendered: dict[str, Rendered] = {}
+
+    def render(self, value: str) -> Rendered:
+        """``render_image`` of ``value``, once per chart: a chart's templates repeat the
+        same image expressions (a Deployment and a StatefulSet, a main and a metrics
+        container), and a rendering depends only on the value and the chart."""
+        if value not in self._rendered:
+            self._rendered[value] = render_image(value, self)
+        return self._rendered[value]
 
     def display(self, name: str) -> str:
         return str(PurePosixPath(self.display_root) / name)
