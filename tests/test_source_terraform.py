@@ -890,3 +890,49 @@ def test_files_kept_for_reuse_stay_within_their_byte_budget(
     big.write_text(body * 5)  # larger than the budget alone: kept until the next file
     assert tf_hcl.hcl_file(big) is tf_hcl.hcl_file(big)
     tf_hcl.forget_files()
+
+
+CLI_ONLY = """terraform {
+  required_providers {
+    aws = { source = "hashicorp/aws" }
+  }
+}
+# managed with terraform-aws-modules
+module "vpc" {
+  source = "terraform-aws-modules/vpc/aws"
+  cidr   = "10.0.0.0/16"
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("extra", "parsed"),
+    [
+        ("", False),  # names Terraform, pins nothing: no component can come of it
+        ('terraform {\n  required_version = ">= 1.5"\n}\n', True),  # a CLI pin
+        ('module "db" {\n  source = "x/rds/aws"\n  engine = "postgres"\n}\n', True),
+    ],
+)
+def test_terraform_named_only_as_the_cli_is_parsed_only_where_it_can_matter(
+    tmp_path: Path, extra: str, parsed: bool
+) -> None:
+    """Every configuration names Terraform; a file is parsed for that word only beside
+    ``required_version`` or a module's ``engine`` input, and never loses a finding."""
+    (tmp_path / "main.tf").write_text(CLI_ONLY + extra)
+    result = scan_paths([str(tmp_path)])
+    assert result.stats.parsed == (1 if parsed else 0)
+    assert bool(result.components) == parsed
+    assert SOURCE.worth_parsing((CLI_ONLY + extra).lower().encode()) == parsed
+
+
+def test_the_terraform_prefilter_never_loses_a_component(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On every Terraform fixture, the scan finds what it finds when every file is
+    parsed (the prefilter only spares work)."""
+    folders = sorted({p.parent for p in FIXTURES.rglob("*.tf")})
+    assert len(folders) > 5
+    before = [scan_paths([str(f)]).components for f in folders]
+    monkeypatch.setattr(type(SOURCE), "worth_parsing", lambda self, lowered: True)
+    after = [scan_paths([str(f)]).components for f in folders]
+    assert before == after

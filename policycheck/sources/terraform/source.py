@@ -95,6 +95,8 @@ _SUFFIXES = (".tf", ".tfvars", ".tf.json", ".tfvars.json")
 #: Elastic Cloud deployments, and
 #: module calls whose folder may declare a cache.
 _TERRAFORM_WORDS = (b"memorydb", b"memory-db", b"docdb", b"ec_deployment")
+#: Engine words that name the CLI a configuration is written for (see ``worth_parsing``).
+_CLI_WORDS = (b"terraform", b"opentofu")
 _LOCAL_SOURCE = re.compile(rb"""source"?\s*[=:]\s*"\.\.?[/\\"]""")
 _FAMILY = re.compile(r"^(redis|valkey|memcached)\d", re.IGNORECASE)
 _ENGINE_WORD = re.compile(r"valkey|memcache|redis", re.IGNORECASE)
@@ -113,6 +115,14 @@ _VERSION_INPUTS = (
 
 def _is_cache(kind: str) -> bool:
     return kind in facts().resources
+
+
+def _without_cli_words(lowered: bytes) -> bytes:
+    """``lowered`` with the CLI's own names blanked, for the engine word test."""
+    for word in _CLI_WORDS:
+        if word in lowered:
+            lowered = lowered.replace(word, b" ")
+    return lowered
 
 
 def _may_matter(block: str) -> bool:
@@ -142,12 +152,22 @@ class TerraformSource(Source):
         return name.endswith(_SUFFIXES)
 
     def worth_parsing(self, lowered: bytes) -> bool:
-        """An engine word, MemoryDB, or a local module call (its folder may hold a cache)."""
-        return (
-            mentions_engine(lowered)
-            or any(word in lowered for word in _TERRAFORM_WORDS)
-            or _LOCAL_SOURCE.search(lowered) is not None
-        )
+        """An engine word, MemoryDB, or a local module call (its folder may hold a cache).
+
+        Terraform and OpenTofu are engine words too, but what names them in a ``.tf``
+        file (a comment, a ``terraform`` block, a registry address) matters only beside
+        ``required_version``, the one place a configuration pins the CLI, or beside an
+        ``engine`` input of a module policycheck does not know (reported for review): a
+        module collection's files name Terraform in every ``terraform`` block, and
+        parsing each (tree-sitter reads HCL at about 2 MB/s) was most of its scan.
+        """
+        if any(word in lowered for word in _TERRAFORM_WORDS):
+            return True
+        if _LOCAL_SOURCE.search(lowered) is not None:
+            return True
+        if b"required_version" in lowered or b"engine" in lowered:
+            return mentions_engine(lowered)
+        return mentions_engine(_without_cli_words(lowered))
 
     def collect(self, path: Path, text: str, display: str) -> Iterator[Component]:
         """``collect_within`` the file's own folder: local modules elsewhere are not read."""
