@@ -153,9 +153,19 @@ class Directory:
     def has_configuration(self) -> bool:
         return bool(self.files())
 
-    def select(self, wanted: Callable[[str], bool]) -> Iterator[tuple[Path, ConfigFile, dict]]:
-        """The wanted blocks of every file, in lexical order; broken files are noted."""
+    def select(
+        self, wanted: Callable[[str], bool], may_hold: Callable[[str], bool] | None = None
+    ) -> Iterator[tuple[Path, ConfigFile, dict]]:
+        """The wanted blocks of every file, in lexical order; broken files are noted.
+
+        ``may_hold`` tests a native-syntax file's whole text first: a file whose text
+        cannot hold a wanted block (it lacks the variable's name, or ``module`` and
+        every cache type) is not parsed for it. A called module's ``variables.tf``
+        holds no module call, and parsing it was most of following the call.
+        """
         for path, file in self.files():
+            if may_hold is not None and isinstance(file, HclFile) and not may_hold(file.text):
+                continue
             try:
                 yield path, file, file.select(wanted)
             except InputError as exc:
@@ -177,7 +187,7 @@ class Directory:
             def declares(block: str) -> bool:
                 return block.startswith("variable") and pattern.match(block) is not None
 
-            for _, _, doc in self.select(declares):
+            for _, _, doc in self.select(declares, lambda text: name in text):
                 for entry in _as_list(doc.get("variable")):
                     body = dict(_items(entry)).get(name)
                     if isinstance(body, dict):
@@ -193,7 +203,9 @@ class Directory:
         """Every ``locals`` value of the folder, read the first time one is needed."""
         if self._locals is None:
             self._locals = {}
-            for _, _, doc in self.select(lambda block: _LOCALS.search(block) is not None):
+            for _, _, doc in self.select(
+                lambda block: _LOCALS.search(block) is not None, lambda text: "locals" in text
+            ):
                 for entry in _as_list(doc.get("locals")):
                     self._locals.update(dict(_items(entry)))
         return self._locals
@@ -201,7 +213,10 @@ class Directory:
     def declarations(self, is_cache: Callable[[str], bool]) -> Iterator[Declaration]:
         """Every cache resource and module call of the folder (a called module's)."""
         for path, file, doc in self.select(
-            lambda block: block.startswith("module") or is_cache_block(block, is_cache)
+            lambda block: block.startswith("module") or is_cache_block(block, is_cache),
+            lambda text: (
+                "module" in text or any(is_cache(m.group(1)) for m in _RESOURCE_TYPE.finditer(text))
+            ),
         ):
             yield from declarations(doc, file, path, is_cache)
 
