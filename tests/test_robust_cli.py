@@ -200,7 +200,13 @@ def test_permission_errors_are_input_errors(
     def refused_replace(src: object, dst: object) -> None:
         raise PermissionError(13, "Permission denied", str(dst))
 
+    def guarded_walker_open(file: Any, *args: Any, **kwargs: Any) -> Any:
+        if Path(file).name == "a.yaml":
+            raise PermissionError(13, "Permission denied", str(file))
+        return open(file, *args, **kwargs)
+
     monkeypatch.setattr(Path, "open", guarded_open)
+    monkeypatch.setattr(walk, "open", guarded_walker_open, raising=False)  # its own opens
     monkeypatch.setattr(os, "scandir", guarded_scandir)
     code, _, err = run(["check", str(tmp_path)], capsys)
     assert code == 2
