@@ -36,9 +36,8 @@ _OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
 
 def _has_fraction(doc: Any) -> bool:
     """Whether ``doc`` holds a float that is not a whole number below 1e16 (orjson and
-    ``repr`` write some of those differently). Only lists and dicts are looked into,
-    and only those whose values are not all strings, so a report costs a few
-    milliseconds."""
+    ``repr`` write some of those differently). Strings, most of a report, are passed
+    over without a look, so a report costs a few milliseconds."""
     stack = [doc]
     while stack:
         item = stack.pop()
