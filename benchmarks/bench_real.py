@@ -93,7 +93,7 @@ WIDER: dict[str, str] = {
     "keix/rain-call": "2d056a3350fe9cf7b65036864785b669bcf19ebf",
     "docker-library/official-images": "37079fb336f572a88700cf32e5e1f6be54a04e8f",
     # client libraries, whose test setups run a server; and a renamed Valkey fork built
-    # from its own source, which no manifest names (a known miss: see the README)
+    # from its own source, which no manifest names (a known miss, said in the README)
     "celery/celery": "5dc781f0bd5f36186bfcc74e0a4f9f654452c69b",
     "rq/rq": "aa666a8a60dbc5e8bb43f166cda869c67426a11a",
     "sidekiq/sidekiq": "1bb4aa06e5aa178a114a5e855f9f3d5c24f6c61b",
