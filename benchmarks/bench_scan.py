@@ -514,8 +514,8 @@ def measure(label: str, cmd: Sequence[str], runs: int) -> Measure:
     return measure_alternating({label: list(cmd)}, runs)[label]
 
 
-def measure_alternating(commands: dict[str, list[str]], runs: int) -> dict[str, Measure]:
-    """Each command once to warm up, then all in turn ``runs`` times; medians.
+def alternate(commands: dict[str, list[str]], runs: int) -> dict[str, list[Run]]:
+    """Each command once to warm up, then all of them in turn, ``runs`` times.
 
     On a machine shared with other work, load comes in bursts: commands run one after
     the other in rounds meet the same bursts, so their ratio holds where best-of-N
@@ -527,6 +527,12 @@ def measure_alternating(commands: dict[str, list[str]], runs: int) -> dict[str, 
     for _ in range(runs):
         for label, cmd in commands.items():
             results[label].append(run_once(cmd))
+    return results
+
+
+def measure_alternating(commands: dict[str, list[str]], runs: int) -> dict[str, Measure]:
+    """``alternate``, summed up: the median wall and CPU time, the peak RSS."""
+    results = alternate(commands, runs)
     return {
         label: Measure(
             label,

@@ -26,22 +26,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_scan import Run, compile_installed, machine, run_once  # noqa: E402 - the sibling's helpers
+from bench_scan import alternate, compile_installed, machine  # noqa: E402 - the sibling's helpers
 
 TARGET_RATIO = 1.5
 FLOOR = [sys.executable, "-c", "import click, yaml, jsonschema"]
 CHECK = [sys.executable, "-m", "policycheck", "check", "redis@7.4.0"]
-
-
-def alternate(commands: dict[str, list[str]], runs: int) -> dict[str, list[Run]]:
-    """Each command once to warm up, then all of them in turn, ``runs`` times."""
-    for cmd in commands.values():
-        run_once(cmd)
-    results: dict[str, list[Run]] = {label: [] for label in commands}
-    for _ in range(runs):
-        for label, cmd in commands.items():
-            results[label].append(run_once(cmd))
-    return results
 
 
 def slowest_imports(count: int = 15) -> str:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from policycheck.model import Location
+from policycheck.sources.terraform.facts import Interval, parse_constraint
 from policycheck.sources.terraform.source import SOURCE as TERRAFORM
 from policycheck.sources.toolpins import SOURCE, cli_component
 
@@ -115,24 +116,27 @@ def test_required_version_in_json_syntax(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("constraint", "bounds"),
+    ("constraint", "interval"),
     [
-        ("~> 1.5", [(">=", "1.5"), ("<", "2")]),
-        ("~> 1.5.0", [(">=", "1.5.0"), ("<", "1.6")]),
-        (">= 1.0, < 2.0", [(">=", "1.0"), ("<", "2.0")]),
-        ("= 1.5.7", [("==", "1.5.7")]),
-        ("!= 1.6.0", [("!=", "1.6.0")]),
-        ("~> 1", None),
+        ("~> 1.5", Interval((1, 5, 0), (2, 0, 0))),
+        ("~> 1.5.0", Interval((1, 5, 0), (1, 6, 0))),
+        (">= 1.0, < 2.0", Interval((1, 0, 0), (2, 0, 0))),
+        ("= 1.5.7", Interval((1, 5, 7), (1, 5, 8))),
+        ("!= 1.6.0", Interval(excluded=frozenset({(1, 6, 0)}))),
+        ("~> 1", Interval((1, 0, 0))),  # only the one number may grow: any later release
         ("latest:^1.5", None),
     ],
 )
-def test_constraint_bounds(constraint: str, bounds: list[tuple[str, str]] | None) -> None:
-    from packaging.version import Version
+def test_cli_pins_read_constraints_as_modules_do(
+    constraint: str, interval: Interval | None
+) -> None:
+    """One reader of Terraform's constraint syntax serves CLI pins and module versions."""
+    assert parse_constraint(constraint) == interval
 
-    from policycheck.sources.toolpins import constraint_bounds
 
-    expected = None if bounds is None else [(op, Version(v)) for op, v in bounds]
-    assert constraint_bounds(constraint) == expected
+def test_an_excluded_release_is_not_admitted() -> None:
+    c = cli_component("terraform", ">= 1.5.0, != 1.5.7, < 1.6.0", HERE, "required_version")
+    assert c.unresolved is not None and "1.5.0 to 1.5.6, is MPL-2.0" in c.unresolved
 
 
 @pytest.mark.parametrize(

@@ -18,16 +18,14 @@ different licenses, so it is unresolved (fail closed) with the reason.
 
 from __future__ import annotations
 
-import operator
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
-from packaging.version import Version
-
 from policycheck.model import Component, Location
 from policycheck.sources.interface import Source
+from policycheck.sources.terraform.facts import parse_constraint
 from policycheck.versions import parse_version
 
 ORIGIN = "cli-pin"
@@ -50,15 +48,6 @@ TOOLS = {
 #: An exact Terraform version constraint: ``1.5.7``, ``= 1.5.7``, ``v1.5.7``.
 _EXACT = re.compile(r"^\s*=?\s*(v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?)\s*$")
 _FLOATING = {"latest", "stable"}
-_CONSTRAINT = re.compile(r"^(=|!=|>=|<=|>|<|~>)?\s*(v?\d+(?:\.\d+)*(?:-[0-9A-Za-z.]+)?)$")
-_OPS: dict[str, Callable[[Version, Version], bool]] = {
-    "==": operator.eq,
-    "!=": operator.ne,
-    ">=": operator.ge,
-    "<=": operator.le,
-    ">": operator.gt,
-    "<": operator.lt,
-}
 _SHOWN = 200
 
 
@@ -84,30 +73,10 @@ def cli_component(engine: str, value: str, location: Location, setting: str) -> 
     return Component(engine, None, location, unresolved=why, origin=ORIGIN)
 
 
-def constraint_bounds(text: str) -> list[tuple[str, Version]] | None:
-    """Terraform's constraint syntax as plain comparisons; None when a part is unreadable.
-
-    ``~> 1.5`` is ``>= 1.5, < 2.0`` and ``~> 1.5.0`` is ``>= 1.5.0, < 1.6.0`` (the
-    rightmost number may grow); ``= 1.5.7`` and a bare version are exact.
-    """
-    bounds: list[tuple[str, Version]] = []
-    for part in (p.strip() for p in text.split(",")):
-        m = _CONSTRAINT.match(part)
-        if m is None:
-            return None
-        op, number = m.group(1) or "=", m.group(2)
-        version = parse_version(number)
-        if version is None:
-            return None
-        if op != "~>":
-            bounds.append(("==" if op == "=" else op, version))
-            continue
-        release = version.release
-        if len(release) < 2:
-            return None
-        upper = (*release[:-2], release[-2] + 1)
-        bounds += [(">=", version), ("<", Version(".".join(map(str, upper))))]
-    return bounds
+def _three(numbers: tuple[int, ...]) -> tuple[int, int, int]:
+    """A release's numbers as major, minor, patch (missing ones 0), as constraints read."""
+    padded = (*numbers, 0, 0)
+    return padded[0], padded[1], padded[2]
 
 
 @lru_cache(maxsize=256)
@@ -118,14 +87,13 @@ def admitted_licenses(engine_id: str, text: str) -> str:
     from policycheck.catalog import catalog
 
     engine = catalog().get(engine_id)
-    bounds = constraint_bounds(text)
-    if engine is None or bounds is None:
+    interval = parse_constraint(text)
+    if engine is None or interval is None:
         return "the releases it admits are unknown"
     admitted = [
         release
         for release, _ in engine.releases
-        if not release.version.is_prerelease
-        and all(_OPS[op](release.version, bound) for op, bound in bounds)
+        if not release.version.is_prerelease and interval.admits(_three(release.version.release))
     ]
     if not admitted:
         return f"it admits no catalogued {engine.name} release"

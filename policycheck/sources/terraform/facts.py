@@ -33,25 +33,34 @@ def parse_version(text: str) -> Version | None:
 @dataclass(frozen=True)
 class Interval:
     """The versions a constraint admits: from ``low`` (inclusive) up to ``high``
-    (exclusive; None: no upper bound). ``!=`` exclusions are left out."""
+    (exclusive; None: no upper bound), less those ``!=`` excludes."""
 
     low: Version = (0, 0, 0)
     high: Version | None = None
+    excluded: frozenset[Version] = frozenset()
 
     def __and__(self, other: Interval) -> Interval:
         highs = [h for h in (self.high, other.high) if h is not None]
-        return Interval(max(self.low, other.low), min(highs) if highs else None)
+        return Interval(
+            max(self.low, other.low),
+            min(highs) if highs else None,
+            self.excluded | other.excluded,
+        )
 
     def within(self, outer: Interval) -> bool:
         """Whether every version admitted here is admitted by ``outer``."""
-        if self.low < outer.low:
+        if self.low < outer.low or any(self.admits(v) for v in outer.excluded):
             return False
         if outer.high is None:
             return True
         return self.high is not None and self.high <= outer.high
 
     def admits(self, version: Version) -> bool:
-        return self.low <= version and (self.high is None or version < self.high)
+        return (
+            self.low <= version
+            and (self.high is None or version < self.high)
+            and version not in self.excluded
+        )
 
 
 def _next(version: Version) -> Version:
@@ -88,8 +97,8 @@ def parse_constraint(text: str) -> Interval | None:
                 bound = Interval(version, (version[0] + 1, 0, 0))
             else:
                 bound = Interval(version, (version[0], version[1] + 1, 0))
-        else:  # != narrows nothing an interval can show
-            continue
+        else:  # !=
+            bound = Interval(excluded=frozenset({version}))
         result = result & bound
     return result
 
