@@ -16,9 +16,11 @@ from policycheck.evaluate import Evaluator
 from policycheck.model import Component
 from policycheck.policy import Verdict, load_policy
 from policycheck.sources import all_sources
+from policycheck.sources.terraform import config as tf_config
 from policycheck.sources.terraform import expressions as tf_expressions
 from policycheck.sources.terraform import facts as tf_facts
 from policycheck.sources.terraform import hcl as tf_hcl
+from policycheck.sources.terraform import source as tf_source
 from policycheck.sources.terraform.source import SOURCE
 from policycheck.walk import scan_paths
 
@@ -934,5 +936,54 @@ def test_the_terraform_prefilter_never_loses_a_component(
     assert len(folders) > 5
     before = [scan_paths([str(f)]).components for f in folders]
     monkeypatch.setattr(type(SOURCE), "worth_parsing", lambda self, lowered: True)
+    monkeypatch.setattr(tf_source, "_may_yield", lambda text: True)
+    monkeypatch.setattr(tf_config, "may_declare", lambda text, is_cache: True)
     after = [scan_paths([str(f)]).components for f in folders]
     assert before == after
+
+
+@pytest.mark.parametrize(
+    ("text", "declares"),
+    [
+        ('module "cache" {\n  source = "./cache"\n}\n', True),
+        ("  module cache {\n}\n", True),
+        ('/* the cache */ module "cache" {\n}\n', True),
+        ('locals {\n  a = 1\n}\rmodule "cache" {\r}\r', True),  # CR line breaks
+        ('resource "aws_elasticache_cluster" "c" {\n}\n', True),
+        ('output "endpoint" {\n  value = module.redis.endpoint\n}\n', False),
+        ('variable "engine" {\n  description = "Redis module version"\n}\n', False),
+        ('resource "aws_security_group" "redis" {\n  name = "redis"\n}\n', False),
+        ('variable "module_name" {\n}\n', False),
+    ],
+)
+def test_a_file_is_parsed_for_declarations_only_where_its_text_can_hold_one(
+    text: str, declares: bool
+) -> None:
+    assert tf_config.may_declare(text, tf_source._is_cache) is declares
+
+
+def test_a_file_that_names_the_engine_but_declares_nothing_is_not_parsed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A module's variables.tf names its engine in every description; only main.tf,
+    which declares the cache, is parsed, and the finding is the same."""
+    (tmp_path / "variables.tf").write_text(
+        'variable "redis_version" {\n  description = "Redis version"\n  default = "7.1"\n}\n'
+    )
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_elasticache_cluster" "c" {\n'
+        '  engine         = "redis"\n'
+        "  engine_version = var.redis_version\n"
+        "}\n"
+    )
+    parsed: list[str] = []
+    real = tf_source._parse
+
+    def spy(path: Path, text: str, display: str) -> Any:
+        parsed.append(path.name)
+        return real(path, text, display)
+
+    monkeypatch.setattr(tf_source, "_parse", spy)
+    result = scan_paths([str(tmp_path)])
+    assert parsed == ["main.tf"]
+    assert [(c.engine, c.version) for c in result.components] == [("redis", "7.1")]

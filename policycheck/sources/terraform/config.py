@@ -36,6 +36,7 @@ _TERRAFORM = re.compile(r"^\s*terraform\s*\{", re.MULTILINE)
 _VARIABLE = '\\bvariable\\s+"?{name}"?\\s*\\{{'
 _MISSING = object()
 _RESOURCE_TYPE = re.compile(r'resource\s+"?([\w-]+)')
+_MODULE_WORD = re.compile(r"module(?![\w.-])")
 
 
 def config_file(path: Path) -> ConfigFile | None:
@@ -214,9 +215,7 @@ class Directory:
         """Every cache resource and module call of the folder (a called module's)."""
         for path, file, doc in self.select(
             lambda block: block.startswith("module") or is_cache_block(block, is_cache),
-            lambda text: (
-                "module" in text or any(is_cache(m.group(1)) for m in _RESOURCE_TYPE.finditer(text))
-            ),
+            lambda text: may_declare(text, is_cache),
         ):
             yield from declarations(doc, file, path, is_cache)
 
@@ -271,6 +270,23 @@ class Directory:
                         var_files.setdefault(key, []).append((value, path.name))
             self._tfvars = (auto, var_files)
         return self._tfvars
+
+
+def may_declare(text: str, is_cache: Callable[[str], bool]) -> bool:
+    """Whether a native-syntax file's text could hold a module call or a resource of a
+    cache type; a file that cannot is not parsed for them.
+
+    A ``module`` block's keyword starts its line (after blanks, or a block comment):
+    the word elsewhere is a ``module.name`` reference or prose (outputs, descriptions),
+    and a stack's files are full of both. Line breaks are counted as HCL counts them.
+    """
+    for m in _MODULE_WORD.finditer(text):
+        start = m.start()
+        line_start = max(text.rfind("\n", 0, start), text.rfind("\r", 0, start)) + 1
+        before = text[line_start:start].strip()
+        if not before or before.endswith("*/"):
+            return True
+    return any(is_cache(m.group(1)) for m in _RESOURCE_TYPE.finditer(text))
 
 
 def is_cache_block(block: str, is_cache: Callable[[str], bool]) -> bool:
