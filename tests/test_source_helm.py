@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from policycheck import core
 from policycheck.errors import InputError
 from policycheck.model import Component
 from policycheck.policy import load_policy
+from policycheck.sources import kubernetes
 from policycheck.sources.helm.template import chart_context, render_image
 from policycheck.sources.helm.values import SOURCE
 from policycheck.walk import scan_paths
@@ -357,6 +359,29 @@ metrics:
     repository: bitnami/redis-exporter
     tag: 1.76.0
 """
+
+
+def test_a_template_is_read_only_where_its_chart_can_name_an_engine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same template: read line by line (and rendered) when the chart's values name
+    an engine, not opened further when neither it nor its chart names one."""
+    chart = _chart(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    read: list[str] = []
+    real = kubernetes.scan_template_lines
+
+    def spy(path: Path, text: str, display: str) -> Iterator[Component]:
+        read.append(display)
+        return real(path, text, display)
+
+    monkeypatch.setattr(kubernetes, "scan_template_lines", spy)
+    assert [c.engine for c in core.collect(["charts/cache/templates"]).components] == ["redis"]
+    assert read == ["charts/cache/templates/statefulset.yaml"]
+    (chart / "values.yaml").write_text("image:\n  repository: library/nginx\n  tag: 1.27\n")
+    read.clear()
+    assert core.collect(["charts/cache/templates"]).components == []
+    assert read == []
 
 
 def _bitnami_chart(root: Path) -> Path:

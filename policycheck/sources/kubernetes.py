@@ -442,6 +442,20 @@ def scan_template_lines(path: Path, text: str, display: str) -> Iterator[Compone
             yield component
 
 
+def _template_may_deploy(path: Path, display: str, text: str) -> bool:
+    """Whether a templated manifest can run an engine: it names one (a literal image, an
+    operator kind, an ``<engine>.image`` helper), or its chart's values or helpers do,
+    from which a templated image would be rendered (``ChartContext.may_deploy_engine``).
+
+    Every template of a chart collection passes ``worth_parsing`` for its ``{{``; most
+    belong to charts that deploy no engine, and reading them line by line found nothing.
+    """
+    if mentions_engine(text.lower().encode("utf-8", "surrogatepass")):
+        return True
+    context = chart_context(path, display)
+    return context is not None and context.may_deploy_engine("")
+
+
 def _line_breaks(text: str) -> int:
     """How many lines YAML counts in ``text``: a CR LF pair is one break, a CR alone, a
     NEL and the Unicode line and paragraph separators are one each."""
@@ -512,6 +526,8 @@ class KubernetesSource(Source):
         template. Malformed YAML without ``{{`` raises InputError with the line.
         """
         if "{{" in text:
+            if not _template_may_deploy(path, display, text):
+                return
             try:
                 docs = list(iter_documents(text, display))
             except InputError:
