@@ -21,7 +21,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import BinaryIO
 
 from policycheck.errors import InputError, printable
 from policycheck.model import Component
@@ -238,9 +237,10 @@ def scan_file(
         return  # not a kind of file any scanner reads (README, code, ...): nothing deployed
     path = Path(file)
     try:
-        with open(file, "rb") as handle:
-            size = os.fstat(handle.fileno()).st_size
-            raw = handle.read() if named and size <= max_bytes else _read_head(handle)
+        handle = _open(os.fspath(file))
+        try:
+            size = os.fstat(handle).st_size
+            raw = _read_rest(handle) if named and size <= max_bytes else _read_head(handle)
             wide = _wide_encoding(raw)
             if size > max_bytes:
                 if _claimant(path, raw, candidates) is not None:
@@ -249,7 +249,7 @@ def scan_file(
                     _skipped(result, SKIP_CONTENT, display, named)
                 return
             if wide is not None:  # UTF-16/32 text: its raw bytes hide every word
-                raw += handle.read()
+                raw += _read_rest(handle)
                 utf8 = _decode_wide(raw, wide, display)
                 head = utf8
             else:  # a UTF-8 byte-order mark would stand before the first key
@@ -259,7 +259,9 @@ def scan_file(
                 _skipped(result, SKIP_CONTENT, display, named)
                 return
             if utf8 is None and len(raw) % HEAD_BYTES == 0 and raw:
-                raw += handle.read()
+                raw += _read_rest(handle)
+        finally:
+            os.close(handle)
     except OSError as exc:
         result.errors.append(InputError(f"cannot read file: {exc.strerror or exc}", display))
         return
@@ -316,18 +318,52 @@ def _may_claim(sources: tuple[Source, ...], name: str) -> tuple[Source, ...]:
     return tuple(s for s in sources if s.may_claim(name))
 
 
-def _read_head(handle: BinaryIO) -> bytes:
+#: How the walker opens a file: read-only, not inherited by a child process.
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+
+
+def _open(file: str) -> int:
+    """A descriptor to read ``file``: most files are read once, 4 KiB at a time, and the
+    builtin ``open`` (a buffered object, a terminal check) cost as much as the reading."""
+    return os.open(file, _READ_FLAGS)
+
+
+def _read(handle: int, size: int) -> bytes:
+    """``size`` bytes, fewer only where the file ends (one ``read`` may return less)."""
+    data = os.read(handle, size)
+    if not data or len(data) == size:
+        return data
+    parts = [data]
+    missing = size - len(data)
+    while missing:
+        more = os.read(handle, missing)
+        if not more:
+            break
+        parts.append(more)
+        missing -= len(more)
+    return b"".join(parts)
+
+
+def _read_rest(handle: int) -> bytes:
+    """Everything from the current position to the end of the file."""
+    parts: list[bytes] = []
+    while more := os.read(handle, 1 << 20):
+        parts.append(more)
+    return b"".join(parts)
+
+
+def _read_head(handle: int) -> bytes:
     """The first bytes of a file, enough for a source to tell what it is: 4 KiB past any
     leading comment lines (a licence header must not hide a manifest), at most 1 MiB.
 
     The result is a whole number of HEAD_BYTES reads unless the file ended, so the caller
     knows whether there is more to read.
     """
-    head = handle.read(HEAD_BYTES)
+    head = _read(handle, HEAD_BYTES)
     while len(head) % HEAD_BYTES == 0 and head and len(head) < MAX_HEAD_BYTES:
         if len(head) - _after_comments(head) >= HEAD_BYTES:
             break
-        more = handle.read(HEAD_BYTES)
+        more = _read(handle, HEAD_BYTES)
         head += more
         if len(more) < HEAD_BYTES:
             break

@@ -200,13 +200,15 @@ def test_permission_errors_are_input_errors(
     def refused_replace(src: object, dst: object) -> None:
         raise PermissionError(13, "Permission denied", str(dst))
 
-    def guarded_walker_open(file: Any, *args: Any, **kwargs: Any) -> Any:
+    real_walker_open = walk._open
+
+    def guarded_walker_open(file: str) -> int:
         if Path(file).name == "a.yaml":
             raise PermissionError(13, "Permission denied", str(file))
-        return open(file, *args, **kwargs)
+        return real_walker_open(file)
 
     monkeypatch.setattr(Path, "open", guarded_open)
-    monkeypatch.setattr(walk, "open", guarded_walker_open, raising=False)  # its own opens
+    monkeypatch.setattr(walk, "_open", guarded_walker_open)  # its own opens
     monkeypatch.setattr(os, "scandir", guarded_scandir)
     code, _, err = run(["check", str(tmp_path)], capsys)
     assert code == 2

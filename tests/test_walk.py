@@ -101,11 +101,13 @@ def test_files_no_source_reads_are_never_opened(
     (tmp_path / "cache.yaml").write_text(DEPLOYMENT)
     opened: list[str] = []
 
-    def spy(file: str, *args: object, **kwargs: object) -> object:
-        opened.append(Path(file).name)
-        return open(file, *args, **kwargs)  # type: ignore[call-overload]
+    real_open = walk._open
 
-    monkeypatch.setattr(walk, "open", spy, raising=False)  # the walker's own opens
+    def spy(file: str) -> int:
+        opened.append(Path(file).name)
+        return real_open(file)
+
+    monkeypatch.setattr(walk, "_open", spy)  # the walker's own opens
     result = walk.scan_paths([str(tmp_path)])
     assert opened == ["cache.yaml"]
     assert len(result.components) == 1
@@ -255,3 +257,22 @@ def test_chunks_keep_a_chart_together_up_to_four_times_their_size(
     assert chunks[1][:2] == ["b/values.yaml", "b/templates/one.yaml"]
     assert max(len(chunk) for chunk in chunks) == 12  # a long chart is cut at 4x
     assert chunks[-1][-1] == "d/x.yaml"
+
+
+def test_short_reads_lose_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A read may return fewer bytes than asked (network filesystems do): a manifest
+    behind a long licence header, and a long one, are still read whole."""
+    header = "".join(f"# licence line {n}\n" for n in range(600))  # over 4 KiB
+    (tmp_path / "cache.yaml").write_text(header + DEPLOYMENT)
+    (tmp_path / "big.yaml").write_text(DEPLOYMENT + "".join(f"# {n}\n" for n in range(5000)))
+    expected = walk.scan_paths([str(tmp_path)], jobs=1)
+    real_read = os.read
+
+    def short_read(handle: int, size: int) -> bytes:
+        return real_read(handle, min(size, 1000))
+
+    monkeypatch.setattr(os, "read", short_read)
+    result = walk.scan_paths([str(tmp_path)], jobs=1)
+    assert [c.location for c in result.components] == [c.location for c in expected.components]
+    assert len(result.components) == 2
+    assert result.files == expected.files
