@@ -450,7 +450,7 @@ def _template_may_deploy(path: Path, display: str, text: str) -> bool:
     Every template of a chart collection passes ``worth_parsing`` for its ``{{``; most
     belong to charts that deploy no engine, and reading them line by line found nothing.
     """
-    if mentions_engine(text.lower().encode("utf-8", "surrogatepass")):
+    if mentions_engine(text.encode("utf-8", "surrogatepass").lower()):
         return True
     context = chart_context(path, display)
     return context is not None and context.may_deploy_engine("")

@@ -422,20 +422,24 @@ def _layout_error(body: Node, display: str) -> InputError | None:
     Terraform and python-hcl2 alike, so it is one here too.
     """
     for node in _named(body):
-        if node.type not in ("attribute", "block"):
-            continue
-        parts = _children(node)
-        if node.type == "attribute":
+        kind = node.type
+        if kind == "attribute":
+            if node.start_point[0] == node.end_point[0]:
+                continue  # on one line: most attributes, decided without their tokens
+            parts = _children(node)
             head = parts[:3]
-        else:
+        elif kind == "block":
+            parts = _children(node)
             head = parts[: next(i for i, n in enumerate(parts) if n.type == "block_start") + 1]
+        else:
+            continue
         for before, after in zip(head, head[1:], strict=False):
             if after.start_point[0] != before.end_point[0]:
                 what = "a value" if node.type == "attribute" else "'{'"
                 line = before.end_point[0] + 1
                 message = f"not valid HCL2: {what} must start on the line of {_text(before)!r}"
                 return InputError(message, display, line, _SYNTAX_HINT)
-        if node.type == "block" and parts[-2].type == "body":
+        if kind == "block" and parts[-2].type == "body":
             found = _layout_error(parts[-2], display)
             if found is not None:
                 return found
