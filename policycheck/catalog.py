@@ -410,8 +410,19 @@ class Engine:
     compatibility: Compatibility | None = None
 
     def range_for(self, v: Version) -> LicenseRange | None:
-        """The range holding ``v``; ranges must not overlap (checked at load)."""
-        return next((r for r in self.ranges if r.versions.contains(v)), None)
+        """The range holding ``v``; ranges must not overlap (checked at load).
+
+        Remembered per version: a specifier test costs microseconds, and a CLI pin asks
+        it of every release its constraint admits (hundreds for Terraform).
+        """
+        memo = self._range_by_version
+        if v not in memo:
+            memo[v] = next((r for r in self.ranges if r.versions.contains(v)), None)
+        return memo[v]
+
+    @cached_property
+    def _range_by_version(self) -> dict[Version, LicenseRange | None]:
+        return {}
 
     def release_date(self, v: Version) -> dt.date | None:
         """Publication date of a known release (the tag's commit date)."""
