@@ -286,7 +286,7 @@ def scan_file(
     stats.parsed += 1
     result.files[display] = hashlib.sha256(raw).hexdigest()
     try:
-        within = Path(root) if root is not None else path.parent
+        within = _folder(root) if root is not None else path.parent
         with scanning_under(within) as refused:
             result.components.extend(source.collect_within(path, text, display, within))
         for helper in refused:
@@ -309,6 +309,12 @@ def scan_file(
                 hint="please report this with the file, or --exclude it meanwhile",
             )
         )
+
+
+@lru_cache(maxsize=64)
+def _folder(root: str | Path) -> Path:
+    """The folder the user named, as a Path made once: every file under it needs it."""
+    return Path(root)
 
 
 @lru_cache(maxsize=4096)

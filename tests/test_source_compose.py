@@ -14,6 +14,7 @@ from policycheck import core
 from policycheck.errors import InputError
 from policycheck.model import Component
 from policycheck.sources import all_sources
+from policycheck.sources import compose as compose_module
 from policycheck.sources.compose import (
     MISSING,
     SOURCE,
@@ -571,3 +572,21 @@ def test_env_symlink_out_of_the_project_but_inside_the_scan_is_read(tmp_path: Pa
         f"{project}/.env: not read for {project}/docker-compose.yml: a symlink leaving the "
         "scanned folder"
     ]
+
+
+_HEAD_PIECES = st.sampled_from(
+    ["services:", "x-common:", "max-surge: 1", "kind: Job", "  services:", "\n", "\r\n", " ",
+     "x-", "services", "image: redis", "# services:", '"services":', "-", ":"]
+)  # fmt: skip
+
+
+@given(st.lists(_HEAD_PIECES, max_size=12).map("".join))
+@settings(max_examples=400, deadline=None)
+def test_the_compose_key_prefilter_never_hides_a_top_level_key(head: str) -> None:
+    """Where the plain test says no, the top-level key pattern finds neither a
+    ``services`` nor an ``x-`` key: the regular expression would have said no too."""
+    data = head.encode()
+    keys = {m.group(1) for m in compose_module._TOP_LEVEL_KEY.finditer(data)}
+    if not compose_module._may_have_compose_keys(data):
+        assert b"services" not in keys
+        assert not any(k.startswith(b"x-") for k in keys)

@@ -312,6 +312,13 @@ def _expand_env_value(raw: str, earlier: Variables) -> str | None:
     return None if result.missing else result.text
 
 
+def _may_have_compose_keys(head: bytes) -> bool:
+    """Whether a top-level ``services`` or ``x-`` key (one ``_TOP_LEVEL_KEY`` can find,
+    at the start of a line) may be in ``head``: a plain test for most YAML files, whose
+    ``x-`` is in ``max-surge`` or ``x-kubernetes-...`` further in."""
+    return head.startswith((b"services", b"x-")) or b"\nservices" in head or b"\nx-" in head
+
+
 class ComposeSource(Source):
     """Docker Compose files: one Component per service image that runs an engine."""
 
@@ -329,12 +336,15 @@ class ComposeSource(Source):
         GitHub workflows...) are never compose files, whatever their content.
         """
         name = path.name.lower()
-        if not name.endswith((".yml", ".yaml")) or ci_kind(path) is not None:
+        if not name.endswith((".yml", ".yaml")):
             return False
-        if "docker-compose" in name or name.startswith(_COMPOSE_PREFIXES):
-            return True
-        if b"services" not in head and b"x-" not in head:
+        named = "docker-compose" in name or name.startswith(_COMPOSE_PREFIXES)
+        if not named and not _may_have_compose_keys(head):
             return False  # the common case, decided without a regular expression
+        if ci_kind(path) is not None:
+            return False
+        if named:
+            return True
         keys = {m.group(1) for m in _TOP_LEVEL_KEY.finditer(head)}
         if keys & _NOT_COMPOSE_KEYS:
             return False
