@@ -40,7 +40,15 @@ class _Loader(_SafeLoader):  # type: ignore[misc,valid-type]
     libyaml's composer asks this Python method for the tag of every node; PyYAML's
     version rebuilds a list of candidate patterns per scalar and checks for path
     resolvers the safe loader never has. Same answers, a fifth less time to compose.
+    It also tells the resolver of every node entered and left, for path resolvers,
+    which the safe loader has none of: those two calls do nothing here.
     """
+
+    def descend_resolver(self, current_node: yaml.Node | None, current_index: object) -> None:
+        return None
+
+    def ascend_resolver(self) -> None:
+        return None
 
     def resolve(self, kind: type[yaml.Node], value: str, implicit: tuple[bool, bool]) -> str:
         if kind is yaml.ScalarNode:

@@ -223,3 +223,10 @@ def test_a_control_character_is_reported_by_line_and_column(char: str, name: str
     assert f"character {name}" in info.value.message
     assert "column 6" in info.value.message
     assert "position" not in info.value.message
+
+
+def test_the_loader_skips_path_resolvers_because_it_has_none() -> None:
+    """``_Loader`` ignores the composer's enter/leave calls; that is only right while no
+    path resolver is registered on it (PyYAML's ``add_path_resolver``)."""
+    assert not yamlload._Loader.yaml_path_resolvers
+    assert yamlload._Loader.descend_resolver is not yaml.SafeLoader.descend_resolver
