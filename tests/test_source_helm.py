@@ -555,3 +555,22 @@ def test_template_merges_with_values_only_when_both_parts_come_from_it(
         assert component.same_as is None
     else:
         assert component.same_as is not None and component.same_as.line == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "worth"),
+    [
+        ("externalRedis:\n  host: redis.example\n  port: 6379\n", False),  # no image key
+        ("image:\n  repository: bitnami/redis\n  tag: 7.2.4\n", True),
+        ("image:\n  repository: library/nginx\n", False),  # no engine
+        ('"\\x69mage":\n  repository: bitnami/redis\n  tag: 7.2.4\n', True),  # escaped key
+    ],
+)
+def test_values_are_parsed_only_with_an_engine_and_an_image_key(
+    tmp_path: Path, text: str, worth: bool
+) -> None:
+    """Every image of a values file sits under an ``image`` key; a file with an engine
+    word but no such key is not parsed, and a key spelled with escapes still counts."""
+    assert SOURCE.worth_parsing(text.lower().encode()) is worth
+    found = [(c.engine, c.version) for c in collect(tmp_path, text)]
+    assert found == ([("redis", "7.2.4")] if worth else [])

@@ -47,7 +47,7 @@ from policycheck.sources.helm.chart import (
     parse_values,
     sibling_display,
 )
-from policycheck.sources.interface import Source
+from policycheck.sources.interface import Source, mentions_engine
 from policycheck.yamlload import Located, PathKey
 
 _VALUES_NAME = re.compile(r"^values|[-_.]values(?:[-_.]|$)", re.IGNORECASE)
@@ -270,6 +270,15 @@ class HelmSource(Source):
         """YAML files with ``values`` as a word of their name."""
         stem, dot, suffix = name.rpartition(".")
         return bool(dot) and suffix in ("yaml", "yml") and _VALUES_NAME.search(stem) is not None
+
+    def worth_parsing(self, lowered: bytes) -> bool:
+        """An engine word, and an ``image`` key for it to be under: every image of a
+        values file is (see ``iter_image_spots``). A double-quoted key may spell the
+        word with escapes, so a backslash anywhere keeps the file too.
+
+        A chart collection's values name engines in comments, connection settings
+        and subchart switches; values without images are most of those."""
+        return (b"image" in lowered or b"\\" in lowered) and mentions_engine(lowered)
 
     def collect(self, path: Path, text: str, display: str) -> Iterator[Component]:
         """One component per engine image in the values file, off-by-default ones too."""
