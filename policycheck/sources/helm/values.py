@@ -172,6 +172,10 @@ def dotted(path: PathKey) -> str:
     return text
 
 
+#: Values that hold no image: a values tree's leaves.
+_SCALARS = (str, int, float, type(None))
+
+
 def iter_image_spots(
     value: Any,
     path: PathKey,
@@ -184,18 +188,21 @@ def iter_image_spots(
     (outermost) ``enabled: false`` that switches it off."""
     if isinstance(value, Mapping):
         disabled = disabled or disabled_by(value, path, values_name)
-        spot = spot_at(value, "image", (*path, "image"), doc, text_lines)
+        spot = (
+            spot_at(value, "image", (*path, "image"), doc, text_lines) if "image" in value else None
+        )
         if spot is not None:
             yield dataclasses.replace(spot, disabled=disabled)
         for key, child in value.items():
-            if key == "image" and spot is not None:
-                continue
+            if isinstance(child, _SCALARS) or (key == "image" and spot is not None):
+                continue  # most values: nothing below them (no generator made for them)
             yield from iter_image_spots(child, (*path, key), doc, text_lines, values_name, disabled)
     elif isinstance(value, list):
         for index, child in enumerate(value):
-            yield from iter_image_spots(
-                child, (*path, index), doc, text_lines, values_name, disabled
-            )
+            if not isinstance(child, _SCALARS):
+                yield from iter_image_spots(
+                    child, (*path, index), doc, text_lines, values_name, disabled
+                )
 
 
 def spot_in_values(values: Values, path: PathKey) -> ImageSpot | None:
