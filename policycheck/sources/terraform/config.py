@@ -222,7 +222,10 @@ class Directory:
     def required_provider(self, name: str) -> list[str]:
         """The version constraints ``terraform { required_providers }`` gives ``name``."""
         found: list[str] = []
-        for _, _, doc in self.select(lambda block: _TERRAFORM.search(block) is not None):
+        for _, _, doc in self.select(
+            lambda block: _TERRAFORM.search(block) is not None,
+            lambda text: "required_providers" in text and name in text,
+        ):
             for terraform in _as_list(doc.get("terraform")):
                 for providers in _as_list(terraform.get("required_providers")):
                     spec = providers.get(name) if isinstance(providers, dict) else None
