@@ -276,3 +276,23 @@ def test_short_reads_lose_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert [c.location for c in result.components] == [c.location for c in expected.components]
     assert len(result.components) == 2
     assert result.files == expected.files
+
+
+def test_the_scan_tunes_the_garbage_collector_and_restores_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    (tmp_path / "cache.yaml").write_text(DEPLOYMENT)
+    seen: list[tuple[int, ...]] = []
+    real = walk.scan_file
+
+    def spy(*args: object, **kwargs: object) -> None:
+        seen.append(gc.get_threshold())
+        real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(walk, "scan_file", spy)
+    before = gc.get_threshold()
+    walk.scan_paths([str(tmp_path)], jobs=1)
+    assert seen == [walk.SCAN_GC_THRESHOLD]
+    assert gc.get_threshold() == before != walk.SCAN_GC_THRESHOLD
