@@ -11,15 +11,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from policycheck import images
-from policycheck.alternatives import Advisor
 from policycheck.data import check_bundled
 from policycheck.errors import InputError
-from policycheck.evaluate import Evaluator
 from policycheck.model import Component, Finding, Location
 from policycheck.policy import Policy, Verdict
 from policycheck.registries import Registries
 from policycheck.report import Report
-from policycheck.waivers import WaiverLedger
 from policycheck.walk import ScanOptions, ScanResult, ScanStats, iter_scan
 
 _ENGINE_TARGET = re.compile(r"^(?P<engine>[A-Za-z0-9][A-Za-z0-9_.-]*)@(?P<version>[^@\s]+)$")
@@ -200,6 +197,13 @@ class _Judge:
     def __init__(
         self, policy: Policy | Callable[[], Policy], as_of: dt.date, warn_expiring: int
     ) -> None:
+        # Imported here, not at the top: a scan's workers start before any finding is
+        # judged, and they never judge one; the module imports (license-expression's
+        # among them) are then not paid before the scan can start.
+        from policycheck.alternatives import Advisor
+        from policycheck.evaluate import Evaluator
+        from policycheck.waivers import WaiverLedger
+
         check_bundled()
         self.policy = policy if isinstance(policy, Policy) else policy()
         self.evaluator = Evaluator(self.policy, as_of)

@@ -13,11 +13,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from policycheck.errors import InputError
+from policycheck.expression import license_disagreement
 from policycheck.model import Component
 from policycheck.sources import all_sources
 from policycheck.sources.spdx.source import (
     SOURCE,
-    license_disagreement,
     line_of_spdx_id,
     parse_purl,
     upstream_version,

@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING
 
 # The comparison of a declared license with the catalog's lives in the core (the evaluator
 # makes it); it stays importable from here, where the declared license is read.
-from policycheck.expression import license_disagreement as license_disagreement
 from policycheck.model import Component, Location
 from policycheck.sources.interface import Source
 from policycheck.sources.spdx.lines import SpdxIdLines as SpdxIdLines
