@@ -79,9 +79,10 @@ def _format(fmt: str | None, output: str | None, offered: list[str], default: st
         raise click.UsageError(str(exc)) from None
 
 
-def _emit(text: str, output: str | None, color: bool = False) -> None:
+def _emit(text: str | bytes, output: str | None, color: bool = False) -> None:
     """``text`` to FILE, or to stdout (keeping its colour codes when ``color``: click
-    would strip them from what it takes for a pipe)."""
+    would strip them from what it takes for a pipe); bytes are UTF-8, written as
+    they are."""
     if output:
         write_atomic(Path(output), text)
     else:
@@ -302,7 +303,9 @@ def check(
         from policycheck.formats.sarif import with_allow
 
         formatter = with_allow()
-    _emit(formatter.render(report), output, colored)
+    # A file gets bytes (JSON is written as orjson made it); a terminal or pipe gets text.
+    rendered = formatter.render_bytes(report) if output else formatter.render(report)
+    _emit(rendered, output, colored)
     for warning in report.scan.warnings if report.scan else ():
         click.echo(f"warning: {warning}", err=True)
     for w in report.waivers:

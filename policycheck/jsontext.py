@@ -31,6 +31,17 @@ def pretty(doc: Any, integers_only: bool = False) -> str:
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
+def pretty_bytes(doc: Any, integers_only: bool = False) -> bytes:
+    """``pretty(doc)`` encoded as UTF-8, without a round trip through ``str`` where
+    orjson writes it."""
+    if integers_only or not _has_fraction(doc):
+        try:
+            return orjson.dumps(doc, option=_OPTIONS)
+        except TypeError:  # as in pretty
+            pass
+    return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
 _OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
 
 

@@ -11,20 +11,22 @@ from pathlib import Path
 from policycheck.errors import InputError
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to a temporary file beside ``path``, then rename it into place.
+def write_atomic(path: Path, text: str | bytes) -> None:
+    """Write ``text`` (as UTF-8) to a temporary file beside ``path``, then rename it
+    into place.
 
     Special files (``/dev/null``, ``/dev/stdout``, a FIFO) are written directly: renaming
     over them would replace a device with a regular file. A symlink is written through,
     to the file it points at. An existing file keeps its permissions; a new one gets
     what the user's umask allows, as any file the user creates would.
     """
+    data = text.encode("utf-8") if isinstance(text, str) else text
     if path.is_symlink():
         path = Path(os.path.realpath(path))
     if path.exists() and not path.is_file():
         try:
-            with open(path, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(text)
+            with open(path, "wb") as handle:
+                handle.write(data)
         except OSError as exc:
             raise InputError(f"cannot write report: {exc.strerror or exc}", str(path)) from None
         return
@@ -35,8 +37,8 @@ def write_atomic(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:
         os.fchmod(fd, mode)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)

@@ -70,6 +70,23 @@ def test_json_is_valid_and_deterministic(capsys: pytest.CaptureFixture[str]) -> 
     assert [f["engine"] for f in data["findings"]] == ["dragonfly", "redis", "valkey", "nope"]
 
 
+@pytest.mark.parametrize("fmt", ["json", "sarif", "cyclonedx-json", "markdown", "text"])
+def test_a_report_file_holds_the_bytes_stdout_gets(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str
+) -> None:
+    """A file is written from bytes (JSON as orjson made them), stdout from text: the
+    same report either way, non-ASCII text included."""
+    args = ["check", "dragonfly@v1.25.0", "redis@8.2.1", "--as-of", "2026-11-27"]
+    args += ["--format", fmt, "--color", "never"] if fmt == "text" else ["--format", fmt]
+    _, out, _ = run(args, capsys)
+    target = tmp_path / "report.out"
+    run([*args, "-o", str(target)], capsys)
+    written = target.read_bytes()
+    assert written == out.encode("utf-8")
+    if fmt == "json":
+        assert not written.isascii()  # the rationale's dashes and section signs
+
+
 def test_output_file_written_atomically(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     target = tmp_path / "report.json"
     code, out, _ = run(

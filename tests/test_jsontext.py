@@ -71,3 +71,18 @@ def test_the_report_schema_admits_no_float() -> None:
     text = json.dumps(schema("report"))
     assert '"number"' not in text
     assert '"integer"' in text
+
+
+@settings(max_examples=300)
+@given(DOCS)
+def test_the_bytes_are_the_text_in_utf8(doc: object) -> None:
+    """Where the text can be written at all (a lone surrogate cannot be UTF-8), the
+    bytes a file receives are the text's, so a file and stdout hold the same report."""
+    text = jsontext.pretty(doc)
+    try:
+        expected = text.encode("utf-8")
+    except UnicodeEncodeError:
+        with pytest.raises(UnicodeEncodeError):
+            jsontext.pretty_bytes(doc)
+        return
+    assert jsontext.pretty_bytes(doc) == expected

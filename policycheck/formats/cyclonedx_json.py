@@ -20,7 +20,7 @@ from typing import Any
 from policycheck import __version__
 from policycheck.formats.interface import Formatter
 from policycheck.formats.spdx_json import generic_purl, midnight
-from policycheck.jsontext import pretty
+from policycheck.jsontext import pretty, pretty_bytes
 from policycheck.model import Finding
 from policycheck.notice import DISCLAIMER, catalog_identity
 from policycheck.report import Report
@@ -112,6 +112,10 @@ class CycloneDxJsonFormat(Formatter):
     def render(self, report: Report) -> str:
         """The BOM, keys in a fixed order, ending with a newline."""
         return pretty(build_bom(report))
+
+    def render_bytes(self, report: Report) -> bytes:
+        """``render`` in the bytes orjson writes."""
+        return pretty_bytes(build_bom(report))
 
 
 FORMAT = CycloneDxJsonFormat()

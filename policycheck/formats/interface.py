@@ -18,3 +18,9 @@ class Formatter(ABC):
     @abstractmethod
     def render(self, report: Report) -> str:
         """The whole document, ending with a newline."""
+
+    def render_bytes(self, report: Report) -> bytes:
+        """``render`` as the UTF-8 bytes written out. A format that builds its document
+        as bytes returns them as they are: a large JSON report took longer to decode
+        and encode again than to build."""
+        return self.render(report).encode("utf-8")

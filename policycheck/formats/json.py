@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from policycheck.formats.interface import Formatter
-from policycheck.jsontext import pretty
+from policycheck.jsontext import pretty_bytes
 from policycheck.report import Report
 
 
@@ -15,7 +15,11 @@ class JsonFormat(Formatter):
 
     def render(self, report: Report) -> str:
         """The report as JSON."""
-        return pretty(report.to_json(), integers_only=True)  # report.schema.json
+        return self.render_bytes(report).decode("utf-8")
+
+    def render_bytes(self, report: Report) -> bytes:
+        """The report as JSON, in the bytes orjson writes."""
+        return pretty_bytes(report.to_json(), integers_only=True)  # report.schema.json
 
 
 FORMAT = JsonFormat()

@@ -38,7 +38,7 @@ from urllib.parse import quote
 from policycheck import __version__, failclosed
 from policycheck.errors import InputError
 from policycheck.formats.interface import Formatter
-from policycheck.jsontext import pretty
+from policycheck.jsontext import pretty, pretty_bytes
 from policycheck.model import Finding
 from policycheck.notice import DISCLAIMER, catalog_identity
 from policycheck.policy import Policy, Rule, Verdict
@@ -387,6 +387,10 @@ class SarifFormat(Formatter):
     def render(self, report: Report) -> str:
         """The log as pretty-printed JSON."""
         return pretty(self.log(report))
+
+    def render_bytes(self, report: Report) -> bytes:
+        """``render`` in the bytes orjson writes."""
+        return pretty_bytes(self.log(report))
 
 
 def with_allow() -> SarifFormat:
