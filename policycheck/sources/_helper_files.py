@@ -81,12 +81,33 @@ def inside(path: Path, folder: Path) -> bool:
 def _resolves_inside(path: Path, folder: Path) -> bool:
     if path.parent == folder and not os.path.islink(path):
         return True  # a file right in the folder, not a link: no need to resolve
+    if _lexically_inside(path, folder):
+        return True
     try:
         real = Path(os.path.realpath(path))
         base = Path(os.path.realpath(folder))
     except (OSError, ValueError):
         return False
     return real == base or real.is_relative_to(base)
+
+
+def _lexically_inside(path: Path, folder: Path) -> bool:
+    """Whether ``path`` is written below ``folder`` (no ``..``) and no step below
+    ``folder`` is a symlink: then it is inside, wherever ``folder`` itself resolves.
+    A chart's helpers (``templates/_helpers.tpl``) are decided with two ``lstat``
+    calls instead of resolving both paths from the root of the file system."""
+    try:
+        below = path.relative_to(folder)
+    except ValueError:
+        return False
+    if not below.parts or ".." in below.parts:
+        return False
+    step = folder
+    for part in below.parts:
+        step = step / part
+        if os.path.islink(step):
+            return False
+    return True
 
 
 def read_helper(path: Path, folder: Path, display: str) -> Helper:
