@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from pathlib import Path
@@ -63,6 +64,22 @@ ENGINE_WORDS: tuple[bytes, ...] = (
     b"minio",
     b"graylog",
 )
+
+
+def starts_a_line(data: bytes, key: re.Pattern[bytes], lead: bytes = b"") -> bool:
+    """Whether ``key`` matches where only ``lead`` characters (and then one optional
+    quote, when ``lead`` is not empty) stand between it and the start of its line: as
+    ``(?m)^[lead]*["']?key`` would, without the ``(?m)^`` that makes Python's regular
+    expressions try every position of the text. ``key`` starts with a literal, which
+    they find fast, and is rarely met more than once in a file's first bytes."""
+    for match in key.finditer(data):
+        start = match.start()
+        before = data[data.rfind(b"\n", 0, start) + 1 : start]
+        if lead and before[-1:] in (b'"', b"'"):
+            before = before[:-1]
+        if not before.strip(lead) if lead else not before:
+            return True
+    return False
 
 
 def mentions_engine(lowered: bytes) -> bool:

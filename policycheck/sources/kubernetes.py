@@ -40,7 +40,7 @@ from policycheck.sources.helm.values import (
     iter_image_spots,
     spot_in_values,
 )
-from policycheck.sources.interface import ENGINE_WORDS, Source, mentions_engine
+from policycheck.sources.interface import ENGINE_WORDS, Source, mentions_engine, starts_a_line
 from policycheck.yamlload import Located, PathKey, iter_documents
 
 #: Where an engine must be named for a manifest to be worth parsing: an ``image:``
@@ -49,8 +49,11 @@ from policycheck.yamlload import Located, PathKey, iter_documents
 #: Matched on lower-cased bytes, as two patterns: each starts with a literal, which
 #: Python's regular expressions find at memory speed; one pattern of the two
 #: alternatives tries every position, 30 times slower on a chart collection's templates.
-_HEAD_API_VERSION = re.compile(rb"""(?m)^[ \t-]*["']?apiVersion["']?[ \t]*:""")
-_HEAD_KIND = re.compile(rb"""(?m)^[ \t-]*["']?kind["']?[ \t]*:""")
+#: ``apiVersion:`` and ``kind:`` keys, at the start of a line after blanks, dashes and
+#: an optional quote (see ``starts_a_line``).
+_HEAD_API_VERSION = re.compile(rb"""apiVersion["']?[ \t]*:""")
+_HEAD_KIND = re.compile(rb"""kind["']?[ \t]*:""")
+_HEAD_LEAD = b" \t-"
 #: Patterns for the start of a line are written after a newline and tried at the start
 #: of the text separately: ``(?m)^`` makes Python's regular expressions try every
 #: position, 15 to 30 times slower on a large manifest.
@@ -514,8 +517,8 @@ class KubernetesSource(Source):
         """A YAML file whose first bytes carry ``apiVersion`` and ``kind`` keys."""
         return (
             path.suffix.lower() in (".yaml", ".yml")
-            and _HEAD_API_VERSION.search(head) is not None
-            and _HEAD_KIND.search(head) is not None
+            and starts_a_line(head, _HEAD_API_VERSION, _HEAD_LEAD)
+            and starts_a_line(head, _HEAD_KIND, _HEAD_LEAD)
         )
 
     def collect(self, path: Path, text: str, display: str) -> Iterator[Component]:

@@ -47,11 +47,12 @@ from policycheck.sources.helm.chart import (
     parse_values,
     sibling_display,
 )
-from policycheck.sources.interface import Source, mentions_engine
+from policycheck.sources.interface import Source, mentions_engine, starts_a_line
 from policycheck.yamlload import Located, PathKey
 
 _VALUES_NAME = re.compile(r"^values|[-_.]values(?:[-_.]|$)", re.IGNORECASE)
-_MANIFEST_HEAD = (re.compile(rb"(?m)^apiVersion\s*:"), re.compile(rb"(?m)^kind\s*:"))
+#: ``apiVersion:`` and ``kind:`` keys at the very start of a line (``starts_a_line``).
+_MANIFEST_HEAD = (re.compile(rb"apiVersion\s*:"), re.compile(rb"kind\s*:"))
 _NO_APP_VERSION = "tag is empty and no Chart.yaml beside the values file gives appVersion"
 
 
@@ -271,7 +272,7 @@ class HelmSource(Source):
         """
         if not self.may_claim(path.name.lower()):
             return False
-        return not all(pattern.search(head) for pattern in _MANIFEST_HEAD)
+        return not all(starts_a_line(head, pattern) for pattern in _MANIFEST_HEAD)
 
     def may_claim(self, name: str) -> bool:
         """YAML files with ``values`` as a word of their name."""
