@@ -43,12 +43,6 @@ from policycheck.sources.helm.values import (
 from policycheck.sources.interface import ENGINE_WORDS, Source, mentions_engine, starts_a_line
 from policycheck.yamlload import Located, PathKey, iter_documents
 
-#: Where an engine must be named for a manifest to be worth parsing: an ``image:``
-#: value naming one of the walker's engine words (or one YAML could fill from elsewhere:
-#: empty, an alias, a block scalar, a template), or an operator resource's ``kind:``.
-#: Matched on lower-cased bytes, as two patterns: each starts with a literal, which
-#: Python's regular expressions find at memory speed; one pattern of the two
-#: alternatives tries every position, 30 times slower on a chart collection's templates.
 #: ``apiVersion:`` and ``kind:`` keys, at the start of a line after blanks, dashes and
 #: an optional quote (see ``starts_a_line``).
 _HEAD_API_VERSION = re.compile(rb"""apiVersion["']?[ \t]*:""")
@@ -57,6 +51,7 @@ _HEAD_LEAD = b" \t-"
 #: Patterns for the start of a line are written after a newline and tried at the start
 #: of the text separately: ``(?m)^`` makes Python's regular expressions try every
 #: position, 15 to 30 times slower on a large manifest.
+
 #: A document start marker: where a multi-document stream may be cut into documents.
 _DOCUMENT_START = re.compile(r"\n---(?=[ \t\r\n]|\Z)")
 #: Directives and document end markers: a stream with them is composed whole.
@@ -140,6 +135,12 @@ OPERATOR_KINDS: dict[tuple[str, str], OperatorKind] = {
 }
 #: Kinds whose objects ``_object_components`` reads; every other kind yields nothing.
 READ_KINDS = frozenset({*POD_SPEC_PATHS, "List", *(kind for _, kind in OPERATOR_KINDS)})
+#: Where an engine must be named for a manifest to be worth parsing: an ``image:``
+#: value naming one of the walker's engine words (or one YAML could fill from elsewhere:
+#: empty, an alias, a block scalar, a template), or an operator resource's ``kind:``.
+#: Matched on lower-cased bytes, as two patterns: each starts with a literal, which
+#: Python's regular expressions find at memory speed; one pattern of the two
+#: alternatives tries every position, 30 times slower on a chart collection's templates.
 _WORTH_PARSING = (
     re.compile(
         rb"""image["']?[ \t]*:[ \t]*(?:$|[*&!|>]|[^\n]*(?:"""

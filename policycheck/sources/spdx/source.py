@@ -20,8 +20,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-# The comparison of a declared license with the catalog's lives in the core (the evaluator
-# makes it); it stays importable from here, where the declared license is read.
 from policycheck.model import Component, Location
 from policycheck.sources.interface import Source
 from policycheck.sources.spdx.lines import SpdxIdLines as SpdxIdLines
