@@ -371,9 +371,9 @@ def test_a_template_is_read_only_where_its_chart_can_name_an_engine(
     read: list[str] = []
     real = kubernetes.scan_template_lines
 
-    def spy(path: Path, text: str, display: str) -> Iterator[Component]:
+    def spy(path: Path, text: str, display: str, *context: object) -> Iterator[Component]:
         read.append(display)
-        return real(path, text, display)
+        return real(path, text, display, *context)
 
     monkeypatch.setattr(kubernetes, "scan_template_lines", spy)
     assert [c.engine for c in core.collect(["charts/cache/templates"]).components] == ["redis"]

@@ -25,7 +25,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from policycheck import images
 from policycheck.catalog import catalog
@@ -187,8 +187,17 @@ def _helper_engine(value: str) -> str | None:
     return None
 
 
+#: ``templated_component`` looks the chart up itself (a caller may have done it).
+_LOOK_UP = object()
+
+
 def templated_component(
-    value: str, path: Path, display: str, line: int | None, origin: str = "image"
+    value: str,
+    path: Path,
+    display: str,
+    line: int | None,
+    origin: str = "image",
+    context: ChartContext | None | object = _LOOK_UP,
 ) -> Component | None:
     """The engine a templated ``image:`` value deploys, rendered from the chart's
     values.yaml and Chart.yaml when the template says plainly how (see
@@ -200,11 +209,15 @@ def templated_component(
     told from a ``<engine>.image`` helper's name, unresolved.
     """
     location = Location(display, line, value)
-    context = chart_context(path, display)
+    chart = (
+        chart_context(path, display)
+        if context is _LOOK_UP
+        else cast("ChartContext | None", context)
+    )
     why = "render the chart or scan its values.yaml"
-    if context is not None and context.may_deploy_engine(value):
-        rendered = context.render(value)
-        decided, component = _rendered_component(rendered, context, value, location, origin)
+    if chart is not None and chart.may_deploy_engine(value):
+        rendered = chart.render(value)
+        decided, component = _rendered_component(rendered, chart, value, location, origin)
         if decided:
             return component
         why = rendered.reason or why
@@ -217,7 +230,7 @@ def templated_component(
         location,
         unresolved=f"image is templated ({value}); {why}",
         origin=origin,
-        same_as=_only_image_of(engine, context),
+        same_as=_only_image_of(engine, chart),
     )
 
 
@@ -417,13 +430,18 @@ def _image_value(raw: str) -> str:
     return re.split(r"\s+#", raw, maxsplit=1)[0].strip()
 
 
-def scan_template_lines(path: Path, text: str, display: str) -> Iterator[Component]:
+def scan_template_lines(
+    path: Path, text: str, display: str, context: ChartContext | None | object = _LOOK_UP
+) -> Iterator[Component]:
     """Line-based scan of a Helm template, which cannot be parsed as YAML.
 
     Literal images are judged like any other; templated ones only when
     ``templated_engine`` ties them to an engine. Lines in a ConfigMap or Secret
-    document are skipped, as in parsed manifests.
+    document are skipped, as in parsed manifests. ``context`` is the template's chart
+    when the caller has looked it up.
     """
+    if context is _LOOK_UP:
+        context = chart_context(path, display)
     kind: str | None = None
     for number, line in enumerate(_blank_template_comments(text).splitlines(), start=1):
         # Plain string tests first: each pattern needs its literal, and most lines of
@@ -441,12 +459,17 @@ def scan_template_lines(path: Path, text: str, display: str) -> Iterator[Compone
         if kind in _DATA_KINDS or image_match is None:
             continue
         value = _image_value(image_match.group("value"))
-        component = _image_component(value, path, display, number) if value else None
+        if not value:
+            continue
+        if "{{" in value:
+            component = templated_component(value, path, display, number, context=context)
+        else:
+            component = _image_component(value, path, display, number)
         if component is not None:
             yield component
 
 
-def _template_may_deploy(path: Path, display: str, text: str) -> bool:
+def _template_may_deploy(context: ChartContext | None, text: str) -> bool:
     """Whether a templated manifest can run an engine: it names one (a literal image, an
     operator kind, an ``<engine>.image`` helper), or its chart's values or helpers do,
     from which a templated image would be rendered (``ChartContext.may_deploy_engine``).
@@ -454,10 +477,9 @@ def _template_may_deploy(path: Path, display: str, text: str) -> bool:
     Every template of a chart collection passes ``worth_parsing`` for its ``{{``; most
     belong to charts that deploy no engine, and reading them line by line found nothing.
     """
-    if mentions_engine(text.encode("utf-8", "surrogatepass").lower()):
+    if context is not None and context.names_engine:
         return True
-    context = chart_context(path, display)
-    return context is not None and context.may_deploy_engine("")
+    return mentions_engine(text.encode("utf-8", "surrogatepass").lower())
 
 
 def _line_breaks(text: str) -> int:
@@ -530,12 +552,13 @@ class KubernetesSource(Source):
         template. Malformed YAML without ``{{`` raises InputError with the line.
         """
         if "{{" in text:
-            if not _template_may_deploy(path, display, text):
+            context = chart_context(path, display)
+            if not _template_may_deploy(context, text):
                 return
             try:
                 docs = list(iter_documents(text, display))
             except InputError:
-                yield from scan_template_lines(path, text, display)
+                yield from scan_template_lines(path, text, display, context)
                 return
         else:
             docs = [doc for piece in self.documents_to_read(text, display) for doc in piece]

@@ -104,8 +104,12 @@ class ChartContext:
         """Whether rendering ``value`` can give an engine image: an engine is named in
         the value, the chart's values.yaml or its helpers. Decided on bytes, without
         parsing: most charts of a collection deploy no engine."""
-        if mentions_engine(value.lower().encode()):
-            return True
+        return self.names_engine or mentions_engine(value.encode("utf-8", "surrogatepass").lower())
+
+    @cached_property
+    def names_engine(self) -> bool:
+        """Whether the chart's values.yaml or helpers name an engine (asked once per
+        chart: its every templated image asks)."""
         if values_mention_engine(self.root / "values.yaml"):
             return True
         return _helpers_mention_engine(self.root, _mtime(self.root))
