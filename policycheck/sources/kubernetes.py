@@ -443,9 +443,7 @@ def scan_template_lines(
     if context is _LOOK_UP:
         context = chart_context(path, display)
     kind: str | None = None
-    for number, line in enumerate(_blank_template_comments(text).splitlines(), start=1):
-        # Plain string tests first: each pattern needs its literal, and most lines of
-        # a template have none of them.
+    for number, line in _template_lines(_blank_template_comments(text)):
         if line.startswith("---") and _DOC_SEPARATOR.match(line):
             kind = None
             continue
@@ -467,6 +465,42 @@ def scan_template_lines(
             component = _image_component(value, path, display, number)
         if component is not None:
             yield component
+
+
+#: Line breaks other than LF that ``str.splitlines`` counts (CR LF counts as one).
+_OTHER_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+def _template_lines(text: str) -> Iterator[tuple[int, str]]:
+    """The lines ``scan_template_lines`` acts on, with their numbers as ``splitlines``
+    counts them: those starting with ``---`` or ``kind`` and those holding ``image``.
+
+    A chart's templates run to thousands of lines, few of them of interest: they are
+    found by searching for those words rather than by testing every line. Text with
+    other line breaks than LF (CR LF included) is walked line by line.
+    """
+    if _OTHER_BREAKS.search(text):
+        for number, line in enumerate(text.splitlines(), start=1):
+            if line.startswith(("---", "kind")) or "image" in line:
+                yield number, line
+        return
+    starts = {0} if text.startswith(("---", "kind")) else set()
+    for marker in ("\n---", "\nkind"):
+        found = text.find(marker)
+        while found >= 0:
+            starts.add(found + 1)
+            found = text.find(marker, found + 1)
+    found = text.find("image")
+    while found >= 0:
+        starts.add(text.rfind("\n", 0, found) + 1)
+        end = text.find("\n", found)
+        found = text.find("image", end) if end >= 0 else -1
+    number, counted = 1, 0
+    for start in sorted(starts):
+        number += text.count("\n", counted, start)
+        counted = start
+        end = text.find("\n", start)
+        yield number, text[start : end if end >= 0 else len(text)]
 
 
 def _template_may_deploy(context: ChartContext | None, text: str) -> bool:
