@@ -467,8 +467,10 @@ def scan_template_lines(
             yield component
 
 
-#: Line breaks other than LF that ``str.splitlines`` counts (CR LF counts as one).
-_OTHER_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+#: Line breaks other than LF that ``str.splitlines`` counts (CR LF counts as one); the
+#: last three are not ASCII. Each is looked for with ``in`` (a character class would
+#: try every position of the text).
+_OTHER_BREAKS = ("\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
 
 
 def _template_lines(text: str) -> Iterator[tuple[int, str]]:
@@ -479,7 +481,8 @@ def _template_lines(text: str) -> Iterator[tuple[int, str]]:
     found by searching for those words rather than by testing every line. Text with
     other line breaks than LF (CR LF included) is walked line by line.
     """
-    if _OTHER_BREAKS.search(text):
+    breaks = _OTHER_BREAKS[:6] if text.isascii() else _OTHER_BREAKS
+    if any(other in text for other in breaks):
         for number, line in enumerate(text.splitlines(), start=1):
             if line.startswith(("---", "kind")) or "image" in line:
                 yield number, line
