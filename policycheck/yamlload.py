@@ -111,7 +111,10 @@ def _key(key_node: yaml.Node) -> Any:
 
 def _entry(node: yaml.MappingNode, part: str | int) -> tuple[yaml.Node, yaml.Node] | None:
     for key_node, value_node in node.value:
-        if key_node.tag != _MERGE_TAG and _key(key_node) == part:
+        if key_node.tag == _STR_TAG and type(key_node) is _SCALAR:  # most keys: as written
+            if key_node.value == part:
+                return key_node, value_node
+        elif key_node.tag != _MERGE_TAG and _key(key_node) == part:
             return key_node, value_node
     return None
 
