@@ -204,8 +204,10 @@ def iter_defines(text: str) -> Iterator[tuple[str, str]]:
     name: str | None = None
     start = 0
     for match in _ACTION.finditer(text):
-        words = match.group(2).split()
-        if not words or _COMMENT.match(match.group(2)):
+        # The first two words decide; a comment's first word starts with "/*", never a
+        # keyword. Helper files are mostly actions, so each is split no further.
+        words = match.group(2).split(None, 2)
+        if not words:
             continue
         if words[0] in _BLOCK_START:
             if depth == 0 and words[0] == "define" and len(words) > 1:
