@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from policycheck import images
+from policycheck.sources import interface
 from policycheck.sources.interface import ENGINE_WORDS, mentions_engine
 
 
@@ -68,3 +69,28 @@ def test_an_empty_declared_word_is_in_every_text() -> None:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(images, "DECLARED_WORDS", (b"",))
         assert mentions_engine(b"nothing here")
+
+
+@given(
+    parts=st.lists(st.sampled_from(PIECES) | st.binary(max_size=6), max_size=16),
+    declared=DECLARED,
+    piece=st.sampled_from([1, 3, 7, 16]),
+)
+def test_a_file_searched_in_pieces_answers_the_same(
+    parts: list[bytes], declared: tuple[bytes, ...], piece: int
+) -> None:
+    """Large files are searched a piece at a time; pieces overlap so that no word is cut
+    (here pieces shorter than the words make every word straddle a boundary)."""
+    lowered = b"".join(parts).lower()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(images, "DECLARED_WORDS", declared)
+        patch.setattr(interface, "_PIECE_BYTES", piece)
+        assert mentions_engine(lowered) == by_substring(lowered, declared)
+
+
+def test_a_word_across_the_first_piece_boundary_is_found() -> None:
+    size = interface._PIECE_BYTES
+    for cut in range(1, len(b"elasticache")):
+        text = b"x" * (size - cut) + b"elasticache" + b"y" * size
+        assert mentions_engine(text)
+    assert not mentions_engine(b"x" * (3 * size))

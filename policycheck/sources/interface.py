@@ -88,28 +88,43 @@ def mentions_engine(lowered: bytes) -> bool:
     One pass over the bytes for all the words (an Aho-Corasick automaton, in Rust): a
     substring test per word costs a pass each, about six times as much with the 45 words
     above, and one regular expression of alternatives tries every position, slower still.
+    The automaton lists every match, so a large file is searched a piece at a time and
+    the search stops at the first piece with one (pieces overlap by the longest word
+    less a byte, so no word is cut).
     """
     declared = images.DECLARED_WORDS
     if declared is not _matcher_words:
         _build_matcher(declared)
     if _matcher is None:  # an empty word is in everything
         return True
-    return bool(_matcher.find_matches_as_indexes(lowered))
+    if len(lowered) <= _PIECE_BYTES:
+        return bool(_matcher.find_matches_as_indexes(lowered))
+    view, overlap = memoryview(lowered), _longest_word - 1
+    for start in range(0, len(lowered), _PIECE_BYTES):
+        if _matcher.find_matches_as_indexes(view[start : start + _PIECE_BYTES + overlap]):
+            return True
+    return False
+
+
+#: How much of a file ``mentions_engine`` searches at a time.
+_PIECE_BYTES = 16 * 1024
 
 
 #: The automaton for ENGINE_WORDS and the declared words it was built with (the
 #: policy's registries can change them between scans: built again then).
 _matcher: BytesAhoCorasick | None = None
 _matcher_words: tuple[bytes, ...] | None = None
+_longest_word = 1
 
 
 def _build_matcher(declared: tuple[bytes, ...]) -> None:
     from ahocorasick_rs import BytesAhoCorasick  # ~1 ms; only a scan needs it
 
-    global _matcher, _matcher_words
+    global _matcher, _matcher_words, _longest_word
     words = list(dict.fromkeys(ENGINE_WORDS + declared))
     _matcher = None if b"" in words else BytesAhoCorasick(words)
     _matcher_words = declared
+    _longest_word = max(map(len, words))
 
 
 class Source(ABC):
