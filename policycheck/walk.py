@@ -119,6 +119,7 @@ class ScanResult:
 SKIP_NAME = "no manifest kind has this file name"
 SKIP_CONTENT = "no manifest kind claims its content"
 SKIP_NO_ENGINE = "names no engine"
+SKIP_NO_DEPLOYMENT = "holds no document of a kind that deploys"
 SKIP_EXCLUDED = "excluded by --exclude"
 SKIP_SYMLINK = "symlink leaving the scanned folder"
 
@@ -284,6 +285,9 @@ def scan_file(
         result.errors.append(
             InputError("file is not valid UTF-8", display, line, "save it as UTF-8")
         )
+        return
+    if source.deploys_nothing(text):
+        _skipped(result, SKIP_NO_DEPLOYMENT, display, named)
         return
     stats.parsed += 1
     result.files[display] = hashlib.sha256(raw).hexdigest()

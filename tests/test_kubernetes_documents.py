@@ -302,3 +302,24 @@ def test_worth_parsing_asks_the_patterns_first_with_the_same_answer(lowered: byt
     named = any(p.search(lowered) for p in kubernetes._WORTH_PARSING)
     expected = (mentions_engine(lowered) or b"{{" in lowered) and named
     assert SOURCE.worth_parsing(lowered) is expected
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(streams())
+def test_a_stream_said_to_deploy_nothing_has_nothing_to_find(text: str) -> None:
+    """Where the text alone rules every document out, composing it all finds nothing."""
+    if SOURCE.deploys_nothing(text):
+        assert oracle(text) == []
+        assert collected(text) == []
+
+
+def test_a_stream_of_crds_is_neither_parsed_nor_hashed(tmp_path: Path) -> None:
+    from policycheck.walk import SKIP_NO_DEPLOYMENT, scan_paths
+
+    (tmp_path / "crds.yaml").write_text(CRD + "---\n" + CRD)
+    (tmp_path / "both.yaml").write_text(CRD + "---\n" + DEPLOYMENT)
+    result = scan_paths([str(tmp_path)])
+    assert result.stats.skipped.get(SKIP_NO_DEPLOYMENT) == 1
+    assert sorted(Path(p).name for p in result.files) == ["both.yaml"]
+    assert [c.engine for c in result.components] == ["redis"]
+    assert SOURCE.deploys_nothing(CRD) and not SOURCE.deploys_nothing(CRD + "---\n" + DEPLOYMENT)

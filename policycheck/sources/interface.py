@@ -174,6 +174,13 @@ class Source(ABC):
         """
         images.warm_up()
 
+    def deploys_nothing(self, text: str) -> bool:
+        """True when a file worth parsing holds nothing ``collect`` would read, as its
+        text shows without parsing (a stream of CustomResourceDefinitions): it is then
+        neither parsed nor hashed. The default: every file that is worth parsing is
+        parsed."""
+        return False
+
     def worth_parsing(self, lowered: bytes) -> bool:
         """False when parsing the file (its bytes, lower-cased) cannot yield a component.
 

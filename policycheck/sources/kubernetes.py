@@ -602,6 +602,15 @@ class KubernetesSource(Source):
         for doc in docs:
             yield from _object_components(doc.value, (), doc, path, display)
 
+    def deploys_nothing(self, text: str) -> bool:
+        """A stream none of whose documents ``documents_to_read`` would compose for its
+        kind: an operator's CRD files name its engine in every description and weigh
+        megabytes. Templates are never decided here (their kind may be templated)."""
+        if "{{" in text or _NOT_SPLITTABLE.match(text) or _NOT_SPLITTABLE_LINE.search(text):
+            return False
+        starts = [0, *(m.start() + 1 for m in _DOCUMENT_START.finditer(text)), len(text)]
+        return not any(may_deploy(text[a:b]) for a, b in zip(starts, starts[1:], strict=False))
+
     def documents_to_read(self, text: str, display: str) -> Iterator[list[Located]]:
         """The documents of a stream that may deploy an engine, each composed once.
 
