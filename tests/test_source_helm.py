@@ -6,6 +6,7 @@ import datetime as dt
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -371,9 +372,9 @@ def test_a_template_is_read_only_where_its_chart_can_name_an_engine(
     read: list[str] = []
     real = kubernetes.scan_template_lines
 
-    def spy(path: Path, text: str, display: str, *context: object) -> Iterator[Component]:
+    def spy(path: Path, text: str, display: str, context: Any) -> Iterator[Component]:
         read.append(display)
-        return real(path, text, display, *context)
+        return real(path, text, display, context)
 
     monkeypatch.setattr(kubernetes, "scan_template_lines", spy)
     assert [c.engine for c in core.collect(["charts/cache/templates"]).components] == ["redis"]

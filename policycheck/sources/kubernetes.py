@@ -431,17 +431,15 @@ def _image_value(raw: str) -> str:
 
 
 def scan_template_lines(
-    path: Path, text: str, display: str, context: ChartContext | None | object = _LOOK_UP
+    path: Path, text: str, display: str, context: ChartContext | None
 ) -> Iterator[Component]:
     """Line-based scan of a Helm template, which cannot be parsed as YAML.
 
     Literal images are judged like any other; templated ones only when
     ``templated_engine`` ties them to an engine. Lines in a ConfigMap or Secret
     document are skipped, as in parsed manifests. ``context`` is the template's chart
-    when the caller has looked it up.
+    (``chart_context``), looked up once by the caller.
     """
-    if context is _LOOK_UP:
-        context = chart_context(path, display)
     kind: str | None = None
     for number, line in _template_lines(_blank_template_comments(text)):
         if line.startswith("---") and _DOC_SEPARATOR.match(line):
@@ -517,6 +515,15 @@ def _template_may_deploy(context: ChartContext | None, text: str) -> bool:
     if context is not None and context.names_engine:
         return True
     return mentions_engine(text.encode("utf-8", "surrogatepass").lower())
+
+
+def _stream_pieces(text: str) -> list[str] | None:
+    """A stream cut at its document start markers (each piece keeps its marker), or
+    None when directives or document end markers make it one to compose whole."""
+    if _NOT_SPLITTABLE.match(text) or _NOT_SPLITTABLE_LINE.search(text):
+        return None
+    starts = [0, *(m.start() + 1 for m in _DOCUMENT_START.finditer(text)), len(text)]
+    return [text[a:b] for a, b in zip(starts, starts[1:], strict=False)]
 
 
 def _line_breaks(text: str) -> int:
@@ -606,10 +613,10 @@ class KubernetesSource(Source):
         """A stream none of whose documents ``documents_to_read`` would compose for its
         kind: an operator's CRD files name its engine in every description and weigh
         megabytes. Templates are never decided here (their kind may be templated)."""
-        if "{{" in text or _NOT_SPLITTABLE.match(text) or _NOT_SPLITTABLE_LINE.search(text):
+        if "{{" in text:
             return False
-        starts = [0, *(m.start() + 1 for m in _DOCUMENT_START.finditer(text)), len(text)]
-        return not any(may_deploy(text[a:b]) for a, b in zip(starts, starts[1:], strict=False))
+        pieces = _stream_pieces(text)
+        return pieces is not None and not any(may_deploy(piece) for piece in pieces)
 
     def documents_to_read(self, text: str, display: str) -> Iterator[list[Located]]:
         """The documents of a stream that may deploy an engine, each composed once.
@@ -624,13 +631,12 @@ class KubernetesSource(Source):
         point into the whole file. A document that is skipped is not checked for
         syntax, as a file that names no engine is not.
         """
-        if _NOT_SPLITTABLE.match(text) or _NOT_SPLITTABLE_LINE.search(text):
+        pieces = _stream_pieces(text)
+        if pieces is None:
             yield list(iter_documents(text, display))
             return
-        starts = [0, *(m.start() + 1 for m in _DOCUMENT_START.finditer(text)), len(text)]
         line = 0
-        for begin, end in zip(starts, starts[1:], strict=False):
-            piece = text[begin:end]
+        for piece in pieces:
             if may_deploy(piece) and self.worth_parsing(piece.encode("utf-8").lower()):
                 yield list(iter_documents("\n" * line + piece, display))
             line += _line_breaks(piece)
