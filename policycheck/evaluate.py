@@ -88,6 +88,10 @@ def add_years(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years, day=28)
 
 
+#: The origin every memo key carries (see ``Evaluator.evaluate``).
+_ANY_ORIGIN = "target"
+
+
 class Evaluator:
     """Evaluates components against one policy at one date."""
 
@@ -105,27 +109,43 @@ class Evaluator:
         source's notes) is carried over as stated: it explains the verdict, it does not
         change it. A policy that treats CI apart says so in a rule.
 
-        Where a component was found plays no part in the reasoning, so the finding is
-        worked out once per component as found anywhere (a monorepo repeats its images,
-        and the alternatives judge each release of an engine) and handed out as a copy
-        at the component's own location: callers may change their copy.
+        Where and how a component was found (its location, notes, whether it is
+        switched off, which kind of input named it) plays no part in the reasoning, so
+        the finding is worked out once per component as found anywhere (a monorepo
+        repeats its images, each through its own module call, and the alternatives judge
+        each release of an engine) and handed out as a copy that carries the component's
+        own location, notes and switch: callers may change their copy.
         """
         key = component
-        if component.location is not None or component.same_as is not None:
-            key = replace(component, location=None, same_as=None)
+        if (
+            component.location is not None
+            or component.same_as is not None
+            or component.notes
+            or component.disabled is not None
+            or component.origin != _ANY_ORIGIN
+        ):
+            key = replace(
+                component,
+                location=None,
+                same_as=None,
+                notes=(),
+                disabled=None,
+                origin=_ANY_ORIGIN,
+            )
         finding = self._memo.get(key)
         if finding is None:
             finding = self._memo[key] = self._evaluate_anywhere(key)
-        return _copy(finding, component.location)
+        copied = _copy(finding, component.location)
+        copied.disabled = component.disabled
+        if component.notes:
+            copied.notes[:0] = component.notes
+        return copied
 
     def _evaluate_anywhere(self, component: Component) -> Finding:
         finding = self._evaluate(component)
         if finding.version is not None:
             finding.version = canonical_version(finding.version)
         finding.context = component.context
-        finding.disabled = component.disabled
-        if component.notes:
-            finding.notes[:0] = component.notes
         return finding
 
     def _evaluate(self, component: Component) -> Finding:

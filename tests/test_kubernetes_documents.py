@@ -183,7 +183,13 @@ def test_a_document_that_cannot_deploy_is_not_checked_for_syntax() -> None:
         ("kind: !!str Service\n", True),
         ("metadata:\n  kind: Service\n", True),  # not top level: no kind written plainly
         ("{kind: Service}\n", True),
-        ("", True),
+        ("", False),  # nothing at all: no object
+        ("# Source: upstream CRD\n# Version: 1.0\n", False),  # a vendored file's header
+        ("---\n# only a comment\n\n", False),
+        ("--- # a marker's comment\n", False),
+        ("--- {kind: Deployment}\n", True),  # content on the marker line
+        ("---\n  - image: redis\n", True),  # content, no kind: composing tells
+        ("#x\rimage: redis\r", True),  # a CR alone breaks a YAML line too
     ],
 )
 def test_may_deploy_reads_a_plainly_written_top_level_kind(document: str, expected: bool) -> None:
@@ -269,6 +275,8 @@ def streams(draw: st.DrawFn) -> str:
     )
     if draw(st.booleans()):
         text = "# generated\n" + text
+    if draw(st.booleans()):  # a document of comments alone, as vendored CRD files open
+        text = "# Source: upstream\n---\n# nothing\n\n---\n" + text.removeprefix("---\n")
     return text
 
 
@@ -311,6 +319,50 @@ def test_a_stream_said_to_deploy_nothing_has_nothing_to_find(text: str) -> None:
     if SOURCE.deploys_nothing(text):
         assert oracle(text) == []
         assert collected(text) == []
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(streams())
+def test_one_pass_over_a_stream_agrees_with_cutting_it(text: str) -> None:
+    """``deploys_nothing`` reads the stream once; cutting it and asking each piece is
+    the definition."""
+    pieces = kubernetes._stream_pieces(text)
+    expected = pieces is not None and not any(may_deploy(piece) for piece in pieces)
+    assert kubernetes._stream_deploys_nothing(text) is expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "---\n",
+        "# Source: x\n---\nkind: CustomResourceDefinition\n",
+        "kind: ConfigMap\n---\n---\nkind: Secret\n",
+        "kind: ConfigMap\n%YAML 1.2\n---\nkind: Secret\n",
+        "kind: ConfigMap\n...\n---\nkind: Secret\n",
+        "%YAML 1.2\n---\nkind: Secret\n",
+        "kind: Secret\n---\nkind: Deployment\n",
+        "kind: Secret\nkind: Secret\n",
+        "kind: Secret\n--- kind: Deployment\n",
+        "kind: Secret\n---x\nkind: Secret\n",
+    ],
+)
+def test_one_pass_over_a_stream_agrees_with_cutting_it_at_the_edges(text: str) -> None:
+    pieces = kubernetes._stream_pieces(text)
+    expected = pieces is not None and not any(may_deploy(piece) for piece in pieces)
+    assert kubernetes._stream_deploys_nothing(text) is expected
+
+
+def test_a_vendored_crd_file_with_a_comment_header_is_neither_parsed_nor_hashed(
+    tmp_path: Path,
+) -> None:
+    """Bitnami's CRD files open with a comment naming where they were copied from."""
+    from policycheck.walk import SKIP_NO_DEPLOYMENT, scan_paths
+
+    (tmp_path / "crd.yaml").write_text("# Source: https://example.test/crd.yaml\n---\n" + CRD)
+    result = scan_paths([str(tmp_path)])
+    assert result.stats.skipped.get(SKIP_NO_DEPLOYMENT) == 1
+    assert result.files == {}
 
 
 def test_a_stream_of_crds_is_neither_parsed_nor_hashed(tmp_path: Path) -> None:

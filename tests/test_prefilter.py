@@ -94,3 +94,16 @@ def test_a_word_across_the_first_piece_boundary_is_found() -> None:
         text = b"x" * (size - cut) + b"elasticache" + b"y" * size
         assert mentions_engine(text)
     assert not mentions_engine(b"x" * (3 * size))
+
+
+@given(st.text(alphabet="{}x\n", max_size=120))
+def test_holds_template_is_a_search_for_two_braces(text: str) -> None:
+    """Found brace by brace, then by the plain search after many lone braces."""
+    assert interface.holds_template(text) is ("{{" in text)
+
+
+@pytest.mark.parametrize("lone", [0, 1, 31, 32, 33, 100])
+def test_holds_template_finds_braces_after_many_lone_ones(lone: int) -> None:
+    text = "{ x " * lone + "a {{ b"
+    assert interface.holds_template(text)
+    assert not interface.holds_template(text.replace("{{", "{ {"))

@@ -66,6 +66,25 @@ ENGINE_WORDS: tuple[bytes, ...] = (
 )
 
 
+def holds_template(text: str) -> bool:
+    """``"{{" in text``, found from its first brace: Python searches for one character at
+    memory speed but for two about twenty times slower, and a CRD file of megabytes has
+    a few dozen braces. After many lone braces (JSON in a ConfigMap) the plain search
+    takes over, so the loop never costs more than a few microseconds."""
+    at = text.find("{")
+    for _ in range(_LONE_BRACES):
+        if at < 0:
+            return False
+        if text.startswith("{{", at):
+            return True
+        at = text.find("{", at + 1)
+    return at >= 0 and text.find("{{", at) >= 0
+
+
+#: How many lone ``{`` ``holds_template`` steps over before it searches for the pair.
+_LONE_BRACES = 32
+
+
 def starts_a_line(data: bytes, key: re.Pattern[bytes], lead: bytes = b"") -> bool:
     """Whether ``key`` matches where only ``lead`` characters (and then one optional
     quote, when ``lead`` is not empty) stand between it and the start of its line: as

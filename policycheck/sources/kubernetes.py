@@ -40,7 +40,13 @@ from policycheck.sources.helm.values import (
     iter_image_spots,
     spot_in_values,
 )
-from policycheck.sources.interface import ENGINE_WORDS, Source, mentions_engine, starts_a_line
+from policycheck.sources.interface import (
+    ENGINE_WORDS,
+    Source,
+    holds_template,
+    mentions_engine,
+    starts_a_line,
+)
 from policycheck.yamlload import Located, PathKey, iter_documents
 
 #: ``apiVersion:`` and ``kind:`` keys, at the start of a line after blanks, dashes and
@@ -60,6 +66,11 @@ _NOT_SPLITTABLE_LINE = re.compile(r"\n" + _NOT_SPLITTABLE.pattern)
 #: A top-level ``kind:`` key (column 0 of a block mapping), and its value as one word.
 _TOP_KIND = re.compile(r"""["']?kind["']?[ \t]*:([^\n]*)""")
 _TOP_KIND_LINE = re.compile(r"\n" + _TOP_KIND.pattern)
+#: What ``deploys_nothing`` looks for at line starts, in one pass: a document start
+#: marker (group 1), a top-level kind (group 2), or a directive or document end marker.
+_LINE_MARK = re.compile(
+    r"\n(?:(---)(?=[ \t\r\n]|\Z)|%|\.\.\.(?=[ \t\r\n]|\Z)|" + _TOP_KIND.pattern + ")"
+)
 #: A kind written as one word, quoted or not, before an optional comment (``#`` after
 #: a blank; ``Service#x`` is one plain scalar).
 _KIND_WORD = re.compile(r"""[ \t]*(["']?)(?P<kind>[A-Za-z][A-Za-z0-9]*)\1(?:[ \t]+#.*|[ \t]*)\r?""")
@@ -546,10 +557,54 @@ def may_deploy(document: str) -> bool:
     first = _TOP_KIND.match(document)
     if first is not None:
         kinds.append(first.group(1))
+    return _kinds_may_deploy(kinds, document, 0, len(document))
+
+
+def _kinds_may_deploy(kinds: list[str], text: str, start: int, end: int) -> bool:
+    """``may_deploy`` for the document ``text[start:end]``, its top-level kinds found."""
+    if not kinds:
+        return not _blank(text[start:end])
     if len(kinds) != 1:
         return True
     word = _KIND_WORD.fullmatch(kinds[0])
     return word is None or word.group("kind") in READ_KINDS
+
+
+def _stream_deploys_nothing(text: str) -> bool:
+    """Whether no piece of ``_stream_pieces(text)`` passes ``may_deploy`` (False when the
+    stream cannot be cut), in one pass over the text: an operator's CRD file weighs
+    megabytes, and cutting it into pieces, then searching each, took five passes."""
+    if _NOT_SPLITTABLE.match(text):
+        return False
+    first = _TOP_KIND.match(text)
+    kinds = [first.group(1)] if first is not None else []
+    start = 0
+    for mark in _LINE_MARK.finditer(text):
+        if mark.group(1) is not None:  # a document start: the piece before it is whole
+            if _kinds_may_deploy(kinds, text, start, mark.start() + 1):
+                return False
+            start, kinds = mark.start() + 1, []
+        elif mark.group(2) is not None:
+            kinds.append(mark.group(2))
+        else:
+            return False  # a directive or a document end marker: composed whole
+    return not _kinds_may_deploy(kinds, text, start, len(text))
+
+
+def _blank(document: str) -> bool:
+    """Whether a document is only comments and blank lines after its ``---`` marker:
+    vendored CRD files open with a comment naming where they were copied from, and
+    that empty first document made the whole stream look as if it might deploy.
+
+    Python cuts lines in more places than YAML does; a cut only ever makes more text
+    look like content, never less, and a document with any content is composed.
+    """
+    body = document[3:] if document.startswith("---") else document
+    for line in body.splitlines():
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#"):
+            return False
+    return True
 
 
 class KubernetesSource(Source):
@@ -595,7 +650,7 @@ class KubernetesSource(Source):
         templates in its data); only when that fails is the file treated as a Helm
         template. Malformed YAML without ``{{`` raises InputError with the line.
         """
-        if "{{" in text:
+        if holds_template(text):
             context = chart_context(path, display)
             if not _template_may_deploy(context, text):
                 return
@@ -613,10 +668,7 @@ class KubernetesSource(Source):
         """A stream none of whose documents ``documents_to_read`` would compose for its
         kind: an operator's CRD files name its engine in every description and weigh
         megabytes. Templates are never decided here (their kind may be templated)."""
-        if "{{" in text:
-            return False
-        pieces = _stream_pieces(text)
-        return pieces is not None and not any(may_deploy(piece) for piece in pieces)
+        return not holds_template(text) and _stream_deploys_nothing(text)
 
     def documents_to_read(self, text: str, display: str) -> Iterator[list[Located]]:
         """The documents of a stream that may deploy an engine, each composed once.
