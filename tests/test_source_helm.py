@@ -19,6 +19,7 @@ from policycheck.policy import load_policy
 from policycheck.sources import kubernetes
 from policycheck.sources.helm.template import chart_context, render_image
 from policycheck.sources.helm.values import SOURCE
+from policycheck.sources.interface import without_comment_lines
 from policycheck.walk import scan_paths
 
 
@@ -565,6 +566,13 @@ def test_template_merges_with_values_only_when_both_parts_come_from_it(
         ("image:\n  repository: bitnami/redis\n  tag: 7.2.4\n", True),
         ("image:\n  repository: library/nginx\n", False),  # no engine
         ('"\\x69mage":\n  repository: bitnami/redis\n  tag: 7.2.4\n', True),  # escaped key
+        # the engine named only in comments: what a chart collection's values do
+        ("# use redis for caching\nimage:\n  repository: library/nginx\n", False),
+        ("image:\n  # valkey works too\n  repository: library/nginx\n", False),
+        ("# bitnami/redis:7.2.4\r\nimage:\r\n  repository: library/nginx\r\n", False),
+        # a word after a value on its line is not a comment line: kept
+        ("image:\n  repository: bitnami/redis # cache\n  tag: 7.2.4\n", True),
+        ("# nginx\nimage:\n  repository: bitnami/redis\n  tag: 7.2.4\n", True),
     ],
 )
 def test_values_are_parsed_only_with_an_engine_and_an_image_key(
@@ -575,3 +583,43 @@ def test_values_are_parsed_only_with_an_engine_and_an_image_key(
     assert SOURCE.worth_parsing(text.lower().encode()) is worth
     found = [(c.engine, c.version) for c in collect(tmp_path, text)]
     assert found == ([("redis", "7.2.4")] if worth else [])
+
+
+COMMENTED = st.sampled_from(
+    [
+        "# redis",
+        "  # image: bitnami/valkey:8.0.1",
+        "image:",
+        "  repository: bitnami/redis",
+        "  repository: library/nginx",
+        "  tag: 7.2.4",
+        "config: |",
+        "  # redis",
+        "  image: redis:7.2.4",
+        "x: 1 # redis",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(COMMENTED, max_size=8).map("\n".join))
+def test_a_values_file_left_for_its_comments_has_nothing_to_find(text: str) -> None:
+    """Where the engine words stand only in comment lines, parsing finds nothing."""
+    if not SOURCE.worth_parsing(text.lower().encode()):
+        try:
+            found = list(SOURCE.collect(Path("values.yaml"), text, "values.yaml"))
+        except InputError:
+            return
+        assert found == []
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b"# a\nb: 1\n  # c\nd: 2 # e\n", b"\n\nb: 1\n\nd: 2 # e\n"),
+        (b"no comment\n", b"no comment\n"),
+        (b"a: '#x'\n#\n", b"\na: '#x'\n\n"),
+    ],
+)
+def test_without_comment_lines_empties_only_comment_lines(data: bytes, expected: bytes) -> None:
+    assert without_comment_lines(data) == expected

@@ -85,6 +85,24 @@ def holds_template(text: str) -> bool:
 _LONE_BRACES = 32
 
 
+def without_comment_lines(data: bytes) -> bytes:
+    """``data`` without the lines whose first character after blanks is ``#``: a YAML
+    comment, which no value can be in. Each such line is emptied, not removed.
+
+    A chart collection's values files name engines in comments (``# e.g. redis``);
+    parsing those found nothing. A ``#`` line inside a block scalar is text of a
+    string, which no reader of values takes an image from, so emptying it here
+    changes no finding.
+    """
+    if b"#" not in data:
+        return data
+    return _COMMENT_LINE.sub(b"\n", b"\n" + data)
+
+
+#: A line that is a comment and nothing else (searched after a newline; see above).
+_COMMENT_LINE = re.compile(rb"\n[ \t]*#[^\n]*")
+
+
 def starts_a_line(data: bytes, key: re.Pattern[bytes], lead: bytes = b"") -> bool:
     """Whether ``key`` matches where only ``lead`` characters (and then one optional
     quote, when ``lead`` is not empty) stand between it and the start of its line: as

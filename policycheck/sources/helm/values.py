@@ -47,7 +47,12 @@ from policycheck.sources.helm.chart import (
     parse_values,
     sibling_display,
 )
-from policycheck.sources.interface import Source, mentions_engine, starts_a_line
+from policycheck.sources.interface import (
+    Source,
+    mentions_engine,
+    starts_a_line,
+    without_comment_lines,
+)
 from policycheck.yamlload import Located, PathKey
 
 _VALUES_NAME = re.compile(r"^values|[-_.]values(?:[-_.]|$)", re.IGNORECASE)
@@ -285,8 +290,13 @@ class HelmSource(Source):
         word with escapes, so a backslash anywhere keeps the file too.
 
         A chart collection's values name engines in comments, connection settings
-        and subchart switches; values without images are most of those."""
-        return (b"image" in lowered or b"\\" in lowered) and mentions_engine(lowered)
+        and subchart switches; values without images are most of those. The words
+        must stand outside comment lines (``without_comment_lines``), which are
+        emptied only for a file that passes the first test on its whole text."""
+        if not ((b"image" in lowered or b"\\" in lowered) and mentions_engine(lowered)):
+            return False
+        content = without_comment_lines(lowered)
+        return (b"image" in content or b"\\" in content) and mentions_engine(content)
 
     def collect(self, path: Path, text: str, display: str) -> Iterator[Component]:
         """One component per engine image in the values file, off-by-default ones too."""
