@@ -100,10 +100,12 @@ def test_a_word_across_the_first_piece_boundary_is_found() -> None:
 def test_holds_template_is_a_search_for_two_braces(text: str) -> None:
     """Found brace by brace, then by the plain search after many lone braces."""
     assert interface.holds_template(text) is ("{{" in text)
+    assert interface.holds_template(text.encode()) is ("{{" in text)
 
 
 @pytest.mark.parametrize("lone", [0, 1, 31, 32, 33, 100])
 def test_holds_template_finds_braces_after_many_lone_ones(lone: int) -> None:
     text = "{ x " * lone + "a {{ b"
-    assert interface.holds_template(text)
+    assert interface.holds_template(text) and interface.holds_template(text.encode())
     assert not interface.holds_template(text.replace("{{", "{ {"))
+    assert not interface.holds_template(text.replace("{{", "{ {").encode())

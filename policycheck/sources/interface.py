@@ -6,7 +6,7 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, AnyStr
 
 from policycheck import images
 from policycheck.model import Component
@@ -66,19 +66,25 @@ ENGINE_WORDS: tuple[bytes, ...] = (
 )
 
 
-def holds_template(text: str) -> bool:
+def holds_template(text: str | bytes) -> bool:
     """``"{{" in text``, found from its first brace: Python searches for one character at
     memory speed but for two about twenty times slower, and a CRD file of megabytes has
     a few dozen braces. After many lone braces (JSON in a ConfigMap) the plain search
     takes over, so the loop never costs more than a few microseconds."""
-    at = text.find("{")
+    if isinstance(text, bytes):
+        return _holds_pair(text, b"{", b"{{")
+    return _holds_pair(text, "{", "{{")
+
+
+def _holds_pair(text: AnyStr, first: AnyStr, pair: AnyStr) -> bool:
+    at = text.find(first)
     for _ in range(_LONE_BRACES):
         if at < 0:
             return False
-        if text.startswith("{{", at):
+        if text.startswith(pair, at):
             return True
-        at = text.find("{", at + 1)
-    return at >= 0 and text.find("{{", at) >= 0
+        at = text.find(first, at + 1)
+    return at >= 0 and text.find(pair, at) >= 0
 
 
 #: How many lone ``{`` ``holds_template`` steps over before it searches for the pair.

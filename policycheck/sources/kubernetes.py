@@ -633,7 +633,7 @@ class KubernetesSource(Source):
             # An in-house image the policy declares names no engine: its name is the word.
             if not any(word in lowered for word in images.DECLARED_WORDS):
                 return False
-        return b"{{" in lowered or mentions_engine(lowered)
+        return holds_template(lowered) or mentions_engine(lowered)
 
     def claims(self, path: Path, head: bytes) -> bool:
         """A YAML file whose first bytes carry ``apiVersion`` and ``kind`` keys."""
