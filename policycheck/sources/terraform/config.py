@@ -188,7 +188,9 @@ class Directory:
             def declares(block: str) -> bool:
                 return block.startswith("variable") and pattern.match(block) is not None
 
-            for _, _, doc in self.select(declares, lambda text: name in text):
+            # A block ``declares`` accepts starts with a match of the pattern, so a
+            # file without one holds none: the folder's other files are not parsed.
+            for _, _, doc in self.select(declares, lambda text: pattern.search(text) is not None):
                 for entry in _as_list(doc.get("variable")):
                     body = dict(_items(entry)).get(name)
                     if isinstance(body, dict):
@@ -205,7 +207,8 @@ class Directory:
         if self._locals is None:
             self._locals = {}
             for _, _, doc in self.select(
-                lambda block: _LOCALS.search(block) is not None, lambda text: "locals" in text
+                lambda block: _LOCALS.search(block) is not None,
+                lambda text: _LOCALS.search(text) is not None,
             ):
                 for entry in _as_list(doc.get("locals")):
                     self._locals.update(dict(_items(entry)))
