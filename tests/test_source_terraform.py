@@ -258,6 +258,24 @@ def test_unparsable_variable_is_named_in_the_reason(tmp_path: Path) -> None:
     assert "variables.tf:2 could not be parsed" in c.unresolved
 
 
+def test_a_file_that_cannot_declare_the_variable_is_not_read_for_it(tmp_path: Path) -> None:
+    """Only a file whose text holds ``variable "v"`` can declare it: one that merely
+    uses ``var.v`` (an outputs file, here a broken one) is not parsed for the lookup."""
+    from policycheck.sources.terraform.config import Directory
+
+    (tmp_path / "variables.tf").write_text('variable "v" {\n  default = "7.1"\n}\n')
+    (tmp_path / "outputs.tf").write_text('output "o" {\n  value = var.v\n  broken = \n}\n')
+    directory = Directory(tmp_path)
+    found = directory.variable("v")
+    assert found is not None and found.default == "7.1"
+    assert directory.broken == {}
+    (tmp_path / "z.tf").write_text('variable "v" {\n  default = \n}\n')  # declares it, broken
+    directory = Directory(tmp_path)
+    found = directory.variable("v")
+    assert found is not None and found.default == "7.1"
+    assert list(directory.broken) == ["z.tf"]
+
+
 def _whole_file(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make every HclFile convert the whole file: the reference selection must match."""
     monkeypatch.setattr(tf_hcl.HclFile, "select", lambda self, wanted: self.whole())
