@@ -31,6 +31,9 @@ from policycheck.sources.terraform.json_syntax import TfJsonFile
 
 ConfigFile = HclFile | TfJsonFile
 _LOCALS = re.compile(r"^\s*locals\s*\{", re.MULTILINE)
+#: ``locals {`` anywhere: looser than _LOCALS, and searched for its literal first, so a
+#: file's whole text is tested at memory speed before any of it is parsed.
+_LOCALS_ANYWHERE = re.compile(r"locals\s*\{")
 _TERRAFORM = re.compile(r"^\s*terraform\s*\{", re.MULTILINE)
 #: ``variable "name"`` when ``name`` is known; compiled per name on first use.
 _VARIABLE = '\\bvariable\\s+"?{name}"?\\s*\\{{'
@@ -188,9 +191,12 @@ class Directory:
             def declares(block: str) -> bool:
                 return block.startswith("variable") and pattern.match(block) is not None
 
-            # A block ``declares`` accepts starts with a match of the pattern, so a
-            # file without one holds none: the folder's other files are not parsed.
-            for _, _, doc in self.select(declares, lambda text: pattern.search(text) is not None):
+            # A block ``declares`` accepts starts with a match of the pattern, so a file
+            # without one holds none and is not parsed. The file test drops the leading
+            # ``\b`` (a looser test): a pattern that opens with a literal is searched
+            # for that literal first, which is much faster over a whole file.
+            loose = re.compile(_VARIABLE.format(name=re.escape(name)).removeprefix("\\b"))
+            for _, _, doc in self.select(declares, lambda text: loose.search(text) is not None):
                 for entry in _as_list(doc.get("variable")):
                     body = dict(_items(entry)).get(name)
                     if isinstance(body, dict):
@@ -208,7 +214,7 @@ class Directory:
             self._locals = {}
             for _, _, doc in self.select(
                 lambda block: _LOCALS.search(block) is not None,
-                lambda text: _LOCALS.search(text) is not None,
+                lambda text: _LOCALS_ANYWHERE.search(text) is not None,
             ):
                 for entry in _as_list(doc.get("locals")):
                     self._locals.update(dict(_items(entry)))
