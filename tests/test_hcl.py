@@ -572,6 +572,50 @@ def test_each_literal_form_survives_its_placeholder(text: str) -> None:
     assert masked == plain
 
 
+BROKEN_WITH_LITERALS: dict[str, str] = {
+    "stray string": 'a = "first long string" "second long string"\n',
+    "label split from its brace": 'resource "aws_elasticache_cluster" "main"\n{\n}\n',
+    "value on the next line": 'a =\n"a long string value"\n',
+    "unclosed block": 'variable "a_long_variable_name" {\n  default = "long default value"\n',
+}
+
+
+@pytest.mark.parametrize("text", BROKEN_WITH_LITERALS.values(), ids=BROKEN_WITH_LITERALS.keys())
+def test_syntax_errors_read_the_same_through_placeholders(text: str) -> None:
+    """A syntax error's message quotes the text as written, never a placeholder."""
+
+    def error() -> tuple[int | None, str]:
+        with pytest.raises(InputError) as info:
+            parse_hcl(text, "t.tf")
+        return info.value.line, info.value.message
+
+    plain = error()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(tf_hcl, "MASK_FILES_FROM", 0)
+        mp.setattr(tf_hcl, "MASK_LITERALS_FROM", 1)
+        masked = error()
+    assert masked == plain
+    assert "\ue000" not in masked[1]
+
+
+def test_blocks_are_selected_by_their_labels_through_placeholders() -> None:
+    """Labels are string literals: a selection tests the block text as written."""
+    text = (
+        'variable "engine_version" {\n  default = "7.1"\n}\n'
+        'resource "aws_elasticache_replication_group" "cache" {\n'
+        "  engine_version = var.engine_version\n}\n"
+    )
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(tf_hcl, "MASK_FILES_FROM", 0)
+        mp.setattr(tf_hcl, "MASK_LITERALS_FROM", 1)
+        file = HclFile(text, "t.tf")
+        doc = file.select(lambda block: '"aws_elasticache_replication_group"' in block)
+        assert list(doc) == ["resource"]
+        assert file.block_line("resource", "aws_elasticache_replication_group", "cache") == 4
+        found = file.select(lambda block: block.startswith('variable "engine_version"'))
+        assert found == {"variable": [{"engine_version": {"default": "7.1"}}]}
+
+
 _MEMORY_PROBE = """
 import resource, sys, time
 from policycheck.sources.terraform.hcl import parse_hcl

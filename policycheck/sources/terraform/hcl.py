@@ -21,9 +21,11 @@ places where the two differ are noted where they are handled.
 
 Comments may sit between any two tokens (``a ? b :``, a comment line, then ``c``);
 tree-sitter gives them as named nodes, which every step of the conversion leaves out.
-Work is bounded: tree-sitter's tree costs about 180 bytes per character of string or
-heredoc text, so in files over 256 KiB long literals reach it as short placeholders
-(``_mask_long_literals``) and are put back in the values; more than 4 MB of HCL
+tree-sitter-hcl reads string and heredoc text a character at a time: a file of long
+descriptions parsed at 1.5 MB/s, and its tree costs about 180 bytes per character of
+literal. So literal text reaches it as short placeholders (``_mask_long_literals``),
+which are put back wherever text leaves this module: in values, in the block text a
+selection tests, in syntax error messages. Work is bounded: more than 4 MB of HCL
 outside literals is refused with an InputError. Integers too long for Python's ``int``
 (over 4,000 digits) stay text. ``parse_template`` parses a value's text again for the
 evaluator in ``expressions``.
@@ -187,8 +189,9 @@ class HclFile:
         if self._block_list is None:
             body = self._body()
             items = _named(body) if body is not None else []
+            restore = self._masked.restore if self._masked is not None else _as_is
             self._block_list = [
-                (index, node, _text(node))
+                (index, node, restore(_text(node)))
                 for index, node in enumerate(items)
                 if node.type == "block"
             ]
@@ -203,7 +206,9 @@ class HclFile:
                 self._error = _too_large(len(self._source), self.display)
                 raise self._error
             tree = _parser().parse(self._source)
-            self._error = _syntax_error(tree.root_node, self._source, self.display)
+            self._error = _syntax_error(
+                tree.root_node, self._source, self.display, self._masked.restore
+            )
             self._tree = tree
         if self._error is not None:
             raise self._error
@@ -213,7 +218,8 @@ class HclFile:
             # tree-sitter-hcl also reads a JSON-style ``{...}`` file; HCL2 does not.
             raise _invalid("a file cannot be a bare object", self.display, body)
         if body is not None and not self._laid_out:
-            self._error = _layout_error(body, self.display)
+            restore = self._masked.restore if self._masked is not None else _as_is
+            self._error = _layout_error(body, self.display, restore)
             if self._error is not None:
                 raise self._error
             self._laid_out = True
@@ -222,13 +228,15 @@ class HclFile:
 
 # -- long literals -----------------------------------------------------------------------
 
-#: Files smaller than this are parsed as they are: tree-sitter's tree costs about 180
-#: bytes of memory per byte of string or heredoc text (each character is a token), so
-#: a 256 KiB file stays under 50 MB whatever it holds.
-MASK_FILES_FROM = 256 * 1024
+#: Files smaller than this are parsed as they are: the scan that finds their literals
+#: (Python, about 10 MB/s) would cost more than it saves tree-sitter.
+MASK_FILES_FROM = 2048
 #: Literal text at least this long (one string's text between interpolations, or a
-#: heredoc's) is handed to tree-sitter as a short placeholder.
-MASK_LITERALS_FROM = 1024
+#: heredoc's) is handed to tree-sitter as a short placeholder: a module's descriptions,
+#: resource types and labels. Measured on the real-repository benchmark's Terraform,
+#: masking at 8 characters in files from 2 KiB took the scan and parse from 0.22 s to
+#: 0.13 s; the memory bound of the tree (180 bytes a character of literal) holds too.
+MASK_LITERALS_FROM = 8
 #: More HCL than this outside long literals is refused: its syntax tree alone would
 #: take several hundred megabytes (Terraform files are rarely over 1 MB).
 MAX_CODE_BYTES = 4 * 1024 * 1024
@@ -387,7 +395,9 @@ def _escaped(text: str, start: int, at: int) -> bool:
 # -- syntax errors -----------------------------------------------------------------------
 
 
-def _syntax_error(root: Node, source: bytes, display: str) -> InputError | None:
+def _syntax_error(
+    root: Node, source: bytes, display: str, restore: Callable[[str], str] | None = None
+) -> InputError | None:
     """The first ERROR or MISSING node as an InputError, or None for a clean tree."""
     if not root.has_error:
         return None
@@ -409,12 +419,14 @@ def _syntax_error(root: Node, source: bytes, display: str) -> InputError | None:
         # line python-hcl2 names about two times in three, the closest of the choices.
         stray = [c for c in node.children if c.child_count == 0 and not c.is_extra]
         line = (stray[-1] if stray else node).start_point[0] + 1
-        first = _text(node).strip().splitlines()
+        first = (restore or _as_is)(_text(node)).strip().splitlines()
         what = f"unexpected {first[0][:40]!r}" if first else "unexpected end of file"
     return InputError(f"not valid HCL2: {what}", display, line, _SYNTAX_HINT)
 
 
-def _layout_error(body: Node, display: str) -> InputError | None:
+def _layout_error(
+    body: Node, display: str, restore: Callable[[str], str] | None = None
+) -> InputError | None:
     """The first attribute or block header broken across lines, as an InputError.
 
     tree-sitter-hcl treats newlines as blanks, HCL2 does not: ``name =`` with its value
@@ -437,10 +449,11 @@ def _layout_error(body: Node, display: str) -> InputError | None:
             if after.start_point[0] != before.end_point[0]:
                 what = "a value" if node.type == "attribute" else "'{'"
                 line = before.end_point[0] + 1
-                message = f"not valid HCL2: {what} must start on the line of {_text(before)!r}"
+                shown = (restore or _as_is)(_text(before))
+                message = f"not valid HCL2: {what} must start on the line of {shown!r}"
                 return InputError(message, display, line, _SYNTAX_HINT)
         if kind == "block" and parts[-2].type == "body":
-            found = _layout_error(parts[-2], display)
+            found = _layout_error(parts[-2], display, restore)
             if found is not None:
                 return found
     return None
@@ -477,6 +490,10 @@ def _invalid(what: str, display: str, node: Node) -> InputError:
 
 
 # -- conversion ---------------------------------------------------------------------------
+
+
+def _as_is(text: str) -> str:
+    return text
 
 
 def _text(node: Node) -> str:
