@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -543,6 +545,15 @@ def test_long_literals_parse_the_same_through_placeholders(text: str, shortest: 
         assert outcome() == plain
 
 
+@contextmanager
+def every_literal_masked() -> Iterator[None]:
+    """Every string and heredoc text reaches tree-sitter as a placeholder, in any file."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(tf_hcl, "MASK_FILES_FROM", 0)
+        mp.setattr(tf_hcl, "MASK_LITERALS_FROM", 1)
+        yield
+
+
 MASKED: dict[str, str] = {
     "escapes, markers and interpolations": 'a = "x\\"y\\\\" ${var.v}-$${lit}%%{lit}\\n"\n',
     "heredoc with interpolation": "a = <<EOT\nline ${var.x}\n  more\nEOT\nb = 1\n",
@@ -553,26 +564,6 @@ MASKED: dict[str, str] = {
     "string inside an interpolation": 'a = "${lookup(var.m, "key one", "def")} tail"\n',
     "directive": 'a = "%{ if var.x }yes yes%{ else }no no%{ endif }"\n',
     "unclosed string": 'a = "never closed\nb = 2\n',
-}
-
-
-@pytest.mark.parametrize("text", MASKED.values(), ids=MASKED.keys())
-def test_each_literal_form_survives_its_placeholder(text: str) -> None:
-    try:
-        plain: object = parse_hcl(text, "t.tf")
-    except InputError as exc:
-        plain = exc.line
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(tf_hcl, "MASK_FILES_FROM", 0)
-        mp.setattr(tf_hcl, "MASK_LITERALS_FROM", 1)
-        try:
-            masked: object = parse_hcl(text, "t.tf")
-        except InputError as exc:
-            masked = exc.line
-    assert masked == plain
-
-
-BROKEN_WITH_LITERALS: dict[str, str] = {
     "stray string": 'a = "first long string" "second long string"\n',
     "label split from its brace": 'resource "aws_elasticache_cluster" "main"\n{\n}\n',
     "value on the next line": 'a =\n"a long string value"\n',
@@ -580,22 +571,22 @@ BROKEN_WITH_LITERALS: dict[str, str] = {
 }
 
 
-@pytest.mark.parametrize("text", BROKEN_WITH_LITERALS.values(), ids=BROKEN_WITH_LITERALS.keys())
-def test_syntax_errors_read_the_same_through_placeholders(text: str) -> None:
-    """A syntax error's message quotes the text as written, never a placeholder."""
+@pytest.mark.parametrize("text", MASKED.values(), ids=MASKED.keys())
+def test_each_literal_form_survives_its_placeholder(text: str) -> None:
+    """The same values, or the same syntax error: its line, and a message that quotes the
+    text as written, never a placeholder."""
 
-    def error() -> tuple[int | None, str]:
-        with pytest.raises(InputError) as info:
-            parse_hcl(text, "t.tf")
-        return info.value.line, info.value.message
+    def outcome() -> object:
+        try:
+            return parse_hcl(text, "t.tf")
+        except InputError as exc:
+            return exc.line, exc.message
 
-    plain = error()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(tf_hcl, "MASK_FILES_FROM", 0)
-        mp.setattr(tf_hcl, "MASK_LITERALS_FROM", 1)
-        masked = error()
+    plain = outcome()
+    with every_literal_masked():
+        masked = outcome()
     assert masked == plain
-    assert "\ue000" not in masked[1]
+    assert "\ue000" not in str(masked)
 
 
 def test_blocks_are_selected_by_their_labels_through_placeholders() -> None:
@@ -605,9 +596,7 @@ def test_blocks_are_selected_by_their_labels_through_placeholders() -> None:
         'resource "aws_elasticache_replication_group" "cache" {\n'
         "  engine_version = var.engine_version\n}\n"
     )
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(tf_hcl, "MASK_FILES_FROM", 0)
-        mp.setattr(tf_hcl, "MASK_LITERALS_FROM", 1)
+    with every_literal_masked():
         file = HclFile(text, "t.tf")
         doc = file.select(lambda block: '"aws_elasticache_replication_group"' in block)
         assert list(doc) == ["resource"]
