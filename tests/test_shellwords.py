@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from policycheck.sources.builds.shellwords import Scope, expand, inline_script, read_commands
+from policycheck.sources.builds.shellwords import (
+    Scope,
+    expand,
+    inline_script,
+    read_commands,
+    split_commands,
+)
 from policycheck.sources.compose import MISSING
 
 
@@ -79,3 +87,48 @@ def test_inline_script_of_a_shell(text: str, script: str | None) -> None:
     [command] = read_commands(text, Scope())
     found = inline_script(command)
     assert (found.raw if found else None) == script
+
+
+def _split_a_character_at_a_time(text: str) -> list[list[tuple[int, int]]]:
+    """The reader's first split, a character at a time: the oracle for the faster one."""
+    from policycheck.sources.builds.shellwords import _OPERATORS, _word_end
+
+    commands: list[list[tuple[int, int]]] = []
+    words: list[tuple[int, int]] = []
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c in _OPERATORS:
+            if words:
+                commands.append(words)
+                words = []
+            i += 1
+        elif c in "<>":
+            i += 1
+        elif c == "#":
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+        elif c == "\\" and text.startswith("\n", i + 1):
+            i += 2
+        elif c.isspace():
+            i += 1
+        else:
+            end = max(_word_end(text, i), i + 1)
+            words.append((i, end))
+            i = end
+    if words:
+        commands.append(words)
+    return commands
+
+
+SHELL_PIECES = st.sampled_from(
+    [" ", "  ", "\t", "\n", "\r\n", "\\\n", "\\", "\u00a0", "\x0c", "#", "# c\n", ";", "&&",
+     "|", "(", ")", "<", ">>", "2>&1", "'", '"', "`", "$", "${V}", "$(x)", "a", "b=1",
+     "wget", "https://x/y.tgz", "-q"]
+)  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(SHELL_PIECES, max_size=25).map("".join))
+def test_commands_split_as_a_character_at_a_time(text: str) -> None:
+    assert list(split_commands(text)) == _split_a_character_at_a_time(text)

@@ -69,20 +69,16 @@ def split_commands(text: str) -> Iterator[list[tuple[int, int]]]:
     words: list[tuple[int, int]] = []
     i, n = 0, len(text)
     while i < n:
+        gap = _BETWEEN_WORDS.match(text, i)
+        if gap is not None:  # blanks, redirections, comments, line continuations
+            i = gap.end()
+            if i >= n:
+                break
         c = text[i]
         if c in _OPERATORS:
             if words:
                 yield words
                 words = []
-            i += 1
-        elif c in "<>":
-            i += 1
-        elif c == "#":
-            end = text.find("\n", i)
-            i = n if end < 0 else end
-        elif c == "\\" and text.startswith("\n", i + 1):
-            i += 2
-        elif c.isspace():
             i += 1
         else:
             end = max(_word_end(text, i), i + 1)
@@ -90,6 +86,12 @@ def split_commands(text: str) -> Iterator[list[tuple[int, int]]]:
             i = end
     if words:
         yield words
+
+
+#: What stands between two words and is dropped, in one match rather than a character at a
+#: time (a script's indentation was most of the loop): blanks other than a newline, which
+#: ends a command; ``<`` and ``>``; a comment to its line's end; a backslash-newline.
+_BETWEEN_WORDS = re.compile(r"(?:[^\S\n]+|[<>]+|#[^\n]*|\\\n)+")
 
 
 def _word_end(text: str, i: int) -> int:
