@@ -23,23 +23,29 @@ def pretty(doc: Any, integers_only: bool = False) -> str:
     ``integers_only``: the caller vouches that ``doc`` holds no float (its schema has
     integers only, as the report's), which spares looking through it for one.
     """
-    if integers_only or not _has_fraction(doc):
-        try:
-            return orjson.dumps(doc, option=_OPTIONS).decode("utf-8")
-        except TypeError:  # a big integer, a lone surrogate, a type orjson does not take
-            pass
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    written = _by_orjson(doc, integers_only)
+    return written.decode("utf-8") if written is not None else _by_stdlib(doc)
 
 
 def pretty_bytes(doc: Any, integers_only: bool = False) -> bytes:
     """``pretty(doc)`` encoded as UTF-8, without a round trip through ``str`` where
     orjson writes it."""
+    written = _by_orjson(doc, integers_only)
+    return written if written is not None else _by_stdlib(doc).encode("utf-8")
+
+
+def _by_orjson(doc: Any, integers_only: bool) -> bytes | None:
+    """orjson's bytes, or None where they could differ from the standard library's."""
     if integers_only or not _has_fraction(doc):
         try:
             return orjson.dumps(doc, option=_OPTIONS)
-        except TypeError:  # as in pretty
+        except TypeError:  # a big integer, a lone surrogate, a type orjson does not take
             pass
-    return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    return None
+
+
+def _by_stdlib(doc: Any) -> str:
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
 _OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE

@@ -54,9 +54,9 @@ from policycheck.yamlload import Located, PathKey, iter_documents
 _HEAD_API_VERSION = re.compile(rb"""apiVersion["']?[ \t]*:""")
 _HEAD_KIND = re.compile(rb"""kind["']?[ \t]*:""")
 _HEAD_LEAD = b" \t-"
-#: Patterns for the start of a line are written after a newline and tried at the start
-#: of the text separately: ``(?m)^`` makes Python's regular expressions try every
-#: position, 15 to 30 times slower on a large manifest.
+# Patterns for the start of a line below are written after a newline and tried at the
+# start of the text separately: ``(?m)^`` makes Python's regular expressions try every
+# position, 15 to 30 times slower on a large manifest.
 
 #: A document start marker: where a multi-document stream may be cut into documents.
 _DOCUMENT_START = re.compile(r"\n---(?=[ \t\r\n]|\Z)")

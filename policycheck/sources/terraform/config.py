@@ -35,8 +35,11 @@ _LOCALS = re.compile(r"^\s*locals\s*\{", re.MULTILINE)
 #: file's whole text is tested at memory speed before any of it is parsed.
 _LOCALS_ANYWHERE = re.compile(r"locals\s*\{")
 _TERRAFORM = re.compile(r"^\s*terraform\s*\{", re.MULTILINE)
-#: ``variable "name"`` when ``name`` is known; compiled per name on first use.
-_VARIABLE = '\\bvariable\\s+"?{name}"?\\s*\\{{'
+#: ``variable "name" {`` when ``name`` is known; compiled per name on first use. A file
+#: is tested with it as it is (it opens with a literal, which Python searches for
+#: first); a block's text, with a word boundary before it.
+_DECLARES_VARIABLE = 'variable\\s+"?{name}"?\\s*\\{{'
+_VARIABLE = "\\b" + _DECLARES_VARIABLE
 _MISSING = object()
 _RESOURCE_TYPE = re.compile(r'resource\s+"?([\w-]+)')
 _MODULE_WORD = re.compile(r"module(?![\w.-])")
@@ -192,11 +195,9 @@ class Directory:
                 return block.startswith("variable") and pattern.match(block) is not None
 
             # A block ``declares`` accepts starts with a match of the pattern, so a file
-            # without one holds none and is not parsed. The file test drops the leading
-            # ``\b`` (a looser test): a pattern that opens with a literal is searched
-            # for that literal first, which is much faster over a whole file.
-            loose = re.compile(_VARIABLE.format(name=re.escape(name)).removeprefix("\\b"))
-            for _, _, doc in self.select(declares, lambda text: loose.search(text) is not None):
+            # without one (tested less strictly, but fast) holds none and is not parsed.
+            in_file = re.compile(_DECLARES_VARIABLE.format(name=re.escape(name)))
+            for _, _, doc in self.select(declares, lambda text: in_file.search(text) is not None):
                 for entry in _as_list(doc.get("variable")):
                     body = dict(_items(entry)).get(name)
                     if isinstance(body, dict):
